@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* Frontend side: building requests that a strict backend accepts. */
+#include <errno.h>
+#include <string.h>
+
+#include "vscsiif/request.h"
+
+static void req_header(struct vscsi_request *rq, uint16_t rqid, uint8_t act,
+                       const struct vscsi_nexus *nx)
+{
+    /* Zeroing covers reserved[] and unused segments: the receiver ignores
+     * them, and leftovers would leak our memory to the other domain. */
+    memset(rq, 0, sizeof(*rq));
+    rq->rqid = rqid;
+    rq->act = act;
+    rq->channel = nx->channel;
+    rq->id = nx->id;
+    rq->lun = nx->lun;
+}
+
+int vscsi_req_cdb(struct vscsi_request *rq, uint16_t rqid, const struct vscsi_nexus *nx,
+                  const void *cdb, size_t cdb_len, uint8_t dir, uint16_t timeout_s)
+{
+    if (!rq || !nx || !cdb || cdb_len == 0 || cdb_len > VSCSI_MAX_CDB_LEN ||
+        dir > VSCSI_DIR_NONE)
+        return -EINVAL;
+    req_header(rq, rqid, VSCSI_ACT_CDB, nx);
+    memcpy(rq->cmnd, cdb, cdb_len);
+    rq->cmd_len = (uint8_t)cdb_len;
+    rq->sc_data_direction = dir;
+    rq->timeout_per_command = timeout_s;
+    return 0;
+}
+
+unsigned vscsi_req_nr_direct(const struct vscsi_request *rq)
+{
+    return (rq->nr_segments & VSCSI_SG_GRANT) ? 0 : (rq->nr_segments & VSCSI_SG_COUNT_MASK);
+}
+
+int vscsi_req_add_seg(struct vscsi_request *rq, uint32_t gref, uint16_t offset, uint16_t len)
+{
+    unsigned n;
+
+    if (len == 0 || (uint32_t)offset + len > VSCSI_PAGE_SIZE || (rq->nr_segments & VSCSI_SG_GRANT))
+        return -EINVAL;
+    n = rq->nr_segments;
+    if (n >= VSCSI_SG_TABLESIZE)
+        return -ENOSPC;
+    rq->seg[n].gref = gref;
+    rq->seg[n].offset = offset;
+    rq->seg[n].length = len;
+    rq->nr_segments = (uint8_t)(n + 1);
+    return 0;
+}
+
+int vscsi_req_add_indirect(struct vscsi_request *rq, uint32_t gref, uint16_t offset, uint16_t len)
+{
+    unsigned n = rq->nr_segments & VSCSI_SG_COUNT_MASK;
+
+    if (len == 0 || len % sizeof(struct vscsi_seg) || offset % sizeof(struct vscsi_seg) ||
+        (uint32_t)offset + len > VSCSI_PAGE_SIZE)
+        return -EINVAL;
+    if (n && !(rq->nr_segments & VSCSI_SG_GRANT))
+        return -EINVAL;
+    if (n >= VSCSI_SG_TABLESIZE)
+        return -ENOSPC;
+    rq->seg[n].gref = gref;
+    rq->seg[n].offset = offset;
+    rq->seg[n].length = len;
+    rq->nr_segments = (uint8_t)(VSCSI_SG_GRANT | (n + 1));
+    return 0;
+}
+
+int vscsi_req_abort(struct vscsi_request *rq, uint16_t rqid, const struct vscsi_nexus *nx,
+                    uint16_t ref_rqid)
+{
+    if (!rq || !nx)
+        return -EINVAL;
+    req_header(rq, rqid, VSCSI_ACT_ABORT, nx);
+    rq->ref_rqid = ref_rqid;
+    rq->sc_data_direction = VSCSI_DIR_NONE;
+    return 0;
+}
+
+int vscsi_req_reset(struct vscsi_request *rq, uint16_t rqid, const struct vscsi_nexus *nx)
+{
+    if (!rq || !nx)
+        return -EINVAL;
+    req_header(rq, rqid, VSCSI_ACT_RESET, nx);
+    rq->sc_data_direction = VSCSI_DIR_NONE;
+    return 0;
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fake SCSI target: the LUNs a simulated (or userspace) backend serves.
+ *
+ * A LUN is a synchronous CDB executor: vscsi_tgt_exec() runs one command to
+ * completion against the LUN's state and fills a result (status, fixed-format
+ * sense, residual). Asynchrony (delays, hangs that only an ABORT ends) is the
+ * caller's job: the result says how long the command should appear to take.
+ *
+ * Three kinds: SBC disk, SSC tape drive, SMC medium changer. A changer is wired
+ * to one or more tape LUNs as an autoloader: MOVE MEDIUM into a drive element
+ * loads that cartridge into the tape LUN; moving it out unloads it.
+ *
+ * Thread safety: one LUN is used by one thread at a time (the backend
+ * serialises per LUN); different LUNs are independent, except that a changer
+ * and its drives share cartridges and take the changer's lock.
+ */
+#ifndef VSCSI_SIM_TARGET_H
+#define VSCSI_SIM_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* SAM status bytes */
+#define VSCSI_SAM_GOOD                 0x00
+#define VSCSI_SAM_CHECK_CONDITION      0x02
+#define VSCSI_SAM_BUSY                 0x08
+#define VSCSI_SAM_RESERVATION_CONFLICT 0x18
+#define VSCSI_SAM_TASK_SET_FULL        0x28
+#define VSCSI_SAM_TASK_ABORTED         0x40
+
+/* Sense keys */
+#define VSCSI_SK_NO_SENSE        0x0
+#define VSCSI_SK_RECOVERED_ERROR 0x1
+#define VSCSI_SK_NOT_READY       0x2
+#define VSCSI_SK_MEDIUM_ERROR    0x3
+#define VSCSI_SK_HARDWARE_ERROR  0x4
+#define VSCSI_SK_ILLEGAL_REQUEST 0x5
+#define VSCSI_SK_UNIT_ATTENTION  0x6
+#define VSCSI_SK_DATA_PROTECT    0x7
+#define VSCSI_SK_BLANK_CHECK     0x8
+#define VSCSI_SK_ABORTED_COMMAND 0xb
+#define VSCSI_SK_VOLUME_OVERFLOW 0xd
+
+enum vscsi_tgt_kind {
+    VSCSI_TGT_DISK = 0,    /* SBC, peripheral device type 0x00 */
+    VSCSI_TGT_TAPE = 1,    /* SSC, peripheral device type 0x01 */
+    VSCSI_TGT_CHANGER = 2, /* SMC, peripheral device type 0x08 */
+};
+
+/* Data direction of a command, as on the wire (VSCSI_DIR_* in wire.h). */
+struct vscsi_tgt_iov {
+    void *base;
+    size_t len;
+};
+
+struct vscsi_tgt_io {
+    const uint8_t *cdb;
+    uint8_t cdb_len;
+    uint8_t dir;                     /* VSCSI_DIR_TO_DEVICE / FROM_DEVICE / NONE */
+    const struct vscsi_tgt_iov *iov; /* the data buffer, scattered */
+    unsigned iovcnt;
+    size_t xfer_len; /* sum of iov lengths: what the initiator expects to move */
+};
+
+struct vscsi_tgt_result {
+    uint8_t status; /* SAM status */
+    uint8_t sense_len;
+    uint8_t sense[96];   /* fixed format (0x70), additional length at byte 7 */
+    uint32_t residual;   /* xfer_len minus bytes actually moved */
+    uint32_t delay_us;   /* injected: the command should complete this much later */
+    uint8_t hang;        /* injected: never complete unless aborted or reset */
+};
+
+struct vscsi_tgt_lun; /* opaque */
+
+struct vscsi_tgt_disk_opts {
+    uint64_t blocks;       /* capacity in logical blocks (default 2048) */
+    uint32_t block_size;   /* 512 or 4096 (default 512) */
+    const char *path;      /* backing file, created/extended as needed; NULL = memory */
+    const char *vendor;    /* INQUIRY, space padded to 8; NULL = "VSCSIIF " */
+    const char *product;   /* 16 chars; NULL = kind default */
+    const char *serial;    /* VPD 0x80; NULL = derived from an internal counter */
+    int thin;              /* UNMAP/WRITE SAME UNMAP supported (LBPME) */
+};
+
+struct vscsi_tgt_tape_opts {
+    uint64_t capacity;     /* bytes per cartridge before end-of-medium (default 64 MiB) */
+    uint32_t early_warning;/* bytes before the end where EOM early warning is reported */
+    const char *path;      /* NULL = memory; otherwise a directory holding cartridge images */
+    int loaded;            /* a cartridge is in the drive at start (standalone drive) */
+};
+
+struct vscsi_tgt_changer_opts {
+    unsigned slots;        /* storage elements (default 8), all filled with blank cartridges */
+    unsigned ie_ports;     /* import/export elements (default 1) */
+    struct vscsi_tgt_lun **drives; /* tape LUNs this changer loads (data transfer elements) */
+    unsigned ndrives;
+};
+
+struct vscsi_tgt_lun *vscsi_tgt_disk_new(const struct vscsi_tgt_disk_opts *o);
+struct vscsi_tgt_lun *vscsi_tgt_tape_new(const struct vscsi_tgt_tape_opts *o);
+struct vscsi_tgt_lun *vscsi_tgt_changer_new(const struct vscsi_tgt_changer_opts *o);
+void vscsi_tgt_free(struct vscsi_tgt_lun *lun);
+enum vscsi_tgt_kind vscsi_tgt_kind(const struct vscsi_tgt_lun *lun);
+
+/* Execute one CDB. Never fails as a function: every problem is a status + sense. */
+void vscsi_tgt_exec(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
+                    struct vscsi_tgt_result *res);
+
+/* LUN reset (and power-on): aborts nothing by itself, sets a pending
+ * UNIT ATTENTION (29h/00h) reported by the next command but INQUIRY/REPORT LUNS/REQUEST SENSE. */
+void vscsi_tgt_reset(struct vscsi_tgt_lun *lun);
+
+/* Fault injection. */
+enum vscsi_tgt_fault_kind {
+    VSCSI_FAULT_NONE = 0,
+    VSCSI_FAULT_SENSE,   /* the nth command answers CHECK CONDITION with key/asc/ascq */
+    VSCSI_FAULT_MEDIUM,  /* reads/writes touching lba (disk) fail with MEDIUM ERROR 11h/00h or 0Ch/00h */
+    VSCSI_FAULT_DELAY,   /* the nth command (0 = every command) reports delay_us */
+    VSCSI_FAULT_HANG,    /* the nth command reports hang */
+    VSCSI_FAULT_BUSY,    /* the nth command answers status BUSY */
+};
+struct vscsi_tgt_fault {
+    enum vscsi_tgt_fault_kind kind;
+    uint64_t nth;        /* 1-based command count from now; 0 = every command */
+    uint64_t count;      /* how many times it fires (0 = unlimited) */
+    uint8_t key, asc, ascq;
+    uint64_t lba;        /* MEDIUM */
+    uint32_t delay_us;   /* DELAY */
+};
+/* Adds a fault (up to 8 per LUN); returns 0 or -ENOSPC/-EINVAL. */
+int vscsi_tgt_inject(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_fault *f);
+void vscsi_tgt_clear_faults(struct vscsi_tgt_lun *lun);
+/* Parse "sense:nth=5,key=3,asc=0x11,ascq=0", "medium:lba=100", "delay:us=2000",
+ * "hang:nth=3", "busy:nth=2" (the vscsi-sim --inject syntax). 0 or -EINVAL. */
+int vscsi_tgt_fault_parse(const char *s, struct vscsi_tgt_fault *f);
+
+/* Counters for summaries and tests. */
+struct vscsi_tgt_stats {
+    uint64_t commands, errors, bytes_in, bytes_out;
+};
+void vscsi_tgt_stats(const struct vscsi_tgt_lun *lun, struct vscsi_tgt_stats *out);
+
+/* Sense helpers shared by the target and by tests. */
+void vscsi_tgt_set_sense(struct vscsi_tgt_result *res, uint8_t key, uint8_t asc, uint8_t ascq);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vscsiif/vscsiif.h"
+
+struct pair {
+    struct vscsi_sring page;
+    struct vscsi_front_ring f;
+    struct vscsi_back_ring b;
+};
+
+/* Both ends attached with every index at `start`, as after `start` round trips. */
+static void pair_init(struct pair *p, uint32_t start)
+{
+    vscsi_sring_init(&p->page);
+    p->page.req_prod = p->page.rsp_prod = start;
+    p->page.req_event = p->page.rsp_event = start + 1;
+    vscsi_front_ring_init(&p->f, &p->page);
+    vscsi_back_ring_init(&p->b, &p->page);
+    p->f.req_prod_pvt = p->f.rsp_cons = start;
+    p->b.rsp_prod_pvt = p->b.req_cons = start;
+}
+
+static void send(struct pair *p, uint16_t rqid)
+{
+    struct vscsi_request *rq = vscsi_front_slot(&p->f);
+    struct vscsi_nexus nx = {0, 0, 0};
+    uint8_t cdb[6] = {0};
+    assert_non_null(rq);
+    assert_int_equal(vscsi_req_cdb(rq, rqid, &nx, cdb, 6, VSCSI_DIR_NONE, 0), 0);
+    vscsi_front_produce(&p->f);
+}
+
+static void test_init(void **state)
+{
+    (void)state;
+    struct pair p;
+    memset(&p.page, 0xa5, sizeof(p.page));
+    pair_init(&p, 0);
+    assert_int_equal(p.page.req_event, 1);
+    assert_int_equal(p.page.rsp_event, 1);
+    for (unsigned i = 0; i < sizeof(p.page.pad); i++)
+        assert_int_equal(p.page.pad[i], 0);
+    assert_int_equal(vscsi_front_free(&p.f), 16);
+    assert_int_equal(vscsi_back_requests(&p.b), 0);
+    assert_int_equal(vscsi_front_responses(&p.f), 0);
+    assert_null(vscsi_back_slot(&p.b));
+}
+
+static void test_full_and_empty(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 0);
+    for (uint16_t i = 0; i < 16; i++)
+        send(&p, i);
+    assert_int_equal(vscsi_front_free(&p.f), 0);
+    assert_null(vscsi_front_slot(&p.f));
+    /* Not pushed yet: invisible to the backend. */
+    assert_int_equal(vscsi_back_requests(&p.b), 0);
+    vscsi_front_push(&p.f);
+    assert_int_equal(vscsi_back_requests(&p.b), 16);
+    struct vscsi_request rq;
+    for (uint16_t i = 0; i < 16; i++) {
+        vscsi_back_take(&p.b, &rq);
+        assert_int_equal(rq.rqid, i);
+    }
+    assert_int_equal(vscsi_back_requests(&p.b), 0);
+    /* Answer out of order: responses are matched by rqid, not by slot. */
+    for (int i = 15; i >= 0; i--) {
+        struct vscsi_response *rsp = vscsi_back_slot(&p.b);
+        assert_non_null(rsp);
+        vscsi_rsp_rslt(rsp, (uint16_t)i, 0);
+        vscsi_back_produce(&p.b);
+    }
+    assert_null(vscsi_back_slot(&p.b));
+    vscsi_back_push(&p.b);
+    assert_int_equal(vscsi_front_responses(&p.f), 16);
+    struct vscsi_response rsp;
+    for (int i = 15; i >= 0; i--) {
+        vscsi_front_take(&p.f, &rsp);
+        assert_int_equal(rsp.rqid, i);
+    }
+    assert_int_equal(vscsi_front_free(&p.f), 16);
+}
+
+/* Notify iff the consumer's event index lies in (old, new]. */
+static void test_notify_rule(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 0);
+    send(&p, 1);
+    assert_int_equal(vscsi_front_push(&p.f), 1); /* req_event = 1 */
+    send(&p, 2);
+    assert_int_equal(vscsi_front_push(&p.f), 0); /* backend has not re-armed */
+    assert_int_equal(vscsi_back_requests(&p.b), 2);
+    struct vscsi_request rq;
+    vscsi_back_take(&p.b, &rq);
+    vscsi_back_take(&p.b, &rq);
+    assert_int_equal(vscsi_back_final_check(&p.b), 0);
+    assert_int_equal(p.page.req_event, 3);
+    send(&p, 3);
+    send(&p, 4);
+    assert_int_equal(vscsi_front_push(&p.f), 1); /* one notify for a batch of two */
+    /* A push with nothing new never notifies. */
+    assert_int_equal(vscsi_front_push(&p.f), 0);
+
+    /* Response side: rsp_event starts at 1. */
+    for (int i = 0; i < 2; i++) {
+        vscsi_rsp_rslt(vscsi_back_slot(&p.b), 1, 0);
+        vscsi_back_produce(&p.b);
+    }
+    assert_int_equal(vscsi_back_push(&p.b), 1);
+    struct vscsi_response rsp;
+    vscsi_front_take(&p.f, &rsp);
+    vscsi_front_take(&p.f, &rsp);
+    assert_int_equal(vscsi_front_final_check(&p.f), 0);
+    assert_int_equal(p.page.rsp_event, 3);
+}
+
+/* Final check sees work that arrived after the first look. */
+static void test_final_check_sees_late_work(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 0);
+    assert_int_equal(vscsi_back_final_check(&p.b), 0);
+    send(&p, 9);
+    assert_int_equal(vscsi_front_push(&p.f), 1);
+    assert_int_equal(vscsi_back_final_check(&p.b), 1);
+}
+
+static void run_cycles(struct pair *p, unsigned cycles, unsigned batch)
+{
+    uint16_t next = 0, expect = 0;
+    for (unsigned c = 0; c < cycles; c++) {
+        for (unsigned i = 0; i < batch; i++)
+            send(p, next++);
+        vscsi_front_push(&p->f);
+        int n = vscsi_back_requests(&p->b);
+        assert_int_equal(n, (int)batch);
+        for (int i = 0; i < n; i++) {
+            struct vscsi_request rq;
+            vscsi_back_take(&p->b, &rq);
+            vscsi_rsp_rslt(vscsi_back_slot(&p->b), rq.rqid, 0);
+            vscsi_back_produce(&p->b);
+        }
+        vscsi_back_push(&p->b);
+        assert_int_equal(vscsi_front_responses(&p->f), (int)batch);
+        for (unsigned i = 0; i < batch; i++) {
+            struct vscsi_response rsp;
+            vscsi_front_take(&p->f, &rsp);
+            assert_int_equal(rsp.rqid, expect++);
+        }
+    }
+}
+
+/* Indices are free-running: crossing 2^32 changes nothing. */
+static void test_wraparound(void **state)
+{
+    (void)state;
+    static const unsigned batches[] = {1, 3, 7, 16};
+    for (unsigned b = 0; b < 4; b++) {
+        struct pair p;
+        pair_init(&p, UINT32_MAX - 20);
+        run_cycles(&p, 40, batches[b]);
+        assert_true(p.f.req_prod_pvt < UINT32_MAX - 20); /* really wrapped */
+        assert_int_equal(p.page.req_prod, p.f.req_prod_pvt);
+        assert_int_equal(p.page.rsp_prod, p.b.rsp_prod_pvt);
+    }
+}
+
+/* A frontend that claims more than 16 outstanding requests is caught. */
+static void test_back_detects_prod_overflow(void **state)
+{
+    (void)state;
+    static const uint32_t starts[] = {0, UINT32_MAX - 5};
+    for (unsigned s = 0; s < 2; s++) {
+        struct pair p;
+        pair_init(&p, starts[s]);
+        p.page.req_prod = starts[s] + 17;
+        assert_int_equal(vscsi_back_requests(&p.b), -EPROTO);
+        assert_int_equal(vscsi_back_final_check(&p.b), -EPROTO);
+        p.page.req_prod = starts[s] + 16;
+        assert_int_equal(vscsi_back_requests(&p.b), 16);
+        /* Moving req_prod backwards is a lie too. */
+        struct vscsi_request rq;
+        vscsi_back_take(&p.b, &rq);
+        vscsi_back_take(&p.b, &rq);
+        p.page.req_prod = starts[s] + 1;
+        assert_int_equal(vscsi_back_requests(&p.b), -EPROTO);
+        p.page.req_prod = starts[s] + 0x80000000u;
+        assert_int_equal(vscsi_back_requests(&p.b), -EPROTO);
+    }
+}
+
+/* The backend never consumes more requests than it has response space for. */
+static void test_back_bounded_by_response_space(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 0);
+    for (uint16_t i = 0; i < 16; i++)
+        send(&p, i);
+    vscsi_front_push(&p.f);
+    struct vscsi_request rq;
+    for (int i = 0; i < 10; i++)
+        vscsi_back_take(&p.b, &rq);
+    /* The frontend lies: pretends 10 more arrived although none were answered. */
+    p.page.req_prod = 26;
+    assert_int_equal(vscsi_back_requests(&p.b), -EPROTO);
+    p.page.req_prod = 16;
+    assert_int_equal(vscsi_back_requests(&p.b), 6);
+}
+
+/* A backend that answers more than was asked is caught. */
+static void test_front_detects_rsp_overflow(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, UINT32_MAX - 1);
+    send(&p, 1);
+    send(&p, 2);
+    vscsi_front_push(&p.f);
+    p.page.rsp_prod = p.f.rsp_cons + 3;
+    assert_int_equal(vscsi_front_responses(&p.f), -EPROTO);
+    assert_int_equal(vscsi_front_final_check(&p.f), -EPROTO);
+    p.page.rsp_prod = p.f.rsp_cons + 2;
+    assert_int_equal(vscsi_front_responses(&p.f), 2);
+    p.page.rsp_prod = p.f.rsp_cons - 1;
+    assert_int_equal(vscsi_front_responses(&p.f), -EPROTO);
+}
+
+/* The consumer's copy is private: later writes to the slot do not reach it. */
+static void test_copy_is_private(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_init(&p, 0);
+    send(&p, 5);
+    vscsi_front_push(&p.f);
+    struct vscsi_request rq;
+    vscsi_back_take(&p.b, &rq);
+    p.page.ring[0].req.cmd_len = 200;
+    p.page.ring[0].req.rqid = 6;
+    assert_int_equal(rq.cmd_len, 6);
+    assert_int_equal(rq.rqid, 5);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init),
+        cmocka_unit_test(test_full_and_empty),
+        cmocka_unit_test(test_notify_rule),
+        cmocka_unit_test(test_final_check_sees_late_work),
+        cmocka_unit_test(test_wraparound),
+        cmocka_unit_test(test_back_detects_prod_overflow),
+        cmocka_unit_test(test_back_bounded_by_response_space),
+        cmocka_unit_test(test_front_detects_rsp_overflow),
+        cmocka_unit_test(test_copy_is_private),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
