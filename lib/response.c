@@ -86,6 +86,10 @@ int vscsi_rsp_decode(const struct vscsi_response *copy, uint8_t act, uint64_t da
          * host error (NO_CONNECT for an unknown LUN) is a failure too. */
         out->tmr_ok = copy->rslt == VSCSI_RSLT_RESET_SUCCESS;
         out->host = (uint8_t)VSCSI_RSLT_HOST((uint32_t)copy->rslt);
+        if (out->host > VSCSI_HOST_MAX) {
+            out->host = VSCSI_HOST_ERROR;
+            out->anomalies |= VSCSI_ANOM_UNKNOWN_HOST;
+        }
         if (copy->rslt != VSCSI_RSLT_RESET_SUCCESS && copy->rslt != VSCSI_RSLT_RESET_FAILED &&
             (copy->rslt & 0xffff) != 0)
             out->anomalies |= VSCSI_ANOM_TMR_RSLT;

@@ -114,6 +114,12 @@ static void test_tmr(void **state)
     vscsi_rsp_rslt(&rsp, 3, 0x2004);
     assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_RESET, 0, &res), 1);
     assert_int_equal(res.anomalies, VSCSI_ANOM_TMR_RSLT);
+    /* A TMR answer with an impossible host byte is still decoded to a known one. */
+    vscsi_rsp_rslt(&rsp, 3, VSCSI_RSLT(0xfe, 0));
+    assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_ABORT, 0, &res), 1);
+    assert_int_equal(res.host, VSCSI_HOST_ERROR);
+    assert_int_equal(res.tmr_ok, 0);
+    assert_true(res.anomalies & VSCSI_ANOM_UNKNOWN_HOST);
     assert_int_equal(vscsi_rsp_decode(&rsp, 4, 0, &res), -EINVAL);
 }
 

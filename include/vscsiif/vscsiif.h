@@ -9,4 +9,10 @@
 #include "vscsiif/request.h"
 #include "vscsiif/response.h"
 #include "vscsiif/platform.h"
+#include "vscsiif/xenbus.h"
+#include "vscsiif/devstr.h"
+#include "vscsiif/target.h"
+#include "vscsiif/front.h"
+#include "vscsiif/back.h"
+#include "vscsiif/toolstack.h"
 #endif

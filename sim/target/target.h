@@ -44,6 +44,7 @@ extern "C" {
 #define VSCSI_SK_DATA_PROTECT    0x7
 #define VSCSI_SK_BLANK_CHECK     0x8
 #define VSCSI_SK_ABORTED_COMMAND 0xb
+#define VSCSI_SK_MISCOMPARE      0xe
 #define VSCSI_SK_VOLUME_OVERFLOW 0xd
 
 enum vscsi_tgt_kind {
@@ -102,6 +103,35 @@ struct vscsi_tgt_changer_opts {
     unsigned ndrives;
 };
 
+/* Changer element addresses (READ ELEMENT STATUS, MOVE MEDIUM): element i of each type. */
+#define VSCSI_TGT_ELEM_TRANSPORT 0x0000
+#define VSCSI_TGT_ELEM_STORAGE   0x1000
+#define VSCSI_TGT_ELEM_IE        0x2000
+#define VSCSI_TGT_ELEM_DRIVE     0x3000
+
+/*
+ * Behaviour worth knowing when driving the LUNs (details in sim/target/):
+ *  - opts may be NULL (all defaults). Constructors return NULL on bad options
+ *    (block size not 512/1024/2048/4096, a drive already wired or not a tape,
+ *    an unusable path). Tape early_warning 0 means capacity / 32.
+ *  - Cartridge images (tape path): "<path>/<volume tag>.img", read when a
+ *    cartridge first enters the drive, written when it is unloaded or freed.
+ *    A standalone drive's cartridge is "ST0001L6"; a changer's slot i starts
+ *    with "VSnnnnL6", nnnn = i + 1.
+ *  - A cartridge moved into a drive makes the drive report UNIT ATTENTION
+ *    28h/00h (medium may have changed) once, like a real autoloader.
+ *  - Free a drive or its changer in either order; a freed drive's element
+ *    becomes inaccessible, a freed changer leaves the cartridge in the drive.
+ *  - Data-out shorter than the CDB requires: ABORTED COMMAND 4Bh/00h, nothing
+ *    is written. Data-in larger than the buffer: the rest is dropped (GOOD).
+ *  - Faults: a fault fires on every command numbered >= nth (counting from the
+ *    injection, nth 0 = 1) until it has fired count times (0 = forever);
+ *    vscsi_tgt_fault_parse() sets count 1 when nth is given without count.
+ *    BUSY, SENSE and HANG preempt the command (a hung command never runs);
+ *    DELAY only annotates; MEDIUM hits disk LBAs / tape object positions.
+ *  - stats: bytes_in = data-in (device to initiator), bytes_out = data-out;
+ *    errors = commands that ended with a status other than GOOD.
+ */
 struct vscsi_tgt_lun *vscsi_tgt_disk_new(const struct vscsi_tgt_disk_opts *o);
 struct vscsi_tgt_lun *vscsi_tgt_tape_new(const struct vscsi_tgt_tape_opts *o);
 struct vscsi_tgt_lun *vscsi_tgt_changer_new(const struct vscsi_tgt_changer_opts *o);

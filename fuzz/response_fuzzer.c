@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * response_fuzzer: the frontend's decoding of one hostile response slot
+ * (vscsi_rsp_decode), plus an encode/decode round trip of the backend's
+ * encoders with fuzzed arguments.
+ *
+ * Input layout (zero-extended when short):
+ *   252   the response slot, as the backend left it in the ring
+ *   u8    act of the request it answers (only 1, 2, 3 are valid)
+ *   u64   data_len the request expected to move
+ *   u8    host, u8 status, u8 sense bytes offered (0..255), u32 residual,
+ *         u8 tmr success: arguments for the encoders; the sense bytes offered
+ *         are taken from the slot's sense_buffer area (zero-padded past 96)
+ *
+ * Oracles (decode): sense_len <= 96, residual <= data_len, tmr_ok only for a
+ * TMR answered exactly 0x2002, host <= 20, each anomaly flag set exactly when
+ * its condition holds in the raw slot, the return value 1 exactly when some
+ * flag is set, -EINVAL exactly for a bad act, and success never reported
+ * when anything outside the status and host bytes was set.
+ * Oracles (encode): what vscsi_rsp_cdb/_tmr/_rslt write decodes back to the
+ * same values with no anomaly, and they leave no stale byte in the slot.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fuzz_helpers.h"
+#include "vscsiif/response.h"
+
+static bool all_zero(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+
+    for (size_t i = 0; i < n; i++)
+        if (b[i])
+            return false;
+    return true;
+}
+
+static void check_decode(const struct vscsi_response *raw, uint8_t act, uint64_t data_len)
+{
+    struct vscsi_result r;
+    int rc = vscsi_rsp_decode(raw, act, data_len, &r);
+    uint32_t rslt = (uint32_t)raw->rslt;
+
+    if (act != VSCSI_ACT_CDB && act != VSCSI_ACT_ABORT && act != VSCSI_ACT_RESET) {
+        FUZZ_ASSERT(rc == -EINVAL);
+        return;
+    }
+    FUZZ_ASSERT(rc == 0 || rc == 1);
+    FUZZ_ASSERT((rc == 1) == (r.anomalies != 0));
+    FUZZ_ASSERT(r.rqid == raw->rqid);
+    FUZZ_ASSERT(r.rslt == raw->rslt);
+    FUZZ_ASSERT(r.sense_len <= VSCSI_SENSE_LEN);
+    FUZZ_ASSERT(r.residual <= data_len);
+    FUZZ_ASSERT(r.host <= VSCSI_HOST_MAX);
+    FUZZ_ASSERT(strcmp(vscsi_host_str(r.host), "?") != 0);
+    FUZZ_ASSERT(r.tmr_ok == 0 || r.tmr_ok == 1);
+    FUZZ_ASSERT(!r.tmr_ok || (act != VSCSI_ACT_CDB && raw->rslt == VSCSI_RSLT_RESET_SUCCESS));
+
+    if (act != VSCSI_ACT_CDB) {
+        bool known = raw->rslt == VSCSI_RSLT_RESET_SUCCESS || raw->rslt == VSCSI_RSLT_RESET_FAILED;
+
+        FUZZ_ASSERT(r.tmr_ok == (raw->rslt == VSCSI_RSLT_RESET_SUCCESS));
+        FUZZ_ASSERT((r.anomalies & ~(VSCSI_ANOM_TMR_RSLT | VSCSI_ANOM_UNKNOWN_HOST)) == 0);
+        /* An impossible host byte is reported and decoded as ERROR. */
+        FUZZ_ASSERT(!!(r.anomalies & VSCSI_ANOM_UNKNOWN_HOST) == (VSCSI_RSLT_HOST(rslt) > VSCSI_HOST_MAX));
+        /* A bare host error (status 0, e.g. NO_CONNECT for an unknown LUN) is a
+         * legitimate TMR failure; anything else unknown is an anomaly. */
+        FUZZ_ASSERT(!!(r.anomalies & VSCSI_ANOM_TMR_RSLT) == (!known && (rslt & 0xffffu) != 0));
+        return;
+    }
+
+    uint32_t host = VSCSI_RSLT_HOST(rslt);
+    bool drv = (rslt & 0xff000000u) != 0, msg = (rslt & 0x0000ff00u) != 0;
+    bool unk = host > VSCSI_HOST_MAX;
+
+    FUZZ_ASSERT(r.tmr_ok == 0);
+    FUZZ_ASSERT(!!(r.anomalies & VSCSI_ANOM_LEGACY_DRIVER_BYTE) == drv);
+    FUZZ_ASSERT(!!(r.anomalies & VSCSI_ANOM_MSG_BYTE) == msg);
+    FUZZ_ASSERT(!!(r.anomalies & VSCSI_ANOM_UNKNOWN_HOST) == unk);
+    FUZZ_ASSERT(!!(r.anomalies & VSCSI_ANOM_SENSE_LEN) == (raw->sense_len > VSCSI_SENSE_LEN));
+    FUZZ_ASSERT(!!(r.anomalies & VSCSI_ANOM_RESIDUAL) == (raw->residual_len > data_len));
+    FUZZ_ASSERT(!(r.anomalies & VSCSI_ANOM_TMR_RSLT));
+    FUZZ_ASSERT(r.status == VSCSI_RSLT_STATUS(rslt));
+    if (drv || msg || unk) /* an error hidden outside the host byte never reads as success */
+        FUZZ_ASSERT(r.host == VSCSI_HOST_ERROR && !vscsi_result_ok(&r));
+    else
+        FUZZ_ASSERT(r.host == host);
+    FUZZ_ASSERT(vscsi_result_ok(&r) == (r.host == VSCSI_HOST_OK && r.status == 0));
+    if (raw->sense_len <= VSCSI_SENSE_LEN)
+        FUZZ_ASSERT(r.sense_len == raw->sense_len);
+    else
+        FUZZ_ASSERT(r.sense_len == VSCSI_SENSE_LEN);
+    FUZZ_ASSERT(memcmp(r.sense, raw->sense_buffer, r.sense_len) == 0);
+    if (raw->residual_len <= data_len)
+        FUZZ_ASSERT(r.residual == raw->residual_len);
+}
+
+static void check_encoders(struct fuzz_producer *p, const struct vscsi_response *raw,
+                           uint64_t data_len)
+{
+    struct vscsi_response enc;
+    struct vscsi_result r;
+    uint8_t host = fuzz_u8(p), status = fuzz_u8(p);
+    size_t offered = fuzz_u8(p);
+    uint32_t residual = fuzz_u32(p);
+    int success = fuzz_u8(p) & 1;
+    uint8_t sense[255];
+
+    memset(sense, 0, sizeof(sense));
+    memcpy(sense, raw->sense_buffer, VSCSI_SENSE_LEN);
+
+    /* CDB completion */
+    memset(&enc, 0xa5, sizeof(enc)); /* stale bytes the encoder must clear */
+    vscsi_rsp_cdb(&enc, raw->rqid, host, status, offered ? sense : NULL, offered, residual);
+    FUZZ_ASSERT(enc.rqid == raw->rqid);
+    FUZZ_ASSERT(enc.act == 0);
+    FUZZ_ASSERT(all_zero(enc.reserved, sizeof(enc.reserved)));
+    FUZZ_ASSERT(enc.sense_len <= VSCSI_SENSE_LEN && enc.sense_len <= offered);
+    FUZZ_ASSERT(all_zero(enc.sense_buffer + enc.sense_len, VSCSI_SENSE_LEN - enc.sense_len));
+    if (enc.sense_len) {
+        FUZZ_ASSERT(enc.sense_len >= 8);
+        FUZZ_ASSERT((sense[0] & 0x7f) >= 0x70 && (sense[0] & 0x7f) <= 0x73);
+        FUZZ_ASSERT(memcmp(enc.sense_buffer, sense, enc.sense_len) == 0);
+        size_t want = 8u + sense[7];
+
+        want = want < VSCSI_SENSE_LEN ? want : VSCSI_SENSE_LEN;
+        want = want < offered ? want : offered;
+        FUZZ_ASSERT(enc.sense_len == want);
+    }
+    FUZZ_ASSERT(enc.residual_len == residual);
+    FUZZ_ASSERT(enc.rslt == VSCSI_RSLT(host, status));
+
+    int rc = vscsi_rsp_decode(&enc, VSCSI_ACT_CDB, data_len, &r);
+
+    FUZZ_ASSERT(rc == 0 || rc == 1);
+    FUZZ_ASSERT(r.status == status);
+    FUZZ_ASSERT(r.sense_len == enc.sense_len);
+    if (host <= VSCSI_HOST_MAX && residual <= data_len) {
+        FUZZ_ASSERT(rc == 0);
+        FUZZ_ASSERT(r.host == host);
+        FUZZ_ASSERT(r.residual == residual);
+    } else {
+        FUZZ_ASSERT(rc == 1);
+    }
+
+    /* TMR answer */
+    memset(&enc, 0x5a, sizeof(enc));
+    vscsi_rsp_tmr(&enc, raw->rqid, success);
+    FUZZ_ASSERT(enc.sense_len == 0 && enc.residual_len == 0 && enc.act == 0);
+    FUZZ_ASSERT(all_zero(enc.reserved, sizeof(enc.reserved)));
+    rc = vscsi_rsp_decode(&enc, (raw->rqid & 1) ? VSCSI_ACT_ABORT : VSCSI_ACT_RESET, 0, &r);
+    FUZZ_ASSERT(rc == 0);
+    FUZZ_ASSERT(r.tmr_ok == success);
+
+    /* Bare rslt: whatever the raw slot says, re-encoded */
+    memset(&enc, 0x33, sizeof(enc));
+    vscsi_rsp_rslt(&enc, raw->rqid, raw->rslt);
+    FUZZ_ASSERT(enc.rslt == raw->rslt && enc.sense_len == 0 && enc.residual_len == 0);
+    FUZZ_ASSERT(all_zero(enc.sense_buffer, sizeof(enc.sense_buffer)));
+    FUZZ_ASSERT(all_zero(enc.reserved, sizeof(enc.reserved)));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct fuzz_producer p;
+    struct vscsi_response raw;
+
+    fuzz_producer_init(&p, data, size);
+    fuzz_bytes(&p, &raw, sizeof(raw));
+    uint8_t act = fuzz_u8(&p);
+    uint64_t data_len = fuzz_u64(&p);
+
+    check_decode(&raw, act, data_len);
+    /* The same slot as every kind of answer, and against a 0-byte request. */
+    for (uint8_t a = 0; a <= 4; a++)
+        check_decode(&raw, a, data_len);
+    check_decode(&raw, VSCSI_ACT_CDB, 0);
+    check_encoders(&p, &raw, data_len);
+    return 0;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* Backend engine internals, shared by lib/back*.c only. */
+#ifndef VSCSI_BACK_INT_H
+#define VSCSI_BACK_INT_H
+
+#include "vscsiif/back.h"
+#include "vscsiif/devstr.h"
+#include "vscsiif/request.h"
+#include "vscsiif/response.h"
+#include "vscsiif/ring.h"
+
+#define BACK_NAME_MAX 32 /* dev-N names; longer ones are refused */
+
+struct back_lun {
+    uint8_t used;     /* slot holds a LUN (possibly detached but still referenced) */
+    uint8_t attached; /* visible to new commands */
+    char name[BACK_NAME_MAX];
+    struct vscsi_nexus nx;
+    void *tlun;
+    uint32_t refs; /* commands in flight on it */
+};
+
+struct back_req {
+    struct vscsi_back *b;
+    uint8_t busy;      /* consumed from the ring, not answered yet */
+    uint8_t submitted; /* the target owns it until it completes */
+    struct back_lun *lun;
+    struct vscsi_request copy; /* the one private copy of the slot */
+    struct vscsi_cmd cmd;
+    struct vscsi_target_cmd tcmd;
+    /* preallocated at connect, sized by max pages */
+    struct vscsi_seg *segs;         /* indirect descriptors */
+    struct vscsi_iov *iov;          /* map mode: one per segment */
+    struct vscsi_grant_copy *gcopy; /* copy mode */
+    uint32_t *refs;                 /* map mode */
+    uint8_t *bounce;                /* copy mode */
+    void *map_addr;
+    uint32_t map_count;
+    struct vscsi_iov bounce_iov;
+};
+
+struct vscsi_back {
+    struct vscsi_back_config cfg;
+    char dev_path[VSCSI_XB_PATH_MAX + 1];
+    char fe_path[VSCSI_XB_PATH_MAX + 1];
+    char token[48];
+    uint16_t fe_domid;
+    enum vscsi_xb_state state;
+    int error;
+    int gone;
+    int watching;
+    int fe_seen;                  /* fe_state holds the last frontend state acted on */
+    enum vscsi_xb_state fe_state;
+
+    /* ring */
+    int connected;
+    int ring_broken;
+    int closing;   /* frontend asked to close; finishing once nothing is in flight */
+    void *ring_page;
+    uint32_t port;
+    struct vscsi_back_ring ring;
+    struct vscsi_limits lim;
+    uint32_t max_pages; /* per request: max(26, max_segs) */
+    int in_event;       /* batching: responses pushed at the end of handle_event */
+
+    struct back_req reqs[VSCSI_RING_SIZE];
+    struct back_lun luns[VSCSI_XB_MAX_DEVS];
+    struct vscsi_back_stats st;
+};
+
+/* back_xenbus.c */
+int back_write_state(struct vscsi_back *b, enum vscsi_xb_state s);
+void back_fail(struct vscsi_back *b, int err, const char *why);
+
+/* back_luns.c */
+int back_scan_luns(struct vscsi_back *b);
+void back_promote_luns(struct vscsi_back *b);
+struct back_lun *back_lun_find(struct vscsi_back *b, const struct vscsi_nexus *nx);
+void back_lun_put(struct vscsi_back *b, struct back_lun *l);
+void back_luns_close_all(struct vscsi_back *b);
+
+/* back_ring.c */
+int back_connect(struct vscsi_back *b);
+void back_disconnect(struct vscsi_back *b);
+int back_try_finish_close(struct vscsi_back *b);
+void back_respond(struct back_req *r, int32_t rslt, const uint8_t *sense, size_t sense_len,
+                  uint32_t residual);
+void back_release_data(struct back_req *r);
+void back_push(struct vscsi_back *b);
+
+/* back_tmr.c */
+void back_do_abort(struct back_req *tmr);
+void back_do_reset(struct back_req *tmr);
+void back_cancel_inflight(struct vscsi_back *b, struct back_lun *only, uint8_t host);
+
+/* back_trace.c */
+void back_trace_req(struct vscsi_back *b, const struct vscsi_cmd *cmd, const struct vscsi_request *rq);
+void back_trace_rsp(struct vscsi_back *b, const struct vscsi_response *rsp);
+void back_trace_msg(struct vscsi_back *b, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+#endif

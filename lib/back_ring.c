@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/* Backend engine: serving the ring. Each slot is copied once, validated in
+ * Linux back's order, its data fetched into private memory, and answered
+ * exactly once (protocol digest §2.6, §5.3). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "back_int.h"
+
+static int alloc_req_buffers(struct vscsi_back *b)
+{
+    size_t pages = b->max_pages;
+
+    for (unsigned i = 0; i < VSCSI_RING_SIZE; i++) {
+        struct back_req *r = &b->reqs[i];
+        if (r->iov)
+            continue;
+        r->iov = calloc(pages, sizeof(*r->iov));
+        r->segs = b->cfg.max_segs ? calloc(b->cfg.max_segs, sizeof(*r->segs)) : NULL;
+        if (b->cfg.data_mode == VSCSI_BACK_COPY) {
+            r->gcopy = calloc(pages, sizeof(*r->gcopy));
+            /* Zeroed: a target that under-fills a read must not hand the
+             * frontend whatever the backend's heap held before. */
+            r->bounce = calloc(pages, VSCSI_PAGE_SIZE);
+        } else {
+            r->refs = calloc(pages, sizeof(*r->refs));
+        }
+        if (!r->iov || (b->cfg.max_segs && !r->segs) ||
+            (b->cfg.data_mode == VSCSI_BACK_COPY ? (!r->gcopy || !r->bounce) : !r->refs))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+int back_connect(struct vscsi_back *b)
+{
+    const struct vscsi_platform_ops *ops = b->cfg.ops;
+    uint32_t ref, remote_port;
+    int rc;
+
+    rc = vscsi_xb_read_uint(ops, b->cfg.ops_ctx, VSCSI_XS_NO_TXN, b->fe_path, "ring-ref",
+                            UINT32_MAX, &ref);
+    if (rc == 0)
+        rc = vscsi_xb_read_uint(ops, b->cfg.ops_ctx, VSCSI_XS_NO_TXN, b->fe_path,
+                                "event-channel", UINT32_MAX, &remote_port);
+    if (rc)
+        return rc;
+    rc = alloc_req_buffers(b);
+    if (rc)
+        return rc;
+    rc = ops->map_grants(b->cfg.ops_ctx, b->fe_domid, 1, &ref, 1, &b->ring_page);
+    if (rc)
+        return rc;
+    rc = ops->evtchn_bind_interdomain(b->cfg.ops_ctx, b->fe_domid, remote_port, &b->port);
+    if (rc) {
+        ops->unmap_grants(b->cfg.ops_ctx, b->ring_page, 1);
+        b->ring_page = NULL;
+        return rc;
+    }
+    /* The frontend initialised the page; whatever it put there is checked on every read. */
+    vscsi_back_ring_init(&b->ring, b->ring_page);
+    b->connected = 1;
+    b->ring_broken = 0;
+    b->closing = 0;
+    return 0;
+}
+
+void back_push(struct vscsi_back *b)
+{
+    if (!b->connected)
+        return;
+    if (vscsi_back_push(&b->ring)) {
+        b->st.notifies++;
+        b->cfg.ops->evtchn_notify(b->cfg.ops_ctx, b->port);
+    }
+}
+
+/* Tears the ring down. Commands still in flight are cancelled first and
+ * answered while the ring is there, so no rqid is left without an answer. */
+void back_disconnect(struct vscsi_back *b)
+{
+    if (!b->connected)
+        return;
+    back_cancel_inflight(b, NULL, VSCSI_HOST_RESET);
+    back_push(b);
+    if (b->cfg.ops->evtchn_unbind)
+        b->cfg.ops->evtchn_unbind(b->cfg.ops_ctx, b->port);
+    b->cfg.ops->unmap_grants(b->cfg.ops_ctx, b->ring_page, 1);
+    b->ring_page = NULL;
+    b->connected = 0;
+}
+
+/* Frontend Closing: done once nothing is in flight (as Linux back waits). */
+int back_try_finish_close(struct vscsi_back *b)
+{
+    if (!b->closing)
+        return 0;
+    for (unsigned i = 0; i < VSCSI_RING_SIZE; i++)
+        if (b->reqs[i].busy)
+            return 0;
+    b->closing = 0;
+    back_disconnect(b);
+    return back_write_state(b, VSCSI_XB_CLOSING);
+}
+
+void back_release_data(struct back_req *r)
+{
+    if (r->map_addr) {
+        r->b->cfg.ops->unmap_grants(r->b->cfg.ops_ctx, r->map_addr, r->map_count);
+        r->map_addr = NULL;
+        r->map_count = 0;
+    }
+}
+
+void back_respond(struct back_req *r, int32_t rslt, const uint8_t *sense, size_t sense_len,
+                  uint32_t residual)
+{
+    struct vscsi_back *b = r->b;
+    struct vscsi_response *slot;
+
+    /* Grants go back before the answer is visible, or a hardened frontend
+     * could not revoke them. */
+    back_release_data(r);
+    if (b->connected && (slot = vscsi_back_slot(&b->ring)) != NULL) {
+        vscsi_rsp_cdb(slot, r->cmd.rqid, (uint8_t)VSCSI_RSLT_HOST(rslt),
+                      (uint8_t)VSCSI_RSLT_STATUS(rslt), sense, sense_len, residual);
+        slot->rslt = rslt; /* TMR answers are not host/status shaped */
+        vscsi_back_produce(&b->ring);
+        b->st.responses++;
+        back_trace_rsp(b, slot);
+        if (!b->in_event)
+            back_push(b);
+    }
+    if (r->lun)
+        back_lun_put(b, r->lun);
+    r->lun = NULL;
+    r->busy = 0;
+    r->submitted = 0;
+    if (b->closing)
+        back_try_finish_close(b);
+}
+
+static void reject(struct back_req *r, enum vscsi_reject why)
+{
+    struct vscsi_back *b = r->b;
+
+    b->st.rejected++;
+    if ((unsigned)why < sizeof(b->st.rejects) / sizeof(b->st.rejects[0]))
+        b->st.rejects[why]++;
+    back_trace_msg(b, "reject rqid=%u %s", r->cmd.rqid, vscsi_reject_str(why));
+    back_respond(r, vscsi_reject_rslt(why), NULL, 0, 0);
+}
+
+/* Indirect regions are read-only grants; read each once into our storage. */
+static int read_indirect(void *ctx, const struct vscsi_seg *d, void *dst)
+{
+    struct vscsi_back *b = ctx;
+    const struct vscsi_platform_ops *ops = b->cfg.ops;
+
+    if (ops->copy_grants) {
+        struct vscsi_grant_copy c = {d->gref, b->fe_domid, d->offset, d->length, 0, dst, 0};
+        int rc = ops->copy_grants(b->cfg.ops_ctx, &c, 1);
+        return rc ? rc : (c.status ? -EIO : 0);
+    }
+    void *page;
+    int rc = ops->map_grants(b->cfg.ops_ctx, b->fe_domid, 1, &d->gref, 0, &page);
+    if (rc)
+        return rc;
+    memcpy(dst, (const uint8_t *)page + d->offset, d->length);
+    ops->unmap_grants(b->cfg.ops_ctx, page, 1);
+    return 0;
+}
+
+static int copy_segments(struct back_req *r, int to_grant, uint64_t limit)
+{
+    struct vscsi_back *b = r->b;
+    uint64_t off = 0;
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < r->cmd.nr_segs && off < limit; i++) {
+        const struct vscsi_seg *s = &r->cmd.segs[i];
+        uint64_t len = s->length;
+        if (len > limit - off)
+            len = limit - off;
+        if (len == 0)
+            continue;
+        r->gcopy[n] = (struct vscsi_grant_copy){s->gref, b->fe_domid, s->offset, (uint16_t)len,
+                                                (uint8_t)to_grant, r->bounce + off, 0};
+        off += len;
+        n++;
+    }
+    if (n == 0)
+        return 0;
+    int rc = b->cfg.ops->copy_grants(b->cfg.ops_ctx, r->gcopy, n);
+    if (rc)
+        return rc;
+    for (uint32_t i = 0; i < n; i++)
+        if (r->gcopy[i].status != VSCSI_GNTST_OKAY)
+            return -EIO;
+    if (to_grant)
+        b->st.bytes_in += off;
+    else
+        b->st.bytes_out += off;
+    return 0;
+}
+
+/* Makes the command's data reachable by the target: a private bounce copy
+ * (copy mode) or the frontend's pages mapped for the command's life. */
+static int setup_data(struct back_req *r)
+{
+    struct vscsi_back *b = r->b;
+    const struct vscsi_cmd *c = &r->cmd;
+
+    r->tcmd.data_len = (size_t)c->data_len;
+    if (c->nr_segs == 0) {
+        r->tcmd.iov = NULL;
+        r->tcmd.iovcnt = 0;
+        return 0;
+    }
+    if (b->cfg.data_mode == VSCSI_BACK_COPY) {
+        if (c->dir == VSCSI_DIR_TO_DEVICE || c->dir == VSCSI_DIR_BIDIRECTIONAL) {
+            int rc = copy_segments(r, 0, c->data_len);
+            if (rc)
+                return rc;
+        }
+        r->bounce_iov.base = r->bounce;
+        r->bounce_iov.len = (size_t)c->data_len;
+        r->tcmd.iov = &r->bounce_iov;
+        r->tcmd.iovcnt = 1;
+        return 0;
+    }
+    for (uint32_t i = 0; i < c->nr_segs; i++)
+        r->refs[i] = c->segs[i].gref;
+    int rc = b->cfg.ops->map_grants(b->cfg.ops_ctx, b->fe_domid, c->nr_segs, r->refs,
+                                    c->dir != VSCSI_DIR_TO_DEVICE, &r->map_addr);
+    if (rc) {
+        r->map_addr = NULL;
+        return rc;
+    }
+    r->map_count = c->nr_segs;
+    for (uint32_t i = 0; i < c->nr_segs; i++) {
+        r->iov[i].base = (uint8_t *)r->map_addr + (size_t)i * VSCSI_PAGE_SIZE + c->segs[i].offset;
+        r->iov[i].len = c->segs[i].length;
+    }
+    r->tcmd.iov = r->iov;
+    r->tcmd.iovcnt = c->nr_segs;
+    return 0;
+}
+
+static int rqid_in_flight(struct vscsi_back *b, const struct back_req *self, uint16_t rqid)
+{
+    for (unsigned i = 0; i < VSCSI_RING_SIZE; i++) {
+        const struct back_req *o = &b->reqs[i];
+        if (o != self && o->busy && o->cmd.rqid == rqid)
+            return 1;
+    }
+    return 0;
+}
+
+static void start_cdb(struct back_req *r)
+{
+    struct vscsi_back *b = r->b;
+    int rc = vscsi_cmd_parse_data(&r->copy, &b->lim, read_indirect, b, r->segs,
+                                  b->cfg.max_segs, &r->cmd);
+    if (rc) {
+        reject(r, r->cmd.reject);
+        return;
+    }
+    if (r->cmd.nr_segs > b->max_pages) { /* direct requests are bounded by 26 anyway */
+        reject(r, VSCSI_REJ_TOO_MANY_SEGS);
+        return;
+    }
+    back_trace_req(b, &r->cmd, &r->copy);
+    if (setup_data(r)) {
+        reject(r, VSCSI_REJ_GRANT);
+        return;
+    }
+    r->tcmd.cdb = r->cmd.cdb;
+    r->tcmd.cdb_len = r->cmd.cdb_len;
+    r->tcmd.dir = r->cmd.dir;
+    r->tcmd.nx = r->cmd.nx;
+    r->tcmd.rqid = r->cmd.rqid;
+    r->tcmd.engine = r;
+    r->tcmd.target_priv = NULL;
+    r->submitted = 1;
+    rc = b->cfg.target->submit(b->cfg.target_ctx, r->lun->tlun, &r->tcmd);
+    if (rc && r->busy && r->submitted) {
+        r->submitted = 0;
+        back_respond(r, VSCSI_RSLT(VSCSI_HOST_ERROR, 0), NULL, 0, 0);
+    }
+    /* From here the request may already be answered and free. */
+}
+
+static void serve_one(struct vscsi_back *b, struct back_req *r)
+{
+    r->busy = 1;
+    r->submitted = 0;
+    r->lun = NULL;
+    r->map_addr = NULL;
+    vscsi_back_take(&b->ring, &r->copy);
+    b->st.requests++;
+
+    if (vscsi_cmd_parse(&r->copy, &b->lim, &r->cmd) &&
+        (r->cmd.reject == VSCSI_REJ_DIRECTION || r->cmd.reject == VSCSI_REJ_CMD_LEN)) {
+        reject(r, r->cmd.reject);
+        return;
+    }
+    struct back_lun *lun = back_lun_find(b, &r->cmd.nx);
+    if (!lun) {
+        reject(r, VSCSI_REJ_NO_LUN);
+        return;
+    }
+    if (r->cmd.reject) {
+        reject(r, r->cmd.reject);
+        return;
+    }
+    if (rqid_in_flight(b, r, r->cmd.rqid)) {
+        /* ABORT by rqid would be ambiguous; the frontend broke the rules. */
+        reject(r, VSCSI_REJ_DUP_RQID);
+        return;
+    }
+    r->lun = lun;
+    lun->refs++;
+    switch (r->cmd.act) {
+    case VSCSI_ACT_CDB:
+        start_cdb(r);
+        break;
+    case VSCSI_ACT_ABORT:
+        back_trace_req(b, &r->cmd, &r->copy);
+        back_do_abort(r);
+        break;
+    default:
+        back_trace_req(b, &r->cmd, &r->copy);
+        back_do_reset(r);
+        break;
+    }
+}
+
+static struct back_req *free_req(struct vscsi_back *b)
+{
+    for (unsigned i = 0; i < VSCSI_RING_SIZE; i++)
+        if (!b->reqs[i].busy)
+            return &b->reqs[i];
+    return NULL;
+}
+
+int vscsi_back_handle_event(struct vscsi_back *b)
+{
+    int taken = 0;
+
+    b->st.events++;
+    if (!b->connected || b->ring_broken)
+        return b->ring_broken ? -EPROTO : 0;
+    b->in_event = 1;
+    for (;;) {
+        int n = vscsi_back_final_check(&b->ring);
+        if (n < 0) {
+            /* The frontend lied about its producer index: stop reading the
+             * ring for good (Linux keeps the channel masked); answers for
+             * what is in flight still go out. */
+            b->ring_broken = 1;
+            back_fail(b, -EPROTO, "bogus ring requests");
+            break;
+        }
+        if (n == 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            struct back_req *r = free_req(b);
+            if (!r) /* cannot happen: n is bounded by the response space */
+                break;
+            serve_one(b, r);
+            taken++;
+        }
+        back_push(b);
+    }
+    b->in_event = 0;
+    back_push(b);
+    if (taken == 0)
+        b->st.spurious_events++;
+    if (b->ring_broken) {
+        if (b->state == VSCSI_XB_CONNECTED)
+            back_write_state(b, VSCSI_XB_CLOSING);
+        return -EPROTO;
+    }
+    return taken;
+}
+
+void vscsi_back_complete_host(struct vscsi_target_cmd *cmd, uint8_t host, uint8_t status,
+                              const uint8_t *sense, size_t sense_len, uint32_t residual)
+{
+    struct back_req *r = cmd->engine;
+    struct vscsi_back *b = r->b;
+
+    if (!r->busy || !r->submitted || &r->tcmd != cmd)
+        return; /* already answered (aborted, reset, disconnected) */
+    r->submitted = 0;
+    if (residual > r->cmd.data_len)
+        residual = (uint32_t)r->cmd.data_len;
+    if (b->cfg.data_mode == VSCSI_BACK_COPY &&
+        (r->cmd.dir == VSCSI_DIR_FROM_DEVICE || r->cmd.dir == VSCSI_DIR_BIDIRECTIONAL) &&
+        copy_segments(r, 1, r->cmd.data_len - residual) != 0) {
+        /* The frontend revoked its pages under us: the data is lost. */
+        host = VSCSI_HOST_ERROR;
+    }
+    back_respond(r, VSCSI_RSLT(host, status), sense, sense_len, residual);
+}
+
+void vscsi_back_complete(struct vscsi_target_cmd *cmd, uint8_t status, const uint8_t *sense,
+                         size_t sense_len, uint32_t residual)
+{
+    vscsi_back_complete_host(cmd, VSCSI_HOST_OK, status, sense, sense_len, residual);
+}

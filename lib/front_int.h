@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private state of the frontend engine, shared by lib/front*.c.
+ *
+ * Everything is allocated in vscsi_front_new(); the I/O paths only use what
+ * is here. Cross-file helpers carry the vscsi_fi_ prefix and stay hidden
+ * (the shared library is built with hidden visibility by default).
+ */
+#ifndef VSCSI_FRONT_INT_H
+#define VSCSI_FRONT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vscsiif/front.h"
+#include "vscsiif/ring.h"
+#include "vscsiif/request.h"
+#include "vscsiif/response.h"
+#include "vscsiif/xenbus.h"
+
+#define VSCSI_FI_NR_RQ     16 /* rqids, as many as ring slots */
+#define VSCSI_FI_DEF_SEGS  128
+#define VSCSI_FI_DEF_ABORT 30000u
+#define VSCSI_FI_DEF_RESET 10000u
+#define VSCSI_FI_NAME_MAX  63 /* longest vscsi-devs child name we accept */
+#define VSCSI_FI_TOKEN_MAX 48
+#define VSCSI_FI_XS_TRIES  16
+#define VSCSI_FI_NO_TIME   UINT64_MAX
+/* Room a backend path must leave for "/vscsi-devs/<name>/state". */
+#define VSCSI_FI_SUFFIX_MAX (sizeof("/vscsi-devs//state") + VSCSI_FI_NAME_MAX)
+
+/* Timeout escalation of one command (§2.8: ABORT, then RESET, then give up). */
+enum vscsi_fi_esc { VSCSI_FI_ESC_NONE, VSCSI_FI_ESC_ABORT, VSCSI_FI_ESC_RESET };
+
+/*
+ * One rqid. It is busy from push until (a) its own response arrived or the
+ * device disconnected and (b) no ABORT naming it is outstanding: reusing an
+ * rqid while an ABORT refers to it would let the backend abort the wrong
+ * command. "completed" means the caller has been told; after that the
+ * caller's buffer is never touched again.
+ */
+struct vscsi_fi_rq {
+    uint8_t busy;
+    uint8_t rsp_due;   /* its own response has not arrived */
+    uint8_t completed; /* cfg.done was called (or, internal TMR, would have been) */
+    uint8_t act;
+    uint8_t dir;
+    uint8_t internal; /* TMR sent by tick(): nobody to call back */
+    uint8_t esc;      /* enum vscsi_fi_esc (CDB) */
+    uint8_t tmr_timed_out;
+    struct vscsi_nexus nx;
+    uint64_t seq; /* submission number: tells reuses of an rqid apart */
+    void *user;
+    void *buf;
+    size_t len;
+    uint32_t timeout_ms;
+    uint64_t start_ms; /* first tick that saw it (VSCSI_FI_NO_TIME until then) */
+    uint64_t esc_ms;   /* when the current escalation stage began */
+    int abort_by;      /* CDB: rqid of the outstanding ABORT naming it, -1 if none */
+    int target;        /* ABORT: the command it names */
+    uint64_t target_seq;
+    /* Granted pages; still granted while held (quarantine included). */
+    uint32_t nr_pages, nr_ind;
+    uint32_t *refs;
+    void **pages;
+    uint32_t ind_refs[VSCSI_SG_TABLESIZE];
+    void *ind_pages[VSCSI_SG_TABLESIZE];
+};
+
+struct vscsi_fi_lun {
+    uint8_t used;
+    char name[VSCSI_FI_NAME_MAX + 1];
+    uint32_t host;
+    struct vscsi_nexus nx;
+};
+
+struct vscsi_front {
+    struct vscsi_front_config cfg;
+    const struct vscsi_platform_ops *ops;
+    void *ctx;
+    char dev_path[VSCSI_XB_PATH_MAX + 1];
+    char be_path[VSCSI_XB_PATH_MAX + 1];
+    char watch_path[VSCSI_XB_PATH_MAX + 1];
+    char token[VSCSI_FI_TOKEN_MAX];
+    uint16_t be_domid;
+    uint8_t started, watching, have_port, ring_granted;
+
+    enum vscsi_xb_state state; /* ours, as last written */
+    int error;                 /* latched -errno, 0 while healthy */
+
+    uint32_t cap_segs; /* what the caller allows (cfg.max_segs, >= 26) */
+    uint32_t nr_segs;  /* negotiated; 0 before Connected */
+    uint32_t abort_ms, reset_ms;
+
+    uint32_t ring_ref;
+    void *ring_page;
+    struct vscsi_front_ring ring;
+    uint32_t port;
+
+    uint64_t now_ms;
+    uint64_t next_seq;
+    struct vscsi_fi_rq rq[VSCSI_FI_NR_RQ];
+    struct vscsi_fi_lun luns[VSCSI_XB_MAX_DEVS];
+    char *dirbuf; /* vscsi-devs listing */
+    size_t dirbuf_len;
+    struct vscsi_front_stats st;
+};
+
+/* front.c */
+int vscsi_fi_rq_alloc(struct vscsi_front *f);
+void vscsi_fi_rq_release(struct vscsi_front *f, struct vscsi_fi_rq *r);
+void vscsi_fi_rq_maybe_free(struct vscsi_front *f, struct vscsi_fi_rq *r);
+int vscsi_fi_set_state(struct vscsi_front *f, enum vscsi_xb_state s);
+
+/* front_io.c */
+int vscsi_fi_ungrant_rq(struct vscsi_front *f, struct vscsi_fi_rq *r);
+int vscsi_fi_send_tmr(struct vscsi_front *f, uint8_t act, const struct vscsi_nexus *nx, int target,
+                      void *user, int internal);
+int vscsi_fi_ring_ok(const struct vscsi_front *f);
+
+/* front_rsp.c */
+void vscsi_fi_complete_local(struct vscsi_front *f, struct vscsi_fi_rq *r, uint8_t host);
+void vscsi_fi_fail_all(struct vscsi_front *f, uint8_t host);
+void vscsi_fi_latch(struct vscsi_front *f, int err);
+/* Latches err, fails everything in flight (host RESET), heads for Closed. */
+int vscsi_fi_fail(struct vscsi_front *f, int err);
+int vscsi_fi_reset_pending(const struct vscsi_front *f, const struct vscsi_nexus *nx);
+void vscsi_fi_escalate_reset(struct vscsi_front *f, struct vscsi_fi_rq *t);
+
+/* front_xenbus.c */
+void vscsi_fi_disconnect(struct vscsi_front *f);
+
+#endif

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Domain memory. Each domain's RAM is one memfd so that a foreign mapping can
+ * map the very same frames elsewhere (MAP_SHARED): writes through a grant
+ * mapping are then visible to the granter and the other way round, and a
+ * read-only mapping faults on write, as on Xen. A mapping keeps its frames
+ * alive after the granter closed its memfd, which models "pages still mapped
+ * by others stay valid" of a crashed domain for free.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hv_internal.h"
+
+#define PAGE VSCSI_SIM_PAGE_SIZE
+
+int vscsi_sim_mem_init(struct vscsi_sim_dom *dom, uint32_t pages)
+{
+    dom->mem_pages = pages;
+    dom->free_frames = malloc(sizeof(uint32_t) * (pages ? pages : 1));
+    if (!dom->free_frames)
+        return -ENOMEM;
+    /* Lowest frame on top: first allocations are predictable for tests. */
+    for (uint32_t i = 0; i < pages; i++)
+        dom->free_frames[i] = pages - 1 - i;
+    dom->nfree_frames = pages;
+    if (!pages)
+        return 0;
+    dom->memfd = memfd_create("vscsi-sim-dom", MFD_CLOEXEC);
+    if (dom->memfd < 0)
+        return -errno;
+    size_t len = (size_t)pages * PAGE;
+    if (ftruncate(dom->memfd, (off_t)len) < 0)
+        return -errno;
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dom->memfd, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    dom->mem = p;
+    return 0;
+}
+
+void vscsi_sim_mem_fini(struct vscsi_sim_dom *dom)
+{
+    if (dom->mem)
+        munmap(dom->mem, (size_t)dom->mem_pages * PAGE);
+    dom->mem = NULL;
+    if (dom->memfd >= 0)
+        close(dom->memfd);
+    dom->memfd = -1;
+    free(dom->free_frames);
+    dom->free_frames = NULL;
+    dom->nfree_frames = 0;
+}
+
+int vscsi_sim_mem_alloc(struct vscsi_sim_dom *dom, uint32_t *frame)
+{
+    if (!dom->nfree_frames)
+        return -ENOMEM;
+    *frame = dom->free_frames[--dom->nfree_frames];
+    return 0;
+}
+
+void vscsi_sim_mem_free(struct vscsi_sim_dom *dom, uint32_t frame)
+{
+    if (dom->free_frames)
+        dom->free_frames[dom->nfree_frames++] = frame;
+}
+
+void *vscsi_sim_mem_page(struct vscsi_sim_dom *dom, uint32_t frame)
+{
+    if (!dom->mem || frame >= dom->mem_pages)
+        return NULL;
+    return dom->mem + (size_t)frame * PAGE;
+}
+
+void *vscsi_sim_mem_reserve(uint32_t pages)
+{
+    /* PROT_NONE placeholder: the frames are then MAP_FIXED over it, which
+     * gives one virtually contiguous range for a multi-grant mapping. */
+    void *p = mmap(NULL, (size_t)pages * PAGE, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+int vscsi_sim_mem_map_frame(void *at, struct vscsi_sim_dom *dom, uint32_t frame, bool writable)
+{
+    int prot = PROT_READ | (writable ? PROT_WRITE : 0);
+    void *p = mmap(at, PAGE, prot, MAP_SHARED | MAP_FIXED, dom->memfd, (off_t)frame * PAGE);
+    return p == MAP_FAILED ? -errno : 0;
+}
+
+void vscsi_sim_mem_release(void *addr, uint32_t pages)
+{
+    munmap(addr, (size_t)pages * PAGE);
+}

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to sim/target: the LUN object, the per-command context and the
+ * helpers the command files (spc.c, disk.c, tape.c, changer.c) share.
+ *
+ * Every kind is table driven: an opcode table gives, per command, the CDB
+ * length, the data phase, whether a unit attention or a not-ready condition
+ * preempts it, and the CDB usage mask. The same table rejects reserved bits
+ * (INVALID FIELD IN CDB with the exact field pointer) and answers REPORT
+ * SUPPORTED OPERATION CODES, so the two can never disagree.
+ */
+#ifndef VSCSI_SIM_TGT_INT_H
+#define VSCSI_SIM_TGT_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "target/target.h"
+
+/* ---- big-endian field access (every SCSI field is big-endian) ---- */
+static inline uint16_t tgt_be16(const uint8_t *p)
+{
+    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+static inline uint32_t tgt_be24(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+static inline uint32_t tgt_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint64_t tgt_be64(const uint8_t *p)
+{
+    return (uint64_t)tgt_be32(p) << 32 | tgt_be32(p + 4);
+}
+static inline void tgt_put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+static inline void tgt_put24(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 16);
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)v;
+}
+static inline void tgt_put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+static inline void tgt_put64(uint8_t *p, uint64_t v)
+{
+    tgt_put32(p, (uint32_t)(v >> 32));
+    tgt_put32(p + 4, (uint32_t)v);
+}
+
+/* Copies s into an n-byte field, space padded, never NUL terminated (INQUIRY strings). */
+void tgt_pad(uint8_t *dst, const char *s, size_t n);
+
+/* ---- the command context ---- */
+struct vscsi_tgt_lun;
+
+struct tgt_cmd {
+    struct vscsi_tgt_lun *lun;
+    const uint8_t *cdb;
+    const struct vscsi_tgt_io *io;
+    struct vscsi_tgt_result *res;
+    size_t in_cap;    /* bytes the initiator can take (0 unless dir is FROM_DEVICE) */
+    size_t out_avail; /* bytes the initiator supplies (0 unless dir is TO_DEVICE) */
+    size_t moved;     /* bytes transferred so far, either direction */
+};
+
+/* Appends to the data-in stream, dropping what exceeds `limit` (the allocation
+ * length) or the initiator's buffer. Returns the bytes actually copied. */
+size_t tgt_put(struct tgt_cmd *c, size_t limit, const void *p, size_t n);
+/* Copies n data-out bytes from stream offset `off` into p. Returns bytes copied. */
+size_t tgt_get(struct tgt_cmd *c, size_t off, void *p, size_t n);
+
+/* The initiator's buffer as contiguous pieces, for bulk I/O without a bounce copy. */
+struct tgt_iter {
+    const struct vscsi_tgt_iov *iov;
+    unsigned cnt, idx;
+    size_t skip; /* offset inside iov[idx] */
+};
+void tgt_iter_init(struct tgt_iter *it, const struct tgt_cmd *c, size_t off);
+/* Next piece of at most max bytes; returns its length (0 at the end). */
+size_t tgt_iter_next(struct tgt_iter *it, size_t max, uint8_t **p);
+
+/* ---- sense (sense.c); each sets CHECK CONDITION ---- */
+#define TGT_SENSE_FILEMARK 0x80
+#define TGT_SENSE_EOM      0x40
+#define TGT_SENSE_ILI      0x20
+
+void tgt_sense(struct tgt_cmd *c, uint8_t key, uint8_t asc, uint8_t ascq);
+/* With VALID and the INFORMATION field, plus FILEMARK/EOM/ILI flags. */
+void tgt_sense_info(struct tgt_cmd *c, uint8_t flags, uint8_t key, uint8_t asc, uint8_t ascq,
+                    uint32_t info);
+/* INVALID FIELD IN CDB (24h/00h) pointing at CDB byte `byte`, bit `bit` (-1: whole byte). */
+void tgt_bad_cdb(struct tgt_cmd *c, unsigned byte, int bit);
+/* INVALID FIELD IN PARAMETER LIST (26h/00h) pointing into the parameter data. */
+void tgt_bad_param(struct tgt_cmd *c, unsigned byte, int bit);
+/* PARAMETER LIST LENGTH ERROR (1Ah/00h). */
+void tgt_param_len_error(struct tgt_cmd *c);
+/* The initiator supplied less data-out than the CDB asks for: ABORTED COMMAND,
+ * DATA PHASE ERROR (4Bh/00h). Nothing is written. */
+void tgt_short_data_out(struct tgt_cmd *c);
+/* Fills an 18-byte fixed-format sense buffer (used for REQUEST SENSE data too). */
+void tgt_fill_sense(uint8_t *s, uint8_t flags, uint8_t key, uint8_t asc, uint8_t ascq, bool valid,
+                    uint32_t info);
+
+/* ---- opcode tables ---- */
+enum {
+    TGT_F_IN = 1u << 0,    /* data-in */
+    TGT_F_OUT = 1u << 1,   /* data-out */
+    TGT_F_NO_UA = 1u << 2, /* runs despite a pending unit attention (and leaves it) */
+    TGT_F_SA = 1u << 3,    /* service action in CDB byte 1 bits 4-0 */
+    TGT_F_READY = 1u << 4, /* needs the medium ready (disk started, tape loaded) */
+    TGT_F_THIN = 1u << 5,  /* exists only on thin-provisioned disks */
+};
+
+typedef void (*tgt_handler)(struct tgt_cmd *c);
+
+struct tgt_op {
+    uint8_t opcode;
+    uint8_t sa;
+    uint8_t flags;
+    uint8_t len; /* CDB length */
+    tgt_handler fn;
+    uint8_t mask[16]; /* CDB usage data: bits the device server looks at; [0] unused */
+};
+
+/* ---- mode pages ---- */
+#define TGT_MPAGE_MAX  6
+#define TGT_MPAGE_SIZE 24
+struct tgt_mpage {
+    uint8_t len; /* whole page including its 2-byte header */
+    uint8_t cur[TGT_MPAGE_SIZE], chg[TGT_MPAGE_SIZE], def[TGT_MPAGE_SIZE];
+};
+
+/* ---- per-kind behaviour ---- */
+struct tgt_kind_ops {
+    const struct tgt_op *ops;
+    size_t nops;
+    uint8_t pdt;
+    uint8_t rmb;
+    uint16_t version_desc; /* the command-set standard claimed in INQUIRY */
+    /* Kind-specific VPD pages after 00h/80h/83h: list and builder (returns length). */
+    size_t (*vpd_list)(const struct vscsi_tgt_lun *lun, uint8_t *pages);
+    size_t (*vpd_page)(const struct vscsi_tgt_lun *lun, uint8_t page, uint8_t *buf);
+    /* Fills the not-ready sense triple; false when ready. */
+    bool (*not_ready)(const struct vscsi_tgt_lun *lun, uint8_t *key, uint8_t *asc, uint8_t *ascq);
+    /* MODE SENSE: device-specific parameter byte and block descriptor (0 = none). */
+    uint8_t (*mode_dsp)(const struct vscsi_tgt_lun *lun);
+    size_t (*mode_bd)(const struct vscsi_tgt_lun *lun, bool longlba, uint8_t *bd);
+    /* MODE SELECT block descriptor at parameter offset off: checked first (apply false,
+     * returns false after setting sense), applied once the whole list is known good. */
+    bool (*select_bd)(struct tgt_cmd *c, const uint8_t *bd, size_t len, size_t off, bool apply);
+    void (*destroy)(struct vscsi_tgt_lun *lun);
+};
+
+extern const struct tgt_kind_ops tgt_disk_kind, tgt_tape_kind, tgt_changer_kind;
+
+/* ---- state ---- */
+#define TGT_MAX_FAULTS 8
+
+struct tgt_fault_slot {
+    struct vscsi_tgt_fault f;
+    uint64_t base; /* command sequence number when injected */
+    uint64_t fired;
+    bool used;
+};
+
+/* Pending unit attentions, reported highest first. */
+#define TGT_UA_RESET  0x1 /* 29h/00h POWER ON, RESET, OR BUS DEVICE RESET OCCURRED */
+#define TGT_UA_MEDIUM 0x2 /* 28h/00h NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED */
+
+struct tgt_rec {
+    uint64_t off; /* into cart->data */
+    uint32_t len;
+    uint8_t fm; /* filemark */
+};
+
+/* A tape cartridge: records up to end-of-data. Owned by whoever holds it
+ * (a standalone drive, a changer element, or the drive it was loaded into). */
+struct tgt_cart {
+    char label[9];
+    struct tgt_rec *recs;
+    size_t nrec, rcap;
+    uint8_t *data;
+    uint64_t dlen, dcap;
+    uint16_t src; /* last storage/IE element it came from */
+    bool svalid;
+    bool read_image; /* its image file (if any) has been merged in already */
+};
+
+struct tgt_disk {
+    uint64_t blocks;
+    uint32_t bs;
+    bool thin;
+    bool stopped;
+    int fd; /* -1 = memory */
+    uint8_t *mem;
+};
+
+struct tgt_tape {
+    uint64_t capacity, early_warning;
+    char *dir;             /* cartridge images, or NULL */
+    struct tgt_cart *cart; /* in the drive, threaded or not */
+    bool loaded;           /* threaded: ready for media access */
+    size_t pos;            /* record index, the logical object identifier */
+    uint32_t blksz;        /* 0 = variable block mode */
+    uint8_t density;
+    struct vscsi_tgt_lun *changer; /* the changer we are wired to, or NULL */
+};
+
+struct tgt_elem {
+    uint16_t addr;
+    uint8_t type;          /* 1 transport, 2 storage, 3 IE, 4 data transfer */
+    struct tgt_cart *cart; /* unused for data transfer elements */
+    struct vscsi_tgt_lun *drive;
+    bool impexp; /* IE: placed there by the operator */
+};
+
+struct tgt_changer {
+    pthread_mutex_t lock;
+    struct tgt_elem *el;
+    unsigned nel, nslots, nie, ndrives;
+};
+
+struct vscsi_tgt_lun {
+    enum vscsi_tgt_kind kind;
+    const struct tgt_kind_ops *k;
+    pthread_mutex_t *lock; /* the changer's lock for a changer and its drives, else NULL */
+    char vendor[9], product[17], serial[21];
+    uint64_t naa;
+    unsigned ua;
+    uint64_t seq;
+    struct tgt_fault_slot faults[TGT_MAX_FAULTS];
+    struct vscsi_tgt_stats stats;
+    struct tgt_mpage mp[TGT_MPAGE_MAX];
+    unsigned nmp;
+    union {
+        struct tgt_disk d;
+        struct tgt_tape t;
+        struct tgt_changer c;
+    } u;
+};
+
+/* lun.c */
+struct vscsi_tgt_lun *tgt_lun_alloc(enum vscsi_tgt_kind kind, const struct tgt_kind_ops *k,
+                                    const char *vendor, const char *product, const char *serial);
+/* Adds a mode page; the caller fills cur/chg, then snapshots them as the defaults. */
+struct tgt_mpage *tgt_mpage_add(struct vscsi_tgt_lun *lun, uint8_t code, uint8_t len);
+void tgt_mpages_snapshot(struct vscsi_tgt_lun *lun);
+const struct tgt_op *tgt_find_op(const struct vscsi_tgt_lun *lun, uint8_t opcode, uint8_t sa,
+                                 bool *has_sa);
+bool tgt_op_present(const struct vscsi_tgt_lun *lun, const struct tgt_op *op);
+
+/* fault.c: preempts the command (BUSY, injected sense, hang) and returns true,
+ * or annotates a delay and returns false. */
+bool tgt_fault_pre(struct tgt_cmd *c);
+/* First LBA in [lba, lba+n) with a medium fault; consumes one firing. */
+bool tgt_fault_medium(struct vscsi_tgt_lun *lun, uint64_t lba, uint64_t n, uint64_t *bad);
+
+/* The SPC commands every kind answers (spc.c); kinds list theirs in tgt_kind_ops. */
+extern const struct tgt_op tgt_spc_ops[];
+extern const size_t tgt_spc_nops;
+/* Walks the SPC table, then the kind's: i in [0, tgt_nops()). */
+size_t tgt_nops(const struct vscsi_tgt_lun *lun);
+const struct tgt_op *tgt_op_at(const struct vscsi_tgt_lun *lun, size_t i);
+
+/* Usage-mask building blocks for the tables; byte 0 is filled from the opcode. */
+#define TGT_C   0xc0 /* control byte: vendor bits only; NACA and LINK are rejected */
+#define TGT_FF4 0xff, 0xff, 0xff, 0xff
+
+/* tape.c / changer.c: the autoloader seam. Called with the changer's lock held. */
+void tgt_tape_insert(struct vscsi_tgt_lun *tape, struct tgt_cart *cart);
+struct tgt_cart *tgt_tape_remove(struct vscsi_tgt_lun *tape);
+struct tgt_cart *tgt_cart_new(const char *label);
+void tgt_cart_free(struct tgt_cart *cart);
+/* A drive being freed hands its slot back to the changer. */
+void tgt_changer_detach(struct vscsi_tgt_lun *changer, struct vscsi_tgt_lun *drive);
+
+#endif

@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Decodes the fake target's INQUIRY and VPD bytes with sg3_utils (an independent
+# implementation of the SPC/SBC formats) and checks what they say.
+# Usage: target_sg3.sh PATH/TO/tgt_dump_hex. Exit 77 (skip) without sg3_utils.
+set -u
+dump=$1
+command -v sg_inq >/dev/null 2>&1 || { echo "sg_inq not installed: skipping"; exit 77; }
+command -v sg_vpd >/dev/null 2>&1 || { echo "sg_vpd not installed: skipping"; exit 77; }
+
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf "$dir"' EXIT
+"$dump" "$dir" || { echo "tgt_dump_hex failed"; exit 1; }
+
+fails=0
+# expect FILE 'fixed string' COMMAND...: the decoder must succeed and print the string.
+expect() {
+    want=$1
+    shift
+    if ! out=$("$@" 2>&1); then
+        echo "FAIL: '$*' exited non-zero:"
+        echo "$out"
+        fails=$((fails + 1))
+        return
+    fi
+    case $out in
+    *"$want"*) ;;
+    *)
+        echo "FAIL: '$*' does not print '$want':"
+        echo "$out"
+        fails=$((fails + 1))
+        ;;
+    esac
+}
+
+d=$dir
+expect "Peripheral device type: disk" sg_inq --inhex="$d/disk_inq.hex"
+expect "Vendor identification: VSCSIIF" sg_inq --inhex="$d/disk_inq.hex"
+expect "Product identification: SIMDISK" sg_inq --inhex="$d/disk_inq.hex"
+expect "Product revision level: 0001" sg_inq --inhex="$d/disk_inq.hex"
+expect "version=0x06  [SPC-4]" sg_inq --inhex="$d/disk_inq.hex"
+expect "SBC-3 (no version claimed)" sg_inq -d --inhex="$d/disk_inq.hex"
+expect "length=96 (0x60)" sg_inq --inhex="$d/disk_inq.hex"
+
+expect "Block limits (SBC) [bl]" sg_vpd --page=sv --inhex="$d/disk_vpd00.hex"
+expect "Logical block provisioning (SBC) [lbpv]" sg_vpd --page=sv --inhex="$d/disk_vpd00.hex"
+expect "Unit serial number: SN0042XYZ" sg_vpd --page=sn --inhex="$d/disk_vpd80.hex"
+expect "NAA 3, Locally assigned" sg_vpd --page=di -l --inhex="$d/disk_vpd83.hex"
+expect "vendor specific: SIMDISK         SN0042XYZ" sg_vpd --page=di --inhex="$d/disk_vpd83.hex"
+expect "Maximum transfer length: 65535 blocks" sg_vpd --page=bl --inhex="$d/disk_vpdb0.hex"
+expect "Maximum write same length: 0x10000 blocks" sg_vpd --page=bl --inhex="$d/disk_vpdb0.hex"
+expect "Maximum unmap block descriptor count: 64" sg_vpd --page=bl --inhex="$d/disk_vpdb0.hex"
+expect "Non-rotating medium" sg_vpd --page=bdc --inhex="$d/disk_vpdb1.hex"
+expect "Provisioning type: 2 (thin provisioned)" sg_vpd --page=lbpv --inhex="$d/disk_vpdb2.hex"
+
+expect "Peripheral device type: tape" sg_inq --inhex="$d/tape_inq.hex"
+expect "RMB=1" sg_inq --inhex="$d/tape_inq.hex"
+expect "SSC-3 (no version claimed)" sg_inq -d --inhex="$d/tape_inq.hex"
+expect "Device identification [di]" sg_vpd --page=sv --inhex="$d/tape_vpd00.hex"
+expect "vendor specific: VSCSI TAPE" sg_vpd --page=di --inhex="$d/tape_vpd83.hex"
+
+expect "Peripheral device type: medium changer" sg_inq --inhex="$d/changer_inq.hex"
+expect "SMC-3 (no version claimed)" sg_inq -d --inhex="$d/changer_inq.hex"
+expect "Unit serial number: VS" sg_vpd --page=sn --inhex="$d/changer_vpd80.hex"
+
+if [ "$fails" -ne 0 ]; then
+    echo "$fails check(s) failed"
+    exit 1
+fi
+echo "all sg3_utils decodes match"

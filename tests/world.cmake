@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: MIT
+# The simulator as a whole: engines + hypervisor model + fake target, and the vscsi-sim CLI.
+if(TARGET vscsi_sim)
+  vscsi_add_test(test_world SOURCES test_world.c LIBS vscsi_sim TIMEOUT 600)
+endif()
+if(TARGET vscsi-sim)
+  # The README's main job, as it is run: exit status and a PASS summary.
+  add_test(NAME sim_default COMMAND vscsi-sim --ops 3000)
+  set_tests_properties(sim_default PROPERTIES PASS_REGULAR_EXPRESSION "result +PASS" TIMEOUT 300)
+  # Multi-page grant maps alias memory, which TSan cannot follow: copy mode there.
+  if(VSCSI_SANITIZE MATCHES "thread")
+    set(threaded_mode copy)
+  else()
+    set(threaded_mode map)
+  endif()
+  add_test(NAME sim_threaded_map COMMAND vscsi-sim --threaded --data-mode ${threaded_mode} --ops 3000 --json)
+  add_test(NAME sim_deterministic_map COMMAND vscsi-sim --data-mode map --ops 3000 --json)
+  set_tests_properties(sim_deterministic_map PROPERTIES PASS_REGULAR_EXPRESSION "\"result\":\"pass\"" TIMEOUT 300)
+  set_tests_properties(sim_threaded_map PROPERTIES PASS_REGULAR_EXPRESSION "\"result\":\"pass\"" TIMEOUT 300)
+  add_test(NAME sim_bad_option COMMAND vscsi-sim --qd 99)
+  set_tests_properties(sim_bad_option PROPERTIES WILL_FAIL TRUE)
+  add_test(NAME sim_replay_corpus_file
+           COMMAND vscsi-sim --replay ${PROJECT_SOURCE_DIR}/fuzz/corpus/sim_replay/88afd0f294ba170b3b1737fc03d218877d3769c2 --trace)
+  set_tests_properties(sim_replay_corpus_file PROPERTIES PASS_REGULAR_EXPRESSION "invariants held" TIMEOUT 60)
+endif()
