@@ -28,7 +28,9 @@
  * additional length) that the response encoder accepts; residual <=
  * xfer_len; data-out buffers are never written; data-in never lands outside
  * the iov (every piece is an exact-size heap block, ASan); hang/delay only
- * when a fault was injected; the command counter counts every command.
+ * when a fault was injected; the command counter counts every command; at
+ * the end, a tape holds no more logical objects than its capacity in bytes
+ * (SPACE to end-of-data, READ POSITION).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -100,6 +102,59 @@ static void check_result(const struct vscsi_tgt_result *res, size_t xfer_len, bo
     }
 }
 
+#define TAPE_CAPACITY (64u * 1024u)
+
+/* Runs one command with no data or a small data-in buffer; GOOD or not. */
+static bool simple_cmd(struct vscsi_tgt_lun *lun, const uint8_t *cdb, uint8_t len, uint8_t *in,
+                       size_t in_len)
+{
+    struct vscsi_tgt_iov iov = {in, in_len};
+    struct vscsi_tgt_io io = {
+        .cdb = cdb,
+        .cdb_len = len,
+        .dir = in_len ? VSCSI_DIR_FROM_DEVICE : VSCSI_DIR_NONE,
+        .iov = in_len ? &iov : NULL,
+        .iovcnt = in_len ? 1u : 0u,
+        .xfer_len = in_len,
+    };
+    struct vscsi_tgt_result res;
+
+    vscsi_tgt_exec(lun, &io, &res);
+    check_result(&res, in_len, true);
+    return res.status == 0 && !res.hang;
+}
+
+/* A cartridge of C bytes holds at most C logical objects: every block carries
+ * at least one byte and a filemark must take medium space too, or a guest can
+ * grow the backend's record table without bound (WRITE FILEMARKS takes a
+ * 24-bit count). Measured as the position at end-of-data. */
+static unsigned check_tape_objects(struct vscsi_tgt_lun *tape)
+{
+    static const uint8_t space_eod[6] = {0x11, 0x03, 0, 0, 0, 0};
+    static const uint8_t read_pos[10] = {0x34, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    uint8_t *pos = fuzz_xmalloc(20);
+    unsigned cmds = 0;
+    bool ok = false;
+
+    /* A pending unit attention or injected fault may eat the first tries. */
+    for (int i = 0; i < 3 && !ok; i++, cmds++)
+        ok = simple_cmd(tape, space_eod, sizeof(space_eod), NULL, 0);
+    if (ok) {
+        memset(pos, 0, 20);
+        cmds++;
+        if (simple_cmd(tape, read_pos, sizeof(read_pos), pos, 20) && !(pos[0] & 0x04)) {
+            uint32_t obj = (uint32_t)pos[4] << 24 | (uint32_t)pos[5] << 16 |
+                           (uint32_t)pos[6] << 8 | pos[7];
+
+            FUZZ_ASSERT_MSG(obj <= TAPE_CAPACITY,
+                            "%u objects on a %u-byte cartridge: filemarks take no space", obj,
+                            TAPE_CAPACITY);
+        }
+    }
+    free(pos);
+    return cmds;
+}
+
 struct luns {
     struct vscsi_tgt_lun *lun[3];
     unsigned n;
@@ -126,7 +181,7 @@ static bool luns_new(struct luns *l, uint8_t kind, uint8_t flags)
     } else if (kind == VSCSI_TGT_TAPE) {
         struct vscsi_tgt_tape_opts o = {0};
 
-        o.capacity = 64 * 1024;
+        o.capacity = TAPE_CAPACITY;
         o.early_warning = 8 * 1024;
         o.loaded = (flags & F_LOADED) != 0;
         l->lun[0] = vscsi_tgt_tape_new(&o);
@@ -136,7 +191,7 @@ static bool luns_new(struct luns *l, uint8_t kind, uint8_t flags)
         struct vscsi_tgt_changer_opts c = {0};
         struct vscsi_tgt_lun *drives[2];
 
-        t.capacity = 64 * 1024;
+        t.capacity = TAPE_CAPACITY;
         t.early_warning = 8 * 1024;
         drives[0] = vscsi_tgt_tape_new(&t);
         drives[1] = vscsi_tgt_tape_new(&t);
@@ -279,6 +334,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             free(iov[i].base);
         free(cdb);
     }
+
+    for (unsigned i = 0; i < l.n; i++)
+        if (vscsi_tgt_kind(l.lun[i]) == VSCSI_TGT_TAPE)
+            executed[i] += check_tape_objects(l.lun[i]);
 
     for (unsigned i = 0; i < l.n; i++) {
         struct vscsi_tgt_stats st;

@@ -58,8 +58,12 @@ int back_connect(struct vscsi_back *b)
         b->ring_page = NULL;
         return rc;
     }
-    /* The frontend initialised the page; whatever it put there is checked on every read. */
-    vscsi_back_ring_init(&b->ring, b->ring_page);
+    /* The frontend initialised the page; whatever it put there is checked on
+     * every read. Attaching where the responses stand (0 on a fresh ring)
+     * lets a restarted backend pick up a live ring: it answered everything it
+     * took before it went, so what lies between rsp_prod and req_prod is new. */
+    vscsi_back_ring_attach(&b->ring, b->ring_page,
+                           VSCSI_LOAD_ACQUIRE(&((struct vscsi_sring *)b->ring_page)->rsp_prod));
     b->connected = 1;
     b->ring_broken = 0;
     b->closing = 0;

@@ -139,9 +139,11 @@ int vscsi_back_handle_watch(struct vscsi_back *b, const char *path, const char *
             return b->error;
         return connect_and_scan(b);
     case VSCSI_XB_CONNECTED:
+        /* After a failure (a broken ring above all) the vhost stays down,
+         * whatever the frontend says next. */
+        if (b->error)
+            return b->error;
         if (!b->connected) {
-            if (b->error)
-                return b->error;
             rc = connect_and_scan(b);
             if (rc)
                 return rc;
@@ -160,7 +162,7 @@ int vscsi_back_handle_watch(struct vscsi_back *b, const char *path, const char *
     case VSCSI_XB_UNKNOWN:
         return on_closed(b, 1);
     case VSCSI_XB_RECONFIGURING:
-        if (!b->connected)
+        if (!b->connected || b->error)
             return 0;
         back_scan_luns(b);
         return back_write_state(b, VSCSI_XB_RECONFIGURED);

@@ -42,13 +42,16 @@ int vscsi_fi_ungrant_rq(struct vscsi_front *f, struct vscsi_fi_rq *r)
 
 /* Pushes the private copy into the ring. Building in private memory first
  * means no field is ever read back from the shared page. */
-static void ring_send(struct vscsi_front *f, const struct vscsi_request *rq)
+/* force: notify even if the backend did not ask to be woken. A timeout may
+ * mean that an earlier notification was lost, and then the backend never
+ * re-armed req_event: only an unconditional kick gets it going again. */
+static void ring_send(struct vscsi_front *f, const struct vscsi_request *rq, int force)
 {
     struct vscsi_request *slot = vscsi_front_slot(&f->ring);
 
     memcpy(slot, rq, sizeof(*rq));
     vscsi_front_produce(&f->ring);
-    if (vscsi_front_push(&f->ring)) {
+    if (vscsi_front_push(&f->ring) || force) {
         f->ops->evtchn_notify(f->ctx, f->port);
         f->st.notifies++;
     }
@@ -184,7 +187,7 @@ int vscsi_front_submit(struct vscsi_front *f, const struct vscsi_front_io *io, v
         r->busy = 0;
         return rc;
     }
-    ring_send(f, &rq);
+    ring_send(f, &rq, 0);
     f->st.submitted++;
     if (r->nr_ind)
         f->st.indirect++;
@@ -224,6 +227,6 @@ int vscsi_fi_send_tmr(struct vscsi_front *f, uint8_t act, const struct vscsi_nex
         vscsi_req_reset(&rq, (uint16_t)id, nx);
         f->st.resets++;
     }
-    ring_send(f, &rq);
+    ring_send(f, &rq, internal);
     return id;
 }

@@ -159,7 +159,9 @@ static void scan(struct vscsi_front *f, int adding)
         if (be_lun_state(f, name, &s) < 0)
             continue;
         l = lun_find(f, name);
-        if (adding && s == VSCSI_XB_INITIALISED && !l)
+        /* 4 too: Linux back keeps a LUN at 4 across a frontend reconnect and
+         * never offers it as 3 again, so a restarted frontend must adopt it. */
+        if (adding && (s == VSCSI_XB_INITIALISED || s == VSCSI_XB_CONNECTED) && !l)
             add_lun(f, name);
         else if (!adding && s == VSCSI_XB_CLOSING && l)
             remove_lun(f, l);

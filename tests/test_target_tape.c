@@ -411,19 +411,24 @@ static void test_end_of_medium(void **state)
     assert_int_equal(r.sense[2] & 0x40, 0x40);
     assert_int_equal(sense_info(&r), 2500);
     assert_int_equal(position(t, NULL), 4);
-    /* fixed mode: the blocks that fit are written, info counts the rest */
+    /* fixed mode: the blocks that fit are written, info counts the rest; the
+     * filemark took TGT_FM_SPACE (512) bytes, leaving 10000 - 8512 = 1488 */
     set_block_len(t, 500);
     r = RUN_OUT(t, b, 3000, 0x0a, 0x01, 0, 0, 6, 0);
     assert_sense(r, VSCSI_SK_VOLUME_OVERFLOW, 0x00, 0x02);
-    assert_int_equal(sense_info(&r), 2);
-    assert_int_equal(r.residual, 1000);
-    assert_int_equal(position(t, NULL), 8);
+    assert_int_equal(sense_info(&r), 4);
+    assert_int_equal(r.residual, 2000);
+    assert_int_equal(position(t, NULL), 6);
     /* everything written reads back */
-    assert_good(space(t, 0, -4));
-    r = RUN_IN(t, b, 2000, 0x08, 0x01, 0, 0, 4, 0);
+    assert_good(space(t, 0, -2));
+    r = RUN_IN(t, b, 1000, 0x08, 0x01, 0, 0, 2, 0);
     assert_good(r);
     r = RUN_IN(t, b, 500, 0x08, 0x01, 0, 0, 1, 0);
     assert_sense(r, VSCSI_SK_BLANK_CHECK, 0x00, 0x05);
+    /* 16 M filemarks do not fit either (each takes medium): most are refused */
+    r = RUN_NONE(t, 0x10, 0, 0xff, 0xff, 0xff, 0);
+    assert_sense(r, VSCSI_SK_VOLUME_OVERFLOW, 0x00, 0x02);
+    assert_true(sense_info(&r) > 0xffffff - 10000 / 512);
     vscsi_tgt_free(t);
 }
 

@@ -23,3 +23,14 @@ if(TARGET vscsi-sim)
            COMMAND vscsi-sim --replay ${PROJECT_SOURCE_DIR}/fuzz/corpus/sim_replay/88afd0f294ba170b3b1737fc03d218877d3769c2 --trace)
   set_tests_properties(sim_replay_corpus_file PROPERTIES PASS_REGULAR_EXPRESSION "invariants held" TIMEOUT 60)
 endif()
+if(TARGET vscsi_sim)
+  vscsi_add_test(test_faults SOURCES test_faults.c LIBS vscsi_sim TIMEOUT 600)
+endif()
+if(TARGET vscsi_sim)
+  vscsi_add_test(test_double_fetch SOURCES test_double_fetch.c LIBS vscsi_sim Threads::Threads TIMEOUT 600)
+  # The hostile thread writes the shared slot while the backend copies it: that
+  # race is the point of the test (cross-domain memory), so TSan is told so for
+  # the two places that read shared memory by design; anything else still reports.
+  set_tests_properties(test_double_fetch PROPERTIES
+    ENVIRONMENT "TSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/double_fetch.tsan.supp")
+endif()

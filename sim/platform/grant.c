@@ -101,7 +101,9 @@ void vscsi_sim_gnt_dom_dying(struct vscsi_sim_dom *dom)
     for (uint32_t r = VSCSI_SIM_GNT_RESERVED; r < dom->gnt_nr; r++)
         if (dom->shadow[r].allocated && !pinned(&dom->shadow[r]))
             release_ref(dom, r);
-    vscsi_sim_mem_fini(dom);
+    /* Direct maps point into this view itself: it must outlive them (until hv_free). */
+    if (!atomic_load(&dom->hv->direct_maps))
+        vscsi_sim_mem_fini(dom);
     pthread_mutex_unlock(&dom->gnt_lock);
 }
 

@@ -143,6 +143,25 @@ struct vscsi_back *vscsi_sim_world_back(struct vscsi_sim_world *w, uint32_t vhos
     return v ? v->back : NULL;
 }
 
+static int new_back(struct vscsi_sim_world *w, struct vhost *v)
+{
+    char be[128], fe[128];
+    vscsi_ts_paths(&v->ts, be, sizeof(be), fe, sizeof(fe));
+    struct vscsi_back_config bc = {
+        .size = sizeof(bc),
+        .ops = vscsi_sim_ops(),
+        .ops_ctx = w->dom0,
+        .target = vscsi_sim_bridge_ops(),
+        .target_ctx = w->bridge,
+        .dev_path = be,
+        .max_segs = w->o.no_indirect ? 0 : w->o.max_segs,
+        .data_mode = w->o.data_mode,
+        .trace = w->o.trace,
+        .cb_ctx = w->o.cb_ctx,
+    };
+    return vscsi_back_new(&bc, &v->back);
+}
+
 int vscsi_sim_world_attach(struct vscsi_sim_world *w, uint32_t vhost, const char *const *pdevs,
                            const char *const *vdevs, unsigned n)
 {
@@ -166,18 +185,6 @@ int vscsi_sim_world_attach(struct vscsi_sim_world *w, uint32_t vhost, const char
             return rc;
     vscsi_ts_paths(&v->ts, be, sizeof(be), fe, sizeof(fe));
 
-    struct vscsi_back_config bc = {
-        .size = sizeof(bc),
-        .ops = ops,
-        .ops_ctx = w->dom0,
-        .target = vscsi_sim_bridge_ops(),
-        .target_ctx = w->bridge,
-        .dev_path = be,
-        .max_segs = w->o.no_indirect ? 0 : w->o.max_segs,
-        .data_mode = w->o.data_mode,
-        .trace = w->o.trace,
-        .cb_ctx = w->o.cb_ctx,
-    };
     struct vscsi_front_config fc = {
         .size = sizeof(fc),
         .ops = ops,
@@ -187,7 +194,7 @@ int vscsi_sim_world_attach(struct vscsi_sim_world *w, uint32_t vhost, const char
         .lun = w->o.lun,
         .cb_ctx = w->o.cb_ctx,
     };
-    if ((rc = vscsi_back_new(&bc, &v->back)))
+    if ((rc = new_back(w, v)))
         return rc;
     if ((rc = vscsi_front_new(&fc, &v->front))) {
         vscsi_back_free(v->back);
@@ -198,6 +205,37 @@ int vscsi_sim_world_attach(struct vscsi_sim_world *w, uint32_t vhost, const char
     /* Either may start first on real Xen; the backend first is the usual order. */
     if ((rc = vscsi_back_start(v->back)) || (rc = vscsi_front_start(v->front)))
         return rc;
+    return 0;
+}
+
+int vscsi_sim_world_restart_backend(struct vscsi_sim_world *w, uint32_t vhost)
+{
+    struct vhost *v = find_vhost(w, vhost);
+    int rc;
+
+    if (!v || w->thread_running)
+        return -EINVAL; /* the backend thread owns the engines */
+    vscsi_back_free(v->back);
+    v->back = NULL;
+    if ((rc = new_back(w, v)))
+        return rc;
+    return vscsi_back_start(v->back);
+}
+
+int vscsi_sim_world_crash_front(struct vscsi_sim_world *w)
+{
+    const struct vscsi_platform_ops *ops = vscsi_sim_ops();
+    char be[128], fe[128];
+
+    vscsi_sim_dom_destroy(w->domu);
+    for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++) {
+        struct vhost *v = &w->vh[i];
+        if (!v->used)
+            continue;
+        vscsi_ts_paths(&v->ts, be, sizeof(be), fe, sizeof(fe));
+        vscsi_ts_vhost_close(ops, w->dom0, &v->ts);
+        ops->xs_rm(w->dom0, VSCSI_XS_NO_TXN, fe);
+    }
     return 0;
 }
 

@@ -59,6 +59,13 @@ int vscsi_sim_world_hot_remove(struct vscsi_sim_world *w, uint32_t vhost, uint32
 /* Toolstack teardown of a vhost: online 0, backend Closing, until both are Closed. */
 int vscsi_sim_world_detach(struct vscsi_sim_world *w, uint32_t vhost);
 
+/* Faults of a whole side. Restart: the backend engine of `vhost` is freed
+ * (answering what it had in flight) and a new one takes over the same vhost
+ * and live ring. Crash: the frontend domain dies with whatever it had in
+ * flight; the toolstack then closes its vhosts and removes its directories. */
+int vscsi_sim_world_restart_backend(struct vscsi_sim_world *w, uint32_t vhost);
+int vscsi_sim_world_crash_front(struct vscsi_sim_world *w);
+
 struct vscsi_front *vscsi_sim_world_front(struct vscsi_sim_world *w, uint32_t vhost);
 struct vscsi_back *vscsi_sim_world_back(struct vscsi_sim_world *w, uint32_t vhost);
 

@@ -50,6 +50,9 @@ static void cart_truncate(struct tgt_cart *cart, size_t pos)
         return;
     cart->dlen = cart->recs[pos].off;
     cart->nrec = pos;
+    cart->space = 0;
+    for (size_t i = 0; i < pos; i++)
+        cart->space += cart->recs[i].fm ? TGT_FM_SPACE : cart->recs[i].len;
 }
 
 /* Appends a record; *data (if asked for) is where its len bytes go. False: out of memory. */
@@ -83,6 +86,7 @@ static bool cart_append(struct tgt_cart *cart, uint32_t len, bool fm, uint8_t **
     r->len = len;
     r->fm = fm;
     cart->dlen += len;
+    cart->space += fm ? TGT_FM_SPACE : len;
     if (data)
         *data = cart->data ? cart->data + r->off : NULL;
     return true;
@@ -279,7 +283,7 @@ static void tape_write(struct tgt_cmd *c)
         return;
     }
     cart_truncate(t->cart, t->pos);
-    uint64_t room = t->cart->dlen < t->capacity ? t->capacity - t->cart->dlen : 0;
+    uint64_t room = t->cart->space < t->capacity ? t->capacity - t->cart->space : 0;
     fit = room / bsz < nblk ? (uint32_t)(room / bsz) : nblk;
     for (uint32_t i = 0; i < fit; i++) {
         uint8_t *p;
@@ -299,7 +303,7 @@ static void tape_write(struct tgt_cmd *c)
     if (fit < nblk)
         tgt_sense_info(c, TGT_SENSE_EOM, VSCSI_SK_VOLUME_OVERFLOW, 0x00, 0x02,
                        fixed ? nblk - fit : len);
-    else if (past_early_warning(t, t->cart->dlen))
+    else if (past_early_warning(t, t->cart->space))
         tgt_sense_info(c, TGT_SENSE_EOM, VSCSI_SK_NO_SENSE, 0x00, 0x02, 0);
 }
 
@@ -312,13 +316,17 @@ static void tape_write_filemarks(struct tgt_cmd *c)
         return;
     cart_truncate(t->cart, t->pos);
     for (uint32_t i = 0; i < n; i++) {
+        if (t->cart->space + TGT_FM_SPACE > t->capacity) {
+            tgt_sense_info(c, TGT_SENSE_EOM, VSCSI_SK_VOLUME_OVERFLOW, 0x00, 0x02, n - i);
+            return;
+        }
         if (!cart_append(t->cart, 0, true, NULL)) {
             tgt_sense_info(c, 0, VSCSI_SK_HARDWARE_ERROR, 0x44, 0x00, n - i);
             return;
         }
         t->pos++;
     }
-    if (past_early_warning(t, t->cart->dlen))
+    if (past_early_warning(t, t->cart->space))
         tgt_sense_info(c, TGT_SENSE_EOM, VSCSI_SK_NO_SENSE, 0x00, 0x02, 0);
 }
 

@@ -188,12 +188,16 @@ struct tgt_rec {
 
 /* A tape cartridge: records up to end-of-data. Owned by whoever holds it
  * (a standalone drive, a changer element, or the drive it was loaded into). */
+/* Medium a filemark takes up. Without it a cartridge holds unbounded filemarks. */
+#define TGT_FM_SPACE 512u
+
 struct tgt_cart {
     char label[9];
     struct tgt_rec *recs;
     size_t nrec, rcap;
     uint8_t *data;
     uint64_t dlen, dcap;
+    uint64_t space; /* medium used: data bytes plus TGT_FM_SPACE per filemark */
     uint16_t src; /* last storage/IE element it came from */
     bool svalid;
     bool read_image; /* its image file (if any) has been merged in already */

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/* Double-fetch (XSA-155 class): a hostile frontend thread keeps flipping
+ * request fields in the shared slot and in an indirect page while the real
+ * backend engine takes and serves them. Whatever mix of old and new bytes the
+ * backend's single copy caught, what it then DOES must follow that copy: the
+ * target sees only validated values, and the grant copies it makes are exactly
+ * the segments it validated (their total equals the length the target was
+ * told). A re-read of shared memory after validation would break this. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "platform/sim_hv.h"
+#include "vscsiif/back.h"
+#include "vscsiif/request.h"
+#include "vscsiif/ring.h"
+#include "vscsiif/toolstack.h"
+
+#define FDOM 3
+#define POOL 8
+#define ROUNDS 20000
+
+struct df {
+    struct vscsi_sim_hv *hv;
+    struct vscsi_sim_dom *dom0, *domu;
+    struct vscsi_back *back;
+    struct vscsi_platform_ops ops; /* the sim's, with copy_grants recorded */
+    struct vscsi_sring *sring;
+    uint8_t *pool[POOL];
+    uint32_t pool_ref[POOL], ring_ref, port;
+    char be[128], fe[128];
+    /* per request, filled by the hooks */
+    uint64_t copied_out;    /* data bytes the backend wrote into grants */
+    uint64_t target_len;    /* data length the target was given */
+    unsigned target_calls, bad_target;
+    uint32_t slot;          /* index of the slot being flipped (atomic) */
+    int stop;               /* atomic */
+    int indirect_round;     /* atomic: which layout the flipper attacks */
+    unsigned flips;         /* atomic: completed flip passes */
+};
+
+static struct df *G;
+
+static int rec_copy(void *ctx, struct vscsi_grant_copy *segs, uint32_t n)
+{
+    int rc = vscsi_sim_ops()->copy_grants(ctx, segs, n);
+    for (uint32_t i = 0; i < n; i++)
+        if (segs[i].to_grant && segs[i].status == 0)
+            G->copied_out += segs[i].len;
+    return rc;
+}
+
+static int t_open(void *t, const char *pdev, void **lun)
+{
+    (void)t;
+    (void)pdev;
+    *lun = G;
+    return 0;
+}
+
+static int t_submit(void *t, void *lun, struct vscsi_target_cmd *cmd)
+{
+    (void)t;
+    (void)lun;
+    size_t sum = 0;
+    G->target_calls++;
+    for (unsigned i = 0; i < cmd->iovcnt; i++)
+        sum += cmd->iov[i].len;
+    if (cmd->cdb_len == 0 || cmd->cdb_len > 16 || cmd->dir != VSCSI_DIR_FROM_DEVICE ||
+        sum != cmd->data_len || cmd->data_len > 26u * 4096u)
+        G->bad_target++;
+    G->target_len = cmd->data_len;
+    for (unsigned i = 0; i < cmd->iovcnt; i++)
+        memset(cmd->iov[i].base, 0x5a, cmd->iov[i].len);
+    vscsi_back_complete(cmd, 0, NULL, 0, 0);
+    return 0;
+}
+
+static const struct vscsi_target_ops TOPS = {
+    .size = sizeof(TOPS), .open = t_open, .submit = t_submit};
+
+static void pump(struct df *d)
+{
+    char path[256], token[64];
+    uint32_t port;
+    for (int i = 0; i < 100; i++) {
+        int n = 0;
+        while (vscsi_sim_dom_next_watch(d->dom0, path, sizeof(path), token, sizeof(token)) == 0)
+            n += 1 + 0 * vscsi_back_handle_watch(d->back, path, token);
+        while (vscsi_sim_dom_pending_port(d->dom0, &port) == 0)
+            n += 1 + 0 * vscsi_back_handle_event(d->back);
+        while (vscsi_sim_dom_next_watch(d->domu, path, sizeof(path), token, sizeof(token)) == 0)
+            ;
+        while (vscsi_sim_dom_pending_port(d->domu, &port) == 0)
+            ;
+        if (!n)
+            return;
+    }
+}
+
+static void setup(struct df *d)
+{
+    struct vscsi_ts_vhost ts = {0, FDOM, 0, 0};
+    void *page;
+    d->hv = vscsi_sim_hv_new();
+    d->dom0 = vscsi_sim_dom_create(d->hv, 0, 64);
+    d->domu = vscsi_sim_dom_create(d->hv, FDOM, 64);
+    d->ops = *vscsi_sim_ops();
+    d->ops.copy_grants = rec_copy;
+    assert_int_equal(vscsi_ts_vhost_create(&d->ops, d->dom0, &ts), 0);
+    assert_int_equal(vscsi_ts_lun_add(&d->ops, d->dom0, &ts, 0, "x", "0:0:0:0", NULL, 0), 0);
+    vscsi_ts_paths(&ts, d->be, sizeof(d->be), d->fe, sizeof(d->fe));
+    struct vscsi_back_config bc = {.size = sizeof(bc), .ops = &d->ops, .ops_ctx = d->dom0,
+                                   .target = &TOPS, .dev_path = d->be, .max_segs = 128};
+    assert_int_equal(vscsi_back_new(&bc, &d->back), 0);
+    assert_int_equal(vscsi_back_start(d->back), 0);
+    assert_int_equal(d->ops.grant_page(d->domu, 0, 0, &d->ring_ref, &page), 0);
+    d->sring = page;
+    vscsi_sring_init(d->sring);
+    for (int i = 0; i < POOL; i++)
+        assert_int_equal(d->ops.grant_page(d->domu, 0, 0, &d->pool_ref[i], (void **)&d->pool[i]), 0);
+    assert_int_equal(d->ops.evtchn_alloc_unbound(d->domu, 0, &d->port), 0);
+    assert_int_equal(vscsi_xb_write_uint(&d->ops, d->domu, 0, d->fe, "ring-ref", d->ring_ref), 0);
+    assert_int_equal(vscsi_xb_write_uint(&d->ops, d->domu, 0, d->fe, "event-channel", d->port), 0);
+    assert_int_equal(vscsi_xb_write_uint(&d->ops, d->domu, 0, d->fe, "state", 3), 0);
+    pump(d);
+    assert_int_equal(vscsi_back_state(d->back), VSCSI_XB_CONNECTED);
+}
+
+/* The other vCPU of the hostile guest. Relaxed atomic stores: the guest's
+ * writes are real concurrent writes, not undefined behaviour in the test. */
+static void *flipper(void *arg)
+{
+    struct df *d = arg;
+    uint8_t *ind = d->pool[0];
+    for (unsigned k = 0; !__atomic_load_n(&d->stop, __ATOMIC_RELAXED); k++) {
+        uint32_t s = __atomic_load_n(&d->slot, __ATOMIC_ACQUIRE);
+        struct vscsi_request *rq = &d->sring->ring[s & VSCSI_RING_MASK].req;
+        int odd = k & 1;
+        __atomic_store_n(&rq->cmd_len, (uint8_t)(odd ? 200 : 10), __ATOMIC_RELAXED);
+        __atomic_store_n(&rq->sc_data_direction, (uint8_t)(odd ? 9 : 2), __ATOMIC_RELAXED);
+        if (__atomic_load_n(&d->indirect_round, __ATOMIC_RELAXED)) {
+            __atomic_store_n(&rq->nr_segments, (uint8_t)(odd ? 0x9b : 0x81), __ATOMIC_RELAXED);
+            __atomic_store_n(&rq->seg[0].length, (uint16_t)(odd ? 4000 : 16), __ATOMIC_RELAXED);
+            /* a valid change: descriptor 0's length (bytes 6-7) */
+            __atomic_store_n((uint16_t *)(ind + 6), (uint16_t)(odd ? 256 : 512), __ATOMIC_RELAXED);
+            /* descriptor 1 inside the indirect page: offset 12, length 14 */
+            __atomic_store_n((uint16_t *)(ind + 8 + 4), (uint16_t)(odd ? 3900 : 0), __ATOMIC_RELAXED);
+            __atomic_store_n((uint16_t *)(ind + 8 + 6), (uint16_t)(odd ? 4000 : 512), __ATOMIC_RELAXED);
+        } else {
+            __atomic_store_n(&rq->nr_segments, (uint8_t)(odd ? 27 : 2), __ATOMIC_RELAXED);
+            /* a valid change: a torn copy may hold either, but must use what it holds */
+            __atomic_store_n(&rq->seg[0].length, (uint16_t)(k & 2 ? 256 : 512), __ATOMIC_RELAXED);
+            __atomic_store_n(&rq->seg[1].offset, (uint16_t)(odd ? 3900 : 0), __ATOMIC_RELAXED);
+            __atomic_store_n(&rq->seg[1].length, (uint16_t)(odd ? 4000 : 512), __ATOMIC_RELAXED);
+        }
+        __atomic_fetch_add(&d->flips, 1, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+static void test_flipping_frontend(void **state)
+{
+    (void)state;
+    struct df *d = calloc(1, sizeof(*d));
+    G = d;
+    setup(d);
+    pthread_t t;
+    uint32_t prod = 0, seen = 0;
+    unsigned accepted = 0, rejected = 0;
+    uint8_t cdb[10] = {0x28, 0, 0, 0, 0, 0, 0, 0, 2, 0};
+    struct vscsi_nexus nx = {0, 0, 0};
+    unsigned rounds = getenv("VSCSI_STRESS_N") ? ROUNDS / 10 : ROUNDS;
+
+    assert_int_equal(pthread_create(&t, NULL, flipper, d), 0);
+    for (unsigned i = 0; i < rounds; i++) {
+        struct vscsi_request rq;
+        int indirect = i & 1;
+        vscsi_req_cdb(&rq, (uint16_t)(i & 15), &nx, cdb, 10, VSCSI_DIR_FROM_DEVICE, 0);
+        if (indirect) {
+            struct vscsi_seg desc[2] = {{d->pool_ref[1], 0, 512}, {d->pool_ref[2], 0, 512}};
+            memcpy(d->pool[0], desc, sizeof(desc));
+            vscsi_req_add_indirect(&rq, d->pool_ref[0], 0, 16);
+        } else {
+            vscsi_req_add_seg(&rq, d->pool_ref[1], 0, 512);
+            vscsi_req_add_seg(&rq, d->pool_ref[2], 0, 512);
+        }
+        __atomic_store_n(&d->indirect_round, indirect, __ATOMIC_RELAXED);
+        memcpy(&d->sring->ring[prod & VSCSI_RING_MASK].req, &rq, sizeof(rq));
+        __atomic_store_n(&d->slot, prod, __ATOMIC_RELEASE);
+        prod++;
+        VSCSI_STORE_RELEASE(&d->sring->req_prod, prod);
+        /* Let the other vCPU have a go at this very slot before and while the
+         * backend reads it. */
+        unsigned f0 = __atomic_load_n(&d->flips, __ATOMIC_ACQUIRE);
+        for (unsigned spin = 0; __atomic_load_n(&d->flips, __ATOMIC_ACQUIRE) - f0 < 1 + (i % 3);
+             spin++)
+            if (spin > 1000)
+                sched_yield();
+        d->copied_out = 0;
+        d->target_len = 0;
+        unsigned calls = d->target_calls;
+        vscsi_back_handle_event(d->back);
+
+        uint32_t rp = VSCSI_LOAD_ACQUIRE(&d->sring->rsp_prod);
+        assert_int_equal(rp - seen, 1); /* exactly one answer */
+        struct vscsi_response rsp;
+        vscsi_slot_copy(&rsp, &d->sring->ring[seen & VSCSI_RING_MASK].rsp);
+        seen = rp;
+        assert_int_equal(rsp.rqid, i & 15);
+        if (rsp.rslt == 0) {
+            accepted++;
+            assert_int_equal(d->target_calls, calls + 1);
+            /* What was copied is what was validated and what the target was told. */
+            assert_int_equal(d->copied_out, d->target_len);
+            assert_true(d->target_len > 0 && d->target_len <= 26u * 4096u);
+        } else {
+            rejected++;
+            assert_int_equal(VSCSI_RSLT_HOST(rsp.rslt), VSCSI_HOST_ERROR);
+            assert_int_equal(d->target_calls, calls);
+        }
+        /* Let the ring slot be reused; the indices stay truthful. */
+        d->sring->rsp_event = seen + 1;
+    }
+    __atomic_store_n(&d->stop, 1, __ATOMIC_RELAXED);
+    pthread_join(t, NULL);
+    print_message("%u accepted, %u rejected\n", accepted, rejected);
+    assert_int_equal(d->bad_target, 0);
+    /* Both outcomes happened, so the flipping really hit the backend's reads. */
+    assert_true(accepted > rounds / 20);
+    assert_true(rejected > rounds / 20);
+    assert_int_equal(vscsi_back_error(d->back), 0);
+    vscsi_back_free(d->back);
+    assert_int_equal(vscsi_sim_mappings(d->hv, 0), 0);
+    vscsi_sim_hv_free(d->hv);
+    free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_flipping_frontend),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
