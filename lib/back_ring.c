@@ -8,26 +8,35 @@
 
 #include "back_int.h"
 
+static int req_buffers_ready(const struct vscsi_back *b, const struct back_req *r)
+{
+    if (!r->iov || (b->cfg.max_segs && !r->segs))
+        return 0;
+    return b->cfg.data_mode == VSCSI_BACK_COPY ? r->gcopy && r->bounce : r->refs != NULL;
+}
+
+/* Allocates what is missing, so a connect after a failed one completes the set. */
 static int alloc_req_buffers(struct vscsi_back *b)
 {
     size_t pages = b->max_pages;
 
     for (unsigned i = 0; i < VSCSI_RING_SIZE; i++) {
         struct back_req *r = &b->reqs[i];
-        if (r->iov)
-            continue;
-        r->iov = calloc(pages, sizeof(*r->iov));
-        r->segs = b->cfg.max_segs ? calloc(b->cfg.max_segs, sizeof(*r->segs)) : NULL;
+        if (!r->iov)
+            r->iov = calloc(pages, sizeof(*r->iov));
+        if (!r->segs && b->cfg.max_segs)
+            r->segs = calloc(b->cfg.max_segs, sizeof(*r->segs));
         if (b->cfg.data_mode == VSCSI_BACK_COPY) {
-            r->gcopy = calloc(pages, sizeof(*r->gcopy));
+            if (!r->gcopy)
+                r->gcopy = calloc(pages, sizeof(*r->gcopy));
             /* Zeroed: a target that under-fills a read must not hand the
              * frontend whatever the backend's heap held before. */
-            r->bounce = calloc(pages, VSCSI_PAGE_SIZE);
-        } else {
+            if (!r->bounce)
+                r->bounce = calloc(pages, VSCSI_PAGE_SIZE);
+        } else if (!r->refs) {
             r->refs = calloc(pages, sizeof(*r->refs));
         }
-        if (!r->iov || (b->cfg.max_segs && !r->segs) ||
-            (b->cfg.data_mode == VSCSI_BACK_COPY ? (!r->gcopy || !r->bounce) : !r->refs))
+        if (!req_buffers_ready(b, r))
             return -ENOMEM;
     }
     return 0;
