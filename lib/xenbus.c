@@ -22,9 +22,11 @@ int vscsi_xb_parse_uint(const char *s, uint32_t max, uint32_t *out)
         return -EINVAL;
     if (s[0] == '0' && s[1] != '\0')
         return -EINVAL;
-    for (const char *p = s; *p; p++) {
+    /* Syntax first, so that "99999999999x" is -EINVAL, not -ERANGE. */
+    for (const char *p = s; *p; p++)
         if (*p < '0' || *p > '9')
             return -EINVAL;
+    for (const char *p = s; *p; p++) {
         v = v * 10 + (uint64_t)(*p - '0');
         if (v > max)
             return -ERANGE;

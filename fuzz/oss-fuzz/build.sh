@@ -61,6 +61,8 @@ zip_dir() { # zip_dir <archive> <dir>...: flat archive of the regular files
     [ "${#files[@]}" -gt 0 ] || return 0
     if command -v zip >/dev/null; then
         zip -q -j -X "$archive" "${files[@]}"
+    elif ! command -v python3 >/dev/null; then
+        echo "build.sh: neither zip nor python3: no $(basename "$archive")" >&2
     else
         python3 - "$archive" "${files[@]}" <<'PY'
 import os, sys, zipfile

@@ -39,7 +39,8 @@ enum vscsi_xb_state {
 VSCSI_API const char *vscsi_xb_state_str(unsigned state);
 
 /* Parses a strict unsigned decimal: digits only, no sign, no spaces, no
- * leading zeros except "0", value <= max. Returns 0, -EINVAL or -ERANGE. */
+ * leading zeros except "0", value <= max. Returns 0, -EINVAL (any syntax
+ * error, whatever the magnitude) or -ERANGE (well-formed but > max). */
 VSCSI_API int vscsi_xb_parse_uint(const char *s, uint32_t max, uint32_t *out);
 
 /* Reads path (or dir/name when name is non-NULL) and parses it as above.
