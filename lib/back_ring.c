@@ -358,16 +358,16 @@ static struct back_req *free_req(struct vscsi_back *b)
     return NULL;
 }
 
-int vscsi_back_handle_event(struct vscsi_back *b)
+/* Serves the ring until it is empty; arm as in the frontend's reap(). */
+static int serve(struct vscsi_back *b, int arm)
 {
     int taken = 0;
 
-    b->st.events++;
     if (!b->connected || b->ring_broken)
         return b->ring_broken ? -EPROTO : 0;
     b->in_event = 1;
     for (;;) {
-        int n = vscsi_back_final_check(&b->ring);
+        int n = arm ? vscsi_back_final_check(&b->ring) : vscsi_back_requests(&b->ring);
         if (n < 0) {
             /* The frontend lied about its producer index: stop reading the
              * ring for good (Linux keeps the channel masked); answers for
@@ -389,14 +389,26 @@ int vscsi_back_handle_event(struct vscsi_back *b)
     }
     b->in_event = 0;
     back_push(b);
-    if (taken == 0)
-        b->st.spurious_events++;
     if (b->ring_broken) {
         if (b->state == VSCSI_XB_CONNECTED)
             back_write_state(b, VSCSI_XB_CLOSING);
         return -EPROTO;
     }
     return taken;
+}
+
+int vscsi_back_handle_event(struct vscsi_back *b)
+{
+    b->st.events++;
+    int taken = serve(b, 1);
+    if (taken == 0)
+        b->st.spurious_events++;
+    return taken;
+}
+
+int vscsi_back_poll(struct vscsi_back *b)
+{
+    return serve(b, 0);
 }
 
 void vscsi_back_complete_host(struct vscsi_target_cmd *cmd, uint8_t host, uint8_t status,

@@ -196,22 +196,18 @@ static int process(struct vscsi_front *f, const struct vscsi_response *copy)
     return grc ? grc : rc;
 }
 
-int vscsi_front_handle_event(struct vscsi_front *f)
+/* Takes every response there is. arm: re-arm rsp_event when the ring runs
+ * dry (final check), as before sleeping; a busy poller leaves it unarmed so
+ * the backend need not notify. Returns responses handled or the error. */
+static int reap(struct vscsi_front *f, int arm)
 {
     struct vscsi_response copy;
     int handled = 0;
 
-    if (!f)
-        return -EINVAL;
-    f->st.events++;
-    if (!f->started || f->error || f->state == VSCSI_XB_CLOSED) {
-        f->st.spurious_events++;
-        return f->error;
-    }
     for (;;) {
         int n = vscsi_front_responses(&f->ring);
 
-        if (n == 0)
+        if (n == 0 && arm)
             n = vscsi_front_final_check(&f->ring);
         if (n < 0)
             return vscsi_fi_fail(f, n);
@@ -232,7 +228,31 @@ int vscsi_front_handle_event(struct vscsi_front *f)
                 return handled;
         }
     }
-    if (!handled)
+    return handled;
+}
+
+int vscsi_front_handle_event(struct vscsi_front *f)
+{
+    int handled;
+
+    if (!f)
+        return -EINVAL;
+    f->st.events++;
+    if (!f->started || f->error || f->state == VSCSI_XB_CLOSED) {
+        f->st.spurious_events++;
+        return f->error;
+    }
+    handled = reap(f, 1);
+    if (handled == 0)
         f->st.spurious_events++;
     return handled;
+}
+
+int vscsi_front_poll(struct vscsi_front *f)
+{
+    if (!f)
+        return -EINVAL;
+    if (!f->started || f->error || f->state == VSCSI_XB_CLOSED)
+        return f ? f->error : -EINVAL;
+    return reap(f, 0);
 }

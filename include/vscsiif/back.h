@@ -71,6 +71,10 @@ VSCSI_API int vscsi_back_handle_watch(struct vscsi_back *b, const char *path, co
 /* The event channel fired: serve the ring until it is empty. Returns the
  * number of requests taken, or -EPROTO once the ring is broken. */
 VSCSI_API int vscsi_back_handle_event(struct vscsi_back *b);
+/* Busy-poll variant: serves what is on the ring without re-arming the event,
+ * so a polling frontend need not notify. Call vscsi_back_handle_event()
+ * before sleeping on the channel. */
+VSCSI_API int vscsi_back_poll(struct vscsi_back *b);
 
 /* Called by the target, once per submitted command (see target.h). `sense`
  * may be NULL. residual = bytes of data_len not transferred. */

@@ -72,6 +72,11 @@ VSCSI_API int vscsi_front_start(struct vscsi_front *f);
 VSCSI_API int vscsi_front_handle_watch(struct vscsi_front *f, const char *path, const char *token);
 /* The event channel fired: reap responses, complete requests. */
 VSCSI_API int vscsi_front_handle_event(struct vscsi_front *f);
+/* For embedders that busy-poll the ring instead of sleeping on the event
+ * channel: reaps responses without re-arming the event, so a polled backend
+ * need not notify. Call vscsi_front_handle_event() (which re-arms and looks
+ * once more) before going to sleep, or a response may go unnoticed. */
+VSCSI_API int vscsi_front_poll(struct vscsi_front *f);
 /* Time passes: requests past their deadline get ABORT, then RESET, then the
  * device is failed. `now_ms` is any monotonic clock; a request's age counts
  * from the first tick after it was sent. */

@@ -211,9 +211,9 @@ static void summary(struct cli *c, int rc)
                (unsigned long long)fs.anomalies);
         return;
     }
-    printf("vscsi-sim: %s mode, seed %llu, data %s, feature-sg-grant %s\n",
-           c->o.threaded ? "threaded" : "deterministic", (unsigned long long)c->o.seed,
-           c->o.map ? "mapped" : "grant-copied", c->o.no_indirect ? "off" : "128");
+    printf("vscsi-sim: %s%s mode, seed %llu, data %s, feature-sg-grant %s\n",
+           c->o.threaded ? "threaded" : "deterministic", c->o.poll ? " polling" : "",
+           (unsigned long long)c->o.seed, c->o.map ? "mapped" : "grant-copied", c->o.no_indirect ? "off" : "128");
     printf("  LUNs        ");
     for (unsigned i = 0; i < c->nluns; i++)
         if (c->luns[i].kind >= 0)
@@ -257,6 +257,7 @@ int main(int argc, char **argv)
     struct vscsi_sim_world_opts wo = {
         .seed = c.o.seed,
         .threaded = c.o.threaded,
+        .poll = c.o.poll,
         .no_indirect = c.o.no_indirect,
         .data_mode = c.o.map ? VSCSI_BACK_MAP : VSCSI_BACK_COPY,
         .trace = c.o.trace ? trace_line : NULL,

@@ -22,6 +22,7 @@ static const char usage[] =
     "  --seconds S        run the disk/null workload for S seconds instead\n"
     "  --seed N           seed of the deterministic scheduler (default 1)\n"
     "  --threaded         backend on its own thread (real barriers, real waits)\n"
+    "  --poll             with --threaded: both sides busy-poll the ring while busy\n"
     "  --data-mode M      copy (grant copy, default) | map (grant mapping)\n"
     "  --no-indirect      backend does not offer feature-sg-grant\n"
     "  --disk-blocks N    disk size in 512-byte blocks (default 8192)\n"
@@ -85,13 +86,13 @@ static int bad(const char *opt, const char *arg)
 
 int cli_parse(int argc, char **argv, struct cli_opts *o)
 {
-    enum { O_LUNS = 256, O_WL, O_QD, O_OPS, O_SECS, O_SEED, O_THR, O_DM, O_NOIND, O_BLOCKS,
+    enum { O_LUNS = 256, O_POLL, O_WL, O_QD, O_OPS, O_SECS, O_SEED, O_THR, O_DM, O_NOIND, O_BLOCKS,
            O_INJ, O_NOHP, O_TRACE, O_JSON, O_PROG, O_REPLAY, O_HELP };
     static const struct option longopts[] = {
         {"luns", required_argument, 0, O_LUNS},     {"workload", required_argument, 0, O_WL},
         {"qd", required_argument, 0, O_QD},         {"ops", required_argument, 0, O_OPS},
         {"seconds", required_argument, 0, O_SECS},  {"seed", required_argument, 0, O_SEED},
-        {"threaded", no_argument, 0, O_THR},        {"data-mode", required_argument, 0, O_DM},
+        {"threaded", no_argument, 0, O_THR},        {"poll", no_argument, 0, O_POLL},        {"data-mode", required_argument, 0, O_DM},
         {"no-indirect", no_argument, 0, O_NOIND},   {"disk-blocks", required_argument, 0, O_BLOCKS},
         {"inject", required_argument, 0, O_INJ},    {"no-hotplug", no_argument, 0, O_NOHP},
         {"trace", no_argument, 0, O_TRACE},         {"json", no_argument, 0, O_JSON},
@@ -152,6 +153,9 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         case O_THR:
             o->threaded = 1;
             break;
+        case O_POLL:
+            o->poll = 1;
+            break;
         case O_DM:
             if (!strcmp(optarg, "copy"))
                 o->map = 0;
@@ -211,6 +215,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
     }
     if (optind < argc) {
         fprintf(stderr, "vscsi-sim: unexpected argument '%s'\n%s", argv[optind], usage);
+        return -1;
+    }
+    if (o->poll && !o->threaded) {
+        fprintf(stderr, "vscsi-sim: --poll needs --threaded\n");
         return -1;
     }
     if (!o->json && !o->progress && o->seconds > 2 && isatty(2))

@@ -16,7 +16,7 @@ struct cli_opts {
     double seconds;
     uint64_t seed;
     uint64_t disk_blocks;
-    int threaded, map, no_indirect, no_hotplug, trace, json, progress;
+    int threaded, poll, map, no_indirect, no_hotplug, trace, json, progress;
     const char *inject; /* fault spec for the first LUN of inject_kind */
     int inject_kind;
     const char *replay;

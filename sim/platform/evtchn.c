@@ -78,6 +78,7 @@ void vscsi_sim_evtchn_enqueue_locked(struct vscsi_sim_dom *dom, uint32_t port)
             dom->q_head = port;
         dom->q_tail = port;
     }
+    atomic_fetch_add_explicit(&dom->deliver_seq, 1, memory_order_release);
     pthread_cond_broadcast(&dom->cond);
 }
 

@@ -105,6 +105,9 @@ struct vscsi_sim_dom {
     struct vscsi_sim_watch_event *wq_head, **wq_tail;
     pthread_cond_t cond;
     uint64_t kicks;
+    /* Bumped whenever a port or watch event is queued or the domain kicked:
+     * lets a waiter spin on one cache line before it sleeps on `cond`. */
+    _Atomic uint64_t deliver_seq;
 
     pthread_mutex_t fault_lock;
     atomic_bool fault_armed[VSCSI_SIM_FAULT_NR];

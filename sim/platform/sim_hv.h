@@ -89,6 +89,10 @@ int vscsi_sim_dom_next_watch(struct vscsi_sim_dom *dom, char *path, size_t plen,
 /* Blocks until a port or watch event is deliverable (1) or timeout_ms passed
  * (0); timeout_ms < 0 waits forever. Does not consume anything. */
 int vscsi_sim_dom_wait(struct vscsi_sim_dom *dom, int timeout_ms);
+/* A counter that moves whenever a port or watch event is queued for the
+ * domain (or it is kicked): a busy poller compares it, lock-free, before
+ * paying for vscsi_sim_dom_pending_port()/next_watch(). */
+uint64_t vscsi_sim_dom_seq(struct vscsi_sim_dom *dom);
 /* Wakes every vscsi_sim_dom_wait() of the domain (returning 0), e.g. to stop a
  * service thread. */
 void vscsi_sim_dom_kick(struct vscsi_sim_dom *dom);

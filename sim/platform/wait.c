@@ -41,6 +41,7 @@ void vscsi_sim_watch_queue(struct vscsi_sim_dom *dom, uint64_t serial, const cha
     *dom->wq_tail = ev;
     dom->wq_tail = &ev->next;
     VSCSI_SIM_STAT_ADD(dom, watch_events, 1);
+    atomic_fetch_add_explicit(&dom->deliver_seq, 1, memory_order_release);
     pthread_cond_broadcast(&dom->cond);
     pthread_mutex_unlock(&dom->hv->ev_lock);
 }
@@ -125,6 +126,12 @@ void vscsi_sim_dom_kick(struct vscsi_sim_dom *dom)
 {
     pthread_mutex_lock(&dom->hv->ev_lock);
     dom->kicks++;
+    atomic_fetch_add_explicit(&dom->deliver_seq, 1, memory_order_release);
     pthread_cond_broadcast(&dom->cond);
     pthread_mutex_unlock(&dom->hv->ev_lock);
+}
+
+uint64_t vscsi_sim_dom_seq(struct vscsi_sim_dom *dom)
+{
+    return atomic_load_explicit(&dom->deliver_seq, memory_order_acquire);
 }

@@ -25,6 +25,7 @@ struct held {
 struct vscsi_sim_bridge {
     struct bridge_lun luns[BRIDGE_LUNS];
     struct held held[BRIDGE_HELD];
+    unsigned nheld; /* so that polling an empty bridge costs nothing */
     uint64_t now;
 };
 
@@ -101,6 +102,7 @@ static int br_submit(void *tctx, void *lun, struct vscsi_target_cmd *cmd)
             now.due = br->now + now.res.delay_us;
             now.hang = now.res.hang;
             br->held[i] = now;
+            br->nheld++;
             return 0;
         }
     finish(&now); /* no room to hold it: complete at once rather than lose it */
@@ -115,6 +117,7 @@ static int br_abort(void *tctx, void *lun, struct vscsi_target_cmd *cmd)
     for (unsigned i = 0; i < BRIDGE_HELD; i++)
         if (br->held[i].cmd == cmd) {
             br->held[i].cmd = NULL;
+            br->nheld--;
             return 0;
         }
     return -ENOENT;
@@ -125,8 +128,10 @@ static int br_reset(void *tctx, void *lun)
     struct vscsi_sim_bridge *br = tctx;
 
     for (unsigned i = 0; i < BRIDGE_HELD; i++)
-        if (br->held[i].cmd && br->held[i].lun == lun)
+        if (br->held[i].cmd && br->held[i].lun == lun) {
             br->held[i].cmd = NULL;
+            br->nheld--;
+        }
     vscsi_tgt_reset(lun);
     return 0;
 }
@@ -149,8 +154,9 @@ int vscsi_sim_bridge_poll(struct vscsi_sim_bridge *br, uint64_t now_us)
     int n = 0;
 
     br->now = now_us;
-    for (unsigned i = 0; i < BRIDGE_HELD; i++)
+    for (unsigned i = 0; i < BRIDGE_HELD && br->nheld; i++)
         if (br->held[i].cmd && !br->held[i].hang && br->held[i].due <= now_us) {
+            br->nheld--;
             finish(&br->held[i]);
             n++;
         }
@@ -161,7 +167,7 @@ uint64_t vscsi_sim_bridge_next_due(const struct vscsi_sim_bridge *br)
 {
     uint64_t due = UINT64_MAX;
 
-    for (unsigned i = 0; i < BRIDGE_HELD; i++)
+    for (unsigned i = 0; i < BRIDGE_HELD && br->nheld; i++)
         if (br->held[i].cmd && !br->held[i].hang && br->held[i].due < due)
             due = br->held[i].due;
     return due;
@@ -169,9 +175,5 @@ uint64_t vscsi_sim_bridge_next_due(const struct vscsi_sim_bridge *br)
 
 unsigned vscsi_sim_bridge_held(const struct vscsi_sim_bridge *br)
 {
-    unsigned n = 0;
-
-    for (unsigned i = 0; i < BRIDGE_HELD; i++)
-        n += br->held[i].cmd != NULL;
-    return n;
+    return br->nheld;
 }

@@ -38,6 +38,8 @@ struct vscsi_sim_world {
     struct vhost vh[VSCSI_SIM_MAX_VHOSTS];
     uint64_t rng;
     uint64_t vnow; /* virtual µs (deterministic mode) */
+    uint64_t front_seen; /* domU's event counter at the last drain (poll mode) */
+    unsigned polls;
     pthread_t thread;
     int thread_running;
     int stop; /* atomic */
@@ -357,10 +359,74 @@ unsigned vscsi_sim_world_settle(struct vscsi_sim_world *w, unsigned max_steps)
 
 /* --- threaded mode ---------------------------------------------------- */
 
+#define POLL_IDLE_US 2000 /* busy-poll this long without work before sleeping */
+
+/* Not `pause`: under some hypervisors it traps (pause-loop exiting), which
+ * made a polling loop slower than sleeping. */
+static inline void relax(void)
+{
+    __asm__ __volatile__("" ::: "memory");
+}
+
+/* Polls every backend ring; arm = the last look before sleeping. */
+static int poll_backs(struct vscsi_sim_world *w, int arm)
+{
+    int n = 0;
+    for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++)
+        if (w->vh[i].back) {
+            int r = arm ? vscsi_back_handle_event(w->vh[i].back) : vscsi_back_poll(w->vh[i].back);
+            n += r > 0 ? r : 0;
+        }
+    return n;
+}
+
+static int poll_fronts(struct vscsi_sim_world *w, int arm)
+{
+    int n = 0;
+    for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++)
+        if (w->vh[i].front) {
+            int r = arm ? vscsi_front_handle_event(w->vh[i].front)
+                        : vscsi_front_poll(w->vh[i].front);
+            n += r > 0 ? r : 0;
+        }
+    return n;
+}
+
+static void *back_thread_poll(struct vscsi_sim_world *w)
+{
+    uint64_t seen = vscsi_sim_dom_seq(w->dom0) - 1, busy = vscsi_sim_wall_us(), now = busy;
+
+    for (unsigned spin = 0; !__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE); spin++) {
+        int n = poll_backs(w, 0);
+        /* Events and watches only when something was queued; clocks and held
+         * commands now and then: both cost more than a look at the ring. */
+        uint64_t seq = vscsi_sim_dom_seq(w->dom0);
+        if (seq != seen) {
+            seen = seq;
+            n += drain_back(w, 64);
+        }
+        if (!n && (spin & 255) == 0) {
+            now = vscsi_sim_wall_us();
+            n += vscsi_sim_bridge_poll(w->bridge, now);
+        }
+        if (n) {
+            busy = now;
+        } else if (now - busy < POLL_IDLE_US) {
+            relax();
+        } else if (poll_backs(w, 1) == 0) { /* armed: now a notify will wake us */
+            vscsi_sim_dom_wait(w->dom0, 20);
+            busy = now = vscsi_sim_wall_us();
+        }
+    }
+    return NULL;
+}
+
 static void *back_thread(void *arg)
 {
     struct vscsi_sim_world *w = arg;
 
+    if (w->o.poll)
+        return back_thread_poll(w);
     while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
         uint64_t due = vscsi_sim_bridge_next_due(w->bridge);
         uint64_t now = vscsi_sim_wall_us();
@@ -399,6 +465,29 @@ void vscsi_sim_world_stop_thread(struct vscsi_sim_world *w)
 
 int vscsi_sim_world_pump_front(struct vscsi_sim_world *w, int timeout_ms)
 {
+    if (w->o.poll) {
+        uint64_t t0 = vscsi_sim_wall_us();
+        int n;
+        for (unsigned spin = 0;; spin++) {
+            n = poll_fronts(w, 0);
+            uint64_t seq = vscsi_sim_dom_seq(w->domu);
+            if (seq != w->front_seen) {
+                w->front_seen = seq;
+                n += drain_front(w, 64);
+            }
+            if (n || !timeout_ms ||
+                ((spin & 255) == 255 && vscsi_sim_wall_us() - t0 >= POLL_IDLE_US))
+                break;
+            relax();
+        }
+        if (!n && timeout_ms && (n = poll_fronts(w, 1)) == 0) {
+            vscsi_sim_dom_wait(w->domu, timeout_ms);
+            n = drain_front(w, 64);
+        }
+        if (!n || (w->polls++ & 1023) == 0)
+            tick_fronts(w, vscsi_sim_wall_us());
+        return n;
+    }
     int n = drain_front(w, 64);
 
     if (!n && timeout_ms) {

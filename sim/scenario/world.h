@@ -27,6 +27,7 @@
 struct vscsi_sim_world_opts {
     uint64_t seed;
     int threaded;
+    int poll; /* threaded only: both sides busy-poll the ring (no event-channel sleeps while busy) */
     uint32_t max_segs; /* backend feature-sg-grant; 0 = 128 */
     int no_indirect;   /* advertise no feature-sg-grant at all */
     enum vscsi_back_data_mode data_mode;
