@@ -43,24 +43,22 @@ static void done_cb(void *cbx, void *user, const struct vscsi_result *res, size_
     FUZZ_ASSERT_MSG(c->done[i] == 1, "command %u completed %u times", i, c->done[i]);
 }
 
+static void on_watch(void *arg, const char *path, const char *token)
+{
+    vscsi_front_handle_watch(((struct ctx *)arg)->f, path, token);
+}
+
+static void on_port(void *arg, uint32_t port)
+{
+    (void)port;
+    vscsi_front_handle_event(((struct ctx *)arg)->f);
+}
+
 static void pump(struct ctx *c)
 {
-    char path[256], token[64];
-    uint32_t port;
     for (int i = 0; i < 64; i++) {
-        int n = 0;
-        while (vscsi_sim_dom_next_watch(c->du, path, sizeof(path), token, sizeof(token)) == 0) {
-            vscsi_front_handle_watch(c->f, path, token);
-            n++;
-        }
-        while (vscsi_sim_dom_pending_port(c->du, &port) == 0) {
-            vscsi_front_handle_event(c->f);
-            n++;
-        }
-        while (vscsi_sim_dom_next_watch(c->d0, path, sizeof(path), token, sizeof(token)) == 0)
-            ;
-        while (vscsi_sim_dom_pending_port(c->d0, &port) == 0)
-            ;
+        int n = vscsi_sim_dom_deliver(c->du, 1 << 20, on_watch, on_port, c);
+        vscsi_sim_dom_deliver(c->d0, 1 << 20, NULL, NULL, NULL); /* the backend is us */
         if (!n)
             return;
     }

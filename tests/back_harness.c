@@ -571,36 +571,39 @@ void bh_finish(struct bh *h)
 
 /* ---------------------------------------------------------------- the pump */
 
+static void bh_on_watch(void *arg, const char *path, const char *token)
+{
+    struct bh *h = arg;
+    if (h->b)
+        h->last_watch_rc = vscsi_back_handle_watch(h->b, path, token);
+}
+
+static void bh_on_port(void *arg, uint32_t port)
+{
+    struct bh *h = arg;
+    if (h->b && port == vscsi_back_port(h->b)) {
+        h->event_calls++;
+        h->last_event_rc = vscsi_back_handle_event(h->b);
+    } else {
+        h->stray_events++;
+    }
+}
+
+static void bh_on_front_port(void *arg, uint32_t port)
+{
+    (void)port;
+    ((struct bh *)arg)->front_events++;
+}
+
 void bh_pump(struct bh *h)
 {
-    char path[512], token[128];
-    uint32_t port;
-
     for (unsigned iter = 0;; iter++) {
-        int moved = 0;
+        int moved;
 
         if (iter > 100000)
             fail_msg("the engine does not settle");
-        while (vscsi_sim_dom_next_watch(h->d0, path, sizeof(path), token, sizeof(token)) == 0) {
-            moved = 1;
-            if (h->b)
-                h->last_watch_rc = vscsi_back_handle_watch(h->b, path, token);
-        }
-        while (vscsi_sim_dom_pending_port(h->d0, &port) == 0) {
-            moved = 1;
-            if (h->b && port == vscsi_back_port(h->b)) {
-                h->event_calls++;
-                h->last_event_rc = vscsi_back_handle_event(h->b);
-            } else {
-                h->stray_events++;
-            }
-        }
-        while (vscsi_sim_dom_pending_port(h->fd, &port) == 0) {
-            moved = 1;
-            h->front_events++;
-        }
-        while (vscsi_sim_dom_next_watch(h->fd, path, sizeof(path), token, sizeof(token)) == 0)
-            moved = 1;
+        moved = vscsi_sim_dom_deliver(h->d0, 1 << 20, bh_on_watch, bh_on_port, h);
+        moved += vscsi_sim_dom_deliver(h->fd, 1 << 20, NULL, bh_on_front_port, h);
         bh_collect(h);
         if (!moved)
             break;

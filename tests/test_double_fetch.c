@@ -86,20 +86,22 @@ static int t_submit(void *t, void *lun, struct vscsi_target_cmd *cmd)
 static const struct vscsi_target_ops TOPS = {
     .size = sizeof(TOPS), .open = t_open, .submit = t_submit};
 
+static void on_watch(void *arg, const char *path, const char *token)
+{
+    vscsi_back_handle_watch(((struct df *)arg)->back, path, token);
+}
+
+static void on_port(void *arg, uint32_t port)
+{
+    (void)port;
+    vscsi_back_handle_event(((struct df *)arg)->back);
+}
+
 static void pump(struct df *d)
 {
-    char path[256], token[64];
-    uint32_t port;
     for (int i = 0; i < 100; i++) {
-        int n = 0;
-        while (vscsi_sim_dom_next_watch(d->dom0, path, sizeof(path), token, sizeof(token)) == 0)
-            n += 1 + 0 * vscsi_back_handle_watch(d->back, path, token);
-        while (vscsi_sim_dom_pending_port(d->dom0, &port) == 0)
-            n += 1 + 0 * vscsi_back_handle_event(d->back);
-        while (vscsi_sim_dom_next_watch(d->domu, path, sizeof(path), token, sizeof(token)) == 0)
-            ;
-        while (vscsi_sim_dom_pending_port(d->domu, &port) == 0)
-            ;
+        int n = vscsi_sim_dom_deliver(d->dom0, 1 << 20, on_watch, on_port, d);
+        vscsi_sim_dom_deliver(d->domu, 1 << 20, NULL, NULL, NULL);
         if (!n)
             return;
     }

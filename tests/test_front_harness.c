@@ -148,28 +148,27 @@ void fh_front(struct fh *h, uint32_t max_segs, uint32_t abort_ms, uint32_t reset
     fh_pump(h);
 }
 
+static void fh_on_watch(void *arg, const char *path, const char *token)
+{
+    vscsi_front_handle_watch(((struct fh *)arg)->f, path, token);
+}
+
+static void fh_on_port(void *arg, uint32_t port)
+{
+    struct fh *h = arg;
+    if (port == vscsi_front_port(h->f))
+        vscsi_front_handle_event(h->f);
+}
+
 unsigned fh_pump(struct fh *h)
 {
-    char path[4096], token[256];
     unsigned n = 0;
 
     for (unsigned round = 0; round < 10000; round++) {
-        uint32_t port;
-        int any = 0;
-
-        while (vscsi_sim_dom_next_watch(h->du, path, sizeof(path), token, sizeof(token)) == 0) {
-            vscsi_front_handle_watch(h->f, path, token);
-            n++;
-            any = 1;
-        }
-        while (vscsi_sim_dom_pending_port(h->du, &port) == 0) {
-            if (port == vscsi_front_port(h->f))
-                vscsi_front_handle_event(h->f);
-            n++;
-            any = 1;
-        }
-        if (!any)
+        int got = vscsi_sim_dom_deliver(h->du, 1 << 20, fh_on_watch, fh_on_port, h);
+        if (!got)
             return n;
+        n += (unsigned)got;
     }
     fail_msg("front never settles");
     return n;

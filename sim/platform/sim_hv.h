@@ -89,6 +89,14 @@ int vscsi_sim_dom_next_watch(struct vscsi_sim_dom *dom, char *path, size_t plen,
 /* Blocks until a port or watch event is deliverable (1) or timeout_ms passed
  * (0); timeout_ms < 0 waits forever. Does not consume anything. */
 int vscsi_sim_dom_wait(struct vscsi_sim_dom *dom, int timeout_ms);
+/* Pops up to `max` queued items (watch events first, then ports) and hands
+ * each to its callback (either may be NULL to just discard). Returns how many
+ * were handled: the one delivery loop every embedder of the simulator needs. */
+typedef void (*vscsi_sim_watch_fn)(void *arg, const char *path, const char *token);
+typedef void (*vscsi_sim_port_fn)(void *arg, uint32_t port);
+int vscsi_sim_dom_deliver(struct vscsi_sim_dom *dom, int max, vscsi_sim_watch_fn on_watch,
+                          vscsi_sim_port_fn on_port, void *arg);
+
 /* A counter that moves whenever a port or watch event is queued for the
  * domain (or it is kicked): a busy poller compares it, lock-free, before
  * paying for vscsi_sim_dom_pending_port()/next_watch(). */

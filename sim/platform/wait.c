@@ -135,3 +135,26 @@ uint64_t vscsi_sim_dom_seq(struct vscsi_sim_dom *dom)
 {
     return atomic_load_explicit(&dom->deliver_seq, memory_order_acquire);
 }
+
+int vscsi_sim_dom_deliver(struct vscsi_sim_dom *dom, int max, vscsi_sim_watch_fn on_watch,
+                          vscsi_sim_port_fn on_port, void *arg)
+{
+    char path[VSCSI_SIM_XS_PATH_MAX + 1], token[256];
+    uint32_t port;
+    int n = 0;
+
+    while (n < max) {
+        int rc = vscsi_sim_dom_next_watch(dom, path, sizeof(path), token, sizeof(token));
+        if (rc == -EAGAIN)
+            break;
+        if (rc == 0 && on_watch)
+            on_watch(arg, path, token);
+        n++;
+    }
+    while (n < max && vscsi_sim_dom_pending_port(dom, &port) == 0) {
+        if (on_port)
+            on_port(arg, port);
+        n++;
+    }
+    return n;
+}

@@ -32,30 +32,27 @@ struct replay {
     struct vscsi_sim_replay_result *res;
 };
 
+static void on_watch(void *arg, const char *path, const char *token)
+{
+    vscsi_back_handle_watch(((struct replay *)arg)->back, path, token);
+}
+
+static void on_port(void *arg, uint32_t port)
+{
+    struct replay *r = arg;
+    if (port == vscsi_back_port(r->back))
+        vscsi_back_handle_event(r->back);
+}
+
 static void run_backend(struct replay *r)
 {
-    char path[VSCSI_XB_PATH_MAX + 1], token[64];
-    uint32_t port;
-
     /* Bounded: a backend that keeps itself busy forever is a bug we want to see as a hang
      * in the fuzzer, but the replay tool must terminate. */
     for (int i = 0; i < 10000; i++) {
-        int n = 0;
-        while (vscsi_sim_dom_next_watch(r->dom0, path, sizeof(path), token, sizeof(token)) == 0) {
-            vscsi_back_handle_watch(r->back, path, token);
-            n++;
-        }
-        while (vscsi_sim_dom_pending_port(r->dom0, &port) == 0) {
-            if (port == vscsi_back_port(r->back))
-                vscsi_back_handle_event(r->back);
-            n++;
-        }
+        int n = vscsi_sim_dom_deliver(r->dom0, 1 << 20, on_watch, on_port, r);
         n += vscsi_sim_bridge_poll(r->br, (uint64_t)i * 1000000u);
         /* The frontend side has nothing to do but swallow its watches and events. */
-        while (vscsi_sim_dom_next_watch(r->domu, path, sizeof(path), token, sizeof(token)) == 0)
-            ;
-        while (vscsi_sim_dom_pending_port(r->domu, &port) == 0)
-            ;
+        vscsi_sim_dom_deliver(r->domu, 1 << 20, NULL, NULL, NULL);
         if (!n && vscsi_sim_bridge_next_due(r->br) == UINT64_MAX)
             break;
     }

@@ -257,48 +257,46 @@ int vscsi_sim_world_hot_remove(struct vscsi_sim_world *w, uint32_t vhost, uint32
 
 /* --- delivery --------------------------------------------------------- */
 
+static void back_watch(void *arg, const char *path, const char *token)
+{
+    struct vscsi_sim_world *w = arg;
+    for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++)
+        if (w->vh[i].back)
+            vscsi_back_handle_watch(w->vh[i].back, path, token);
+}
+
+static void back_port(void *arg, uint32_t port)
+{
+    struct vscsi_sim_world *w = arg;
+    for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++)
+        if (w->vh[i].back && vscsi_back_port(w->vh[i].back) == port)
+            vscsi_back_handle_event(w->vh[i].back);
+}
+
+static void front_watch(void *arg, const char *path, const char *token)
+{
+    struct vscsi_sim_world *w = arg;
+    for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++)
+        if (w->vh[i].front)
+            vscsi_front_handle_watch(w->vh[i].front, path, token);
+}
+
+static void front_port(void *arg, uint32_t port)
+{
+    struct vscsi_sim_world *w = arg;
+    for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++)
+        if (w->vh[i].front && vscsi_front_port(w->vh[i].front) == port)
+            vscsi_front_handle_event(w->vh[i].front);
+}
+
 static int drain_back(struct vscsi_sim_world *w, int max)
 {
-    char path[VSCSI_XB_PATH_MAX + 1], token[64];
-    uint32_t port;
-    int n = 0;
-
-    while (n < max && vscsi_sim_dom_next_watch(w->dom0, path, sizeof(path), token,
-                                               sizeof(token)) == 0) {
-        for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++)
-            if (w->vh[i].back)
-                vscsi_back_handle_watch(w->vh[i].back, path, token);
-        n++;
-    }
-    while (n < max && vscsi_sim_dom_pending_port(w->dom0, &port) == 0) {
-        for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++)
-            if (w->vh[i].back && vscsi_back_port(w->vh[i].back) == port)
-                vscsi_back_handle_event(w->vh[i].back);
-        n++;
-    }
-    return n;
+    return vscsi_sim_dom_deliver(w->dom0, max, back_watch, back_port, w);
 }
 
 static int drain_front(struct vscsi_sim_world *w, int max)
 {
-    char path[VSCSI_XB_PATH_MAX + 1], token[64];
-    uint32_t port;
-    int n = 0;
-
-    while (n < max && vscsi_sim_dom_next_watch(w->domu, path, sizeof(path), token,
-                                               sizeof(token)) == 0) {
-        for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++)
-            if (w->vh[i].front)
-                vscsi_front_handle_watch(w->vh[i].front, path, token);
-        n++;
-    }
-    while (n < max && vscsi_sim_dom_pending_port(w->domu, &port) == 0) {
-        for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++)
-            if (w->vh[i].front && vscsi_front_port(w->vh[i].front) == port)
-                vscsi_front_handle_event(w->vh[i].front);
-        n++;
-    }
-    return n;
+    return vscsi_sim_dom_deliver(w->domu, max, front_watch, front_port, w);
 }
 
 static void tick_fronts(struct vscsi_sim_world *w, uint64_t now_us)
