@@ -520,6 +520,13 @@ struct bh *bh_new(const struct bh_opts *o)
     assert_non_null(h->granted);
     assert_non_null(h->granted_pages);
 
+    struct vscsi_back_config cfg = bh_config(h);
+    assert_int_equal(vscsi_back_new(&cfg, &h->b), 0);
+    return h;
+}
+
+struct vscsi_back_config bh_config(struct bh *h)
+{
     struct vscsi_back_config cfg = {
         .size = sizeof(cfg),
         .ops = &h->ops0,
@@ -531,8 +538,7 @@ struct bh *bh_new(const struct bh_opts *o)
         .data_mode = h->o.mode,
         .allow_zero_seg = h->o.allow_zero_seg,
     };
-    assert_int_equal(vscsi_back_new(&cfg, &h->b), 0);
-    return h;
+    return cfg;
 }
 
 void bh_finish(struct bh *h)
@@ -717,12 +723,17 @@ void bh_fe_state(struct bh *h, unsigned s)
     bh_pump(h);
 }
 
-void bh_connect(struct bh *h)
+void bh_offer_ring(struct bh *h)
 {
     assert_int_equal(vscsi_back_start(h->b), 0);
     bh_pump(h);
     assert_int_equal(vscsi_back_state(h->b), VSCSI_XB_INIT_WAIT);
     bh_fe_ring(h);
+}
+
+void bh_connect(struct bh *h)
+{
+    bh_offer_ring(h);
     bh_fe_state(h, VSCSI_XB_INITIALISED);
     assert_int_equal(vscsi_back_state(h->b), VSCSI_XB_CONNECTED);
     bh_fe_state(h, VSCSI_XB_CONNECTED);

@@ -158,6 +158,9 @@ struct bh *bh_new(const struct bh_opts *o);
 /* Checks the global invariants, frees the backend (if still there), checks
  * nothing stays mapped and every grant is revocable, frees everything. */
 void bh_finish(struct bh *h);
+/* The configuration bh_new() gave the backend (from h->o), for tests that
+ * create a handle of their own. */
+struct vscsi_back_config bh_config(struct bh *h);
 
 /* Delivers watches and events to the engine until nothing moves; collects responses. */
 void bh_pump(struct bh *h);
@@ -180,7 +183,10 @@ int bh_fe_rm(struct bh *h, const char *rel);
 /* grants the ring page and an unbound port and writes ring-ref/event-channel */
 void bh_fe_ring(struct bh *h);
 void bh_fe_state(struct bh *h, unsigned s); /* writes and pumps */
-/* start, ring, Initialised, Connected; asserts the backend is Connected */
+/* start (asserting InitWait), then ring-ref/event-channel written; the
+ * frontend has not said Initialised yet */
+void bh_offer_ring(struct bh *h);
+/* bh_offer_ring, Initialised, Connected; asserts the backend is Connected */
 void bh_connect(struct bh *h);
 /* a fresh zeroed page granted to dom0 */
 uint8_t *bh_page(struct bh *h, int ro, uint32_t *ref);

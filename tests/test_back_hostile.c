@@ -922,9 +922,7 @@ static void test_item21_xenstore_input(void **state)
         struct bh_opts o = {.nluns = 1};
         struct bh *h = bh_new(&o);
         char buf[64];
-        assert_int_equal(vscsi_back_start(h->b), 0);
-        bh_pump(h);
-        bh_fe_ring(h);
+        bh_offer_ring(h);
         assert_int_equal(bh_fe_write(h, "ring-ref", ring_refs[i]), 0);
         bh_fe_state(h, VSCSI_XB_INITIALISED);
         assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CLOSING);

@@ -556,16 +556,8 @@ static void test_trace(void **state)
     struct bh_opts o = {.nluns = 1, .max_segs = 64};
     struct bh *h = bh_new(&o);
     struct vscsi_back *b;
-    struct vscsi_back_config cfg = {
-        .size = sizeof(cfg),
-        .ops = &h->ops0,
-        .ops_ctx = h,
-        .target = &h->tgt.ops,
-        .target_ctx = h,
-        .dev_path = h->bpath,
-        .max_segs = 64,
-        .trace = trace_cb,
-    };
+    struct vscsi_back_config cfg = bh_config(h);
+    cfg.trace = trace_cb;
     vscsi_back_free(h->b);
     assert_int_equal(vscsi_back_new(&cfg, &b), 0);
     h->b = b;

@@ -35,6 +35,22 @@ static void reconfigured(struct bh *h)
     assert_int_equal(vscsi_back_state(h->b), VSCSI_XB_CONNECTED);
 }
 
+/* The toolstack marks dev-1 (0:0:1:0) for removal; returns after the
+ * backend's 8, as reconfigure() does. */
+static void remove_dev1(struct bh *h)
+{
+    assert_int_equal(bh_ts_write(h, "vscsi-devs/dev-1/state", "5"), 0);
+    reconfigure(h);
+}
+
+/* A 2-page transfer to dev-1 that the target holds. */
+static unsigned held_on_dev1(struct bh *h, struct bh_xfer *x, uint8_t dir)
+{
+    h->tgt.hold = 1;
+    bh_xfer_prep(h, x, 1, dir, 2, 0, 0, 0);
+    return bh_xfer_send(h, x, bh_nx(0, 1, 0));
+}
+
 static void test_initial_scan(void **state)
 {
     (void)state;
@@ -134,8 +150,7 @@ static void test_hotplug_remove_in_flight(void **state)
         bh_push(h);
         assert_int_equal(bh_tgt_pending(h), 2);
 
-        assert_int_equal(bh_ts_write(h, "vscsi-devs/dev-1/state", "5"), 0);
-        reconfigure(h);
+        remove_dev1(h);
         assert_int_equal(bh_lun_state(h, "dev-1"), VSCSI_XB_CLOSED);
         assert_int_equal(bh_lun_state(h, "dev-0"), VSCSI_XB_CONNECTED);
         assert_int_equal(bh_stats(h).luns, 1);
@@ -185,13 +200,10 @@ static void test_readd_same_nexus(void **state)
     struct bh *h = connected(2, VSCSI_BACK_MAP);
     struct bh_xfer x;
 
-    h->tgt.hold = 1;
-    bh_xfer_prep(h, &x, 1, VSCSI_DIR_FROM_DEVICE, 2, 0, 0, 0);
-    unsigned old = bh_xfer_send(h, &x, bh_nx(0, 1, 0));
+    unsigned old = held_on_dev1(h, &x, VSCSI_DIR_FROM_DEVICE);
     unsigned old7 = bh_tur(h, 7, bh_nx(0, 1, 0));
     bh_push(h);
-    assert_int_equal(bh_ts_write(h, "vscsi-devs/dev-1/state", "5"), 0);
-    reconfigure(h);
+    remove_dev1(h);
     reconfigured(h);
     bh_ts_lun(h, "dev-2", "lun1", "0:0:1:0", "1");
     reconfigure(h);
@@ -320,9 +332,7 @@ static void test_luns_already_connected(void **state)
     bh_ts_lun(h, "dev-0", "lun0", "0:0:0:0", "4");
     bh_ts_lun(h, "dev-1", "nodev-1", "0:0:1:0", "4");
     bh_ts_lun(h, "dev-2", "lun2", "0:0:0:0", "4"); /* duplicate */
-    assert_int_equal(vscsi_back_start(h->b), 0);
-    bh_pump(h);
-    bh_fe_ring(h);
+    bh_offer_ring(h);
     bh_fe_state(h, VSCSI_XB_INITIALISED);
     assert_int_equal(bh_lun_state(h, "dev-0"), VSCSI_XB_INITIALISED);
     assert_int_equal(bh_lun_state(h, "dev-1"), VSCSI_XB_CONNECTED);
@@ -406,12 +416,9 @@ static void test_removed_lun_then_close(void **state)
     struct bh *h = connected(2, VSCSI_BACK_MAP);
     struct bh_xfer x;
 
-    h->tgt.hold = 1;
-    bh_xfer_prep(h, &x, 1, VSCSI_DIR_TO_DEVICE, 2, 0, 0, 0);
-    unsigned c = bh_xfer_send(h, &x, bh_nx(0, 1, 0));
+    unsigned c = held_on_dev1(h, &x, VSCSI_DIR_TO_DEVICE);
     bh_push(h);
-    assert_int_equal(bh_ts_write(h, "vscsi-devs/dev-1/state", "5"), 0);
-    reconfigure(h);
+    remove_dev1(h);
     bh_fe_state(h, VSCSI_XB_CLOSING);
     assert_int_equal(bh_rslt(h, c), BH_RSLT_RESET);
     assert_int_equal(h->tgt.luns[1].nclose, 1);

@@ -38,6 +38,14 @@ static unsigned read_cmd(struct bh *h, struct bh_xfer *x, uint16_t rqid, struct 
     return rec;
 }
 
+/* The target finishes a held READ normally: answered GOOD, all data delivered. */
+static void complete_read(struct bh *h, struct bh_xfer *x, unsigned rec)
+{
+    bh_tgt_complete(h, bh_tcmd_by_rqid(h, x->rqid), 0, 0, NULL, 0, 0);
+    assert_int_equal(bh_rslt(h, rec), 0);
+    bh_xfer_check_read(h, x, x->total);
+}
+
 static void test_abort_in_flight(void **state)
 {
     (void)state;
@@ -67,12 +75,8 @@ static void test_abort_in_flight(void **state)
         assert_int_equal(st.in_flight, 2);
 
         /* the others are untouched and complete normally */
-        bh_tgt_complete(h, bh_tcmd_by_rqid(h, 1), 0, 0, NULL, 0, 0);
-        bh_tgt_complete(h, bh_tcmd_by_rqid(h, 3), 0, 0, NULL, 0, 0);
-        assert_int_equal(bh_rslt(h, c[0]), 0);
-        assert_int_equal(bh_rslt(h, c[2]), 0);
-        bh_xfer_check_read(h, &x[0], x[0].total);
-        bh_xfer_check_read(h, &x[2], x[2].total);
+        complete_read(h, &x[0], c[0]);
+        complete_read(h, &x[2], c[2]);
 
         /* the aborted rqid is free again */
         unsigned again = bh_tur(h, 2, bh_nx(0, 0, 0));
@@ -136,9 +140,7 @@ static void test_abort_refused_or_unknown(void **state)
     assert_int_equal(bh_tcmd_by_rqid(h, 1)->state, BH_T_PENDING);
 
     /* the command still completes, once */
-    bh_tgt_complete(h, bh_tcmd_by_rqid(h, 1), 0, 0, NULL, 0, 0);
-    assert_int_equal(bh_rslt(h, c), 0);
-    bh_xfer_check_read(h, &x, x.total);
+    complete_read(h, &x, c);
 
     /* and once completed, it is unknown */
     unsigned n = h->tgt.nabort;
@@ -162,29 +164,36 @@ static void test_abort_target_enoent(void **state)
     h->tgt.abort_rc = -ENOENT;
     unsigned a = tmr(h, VSCSI_ACT_ABORT, 2, bh_nx(0, 0, 0), 1);
     assert_int_equal(bh_rslt(h, a), VSCSI_RSLT_RESET_FAILED);
-    bh_tgt_complete(h, bh_tcmd_by_rqid(h, 1), 0, 0, NULL, 0, 0);
-    assert_int_equal(bh_rslt(h, c), 0);
-    bh_xfer_check_read(h, &x, x.total);
+    complete_read(h, &x, c);
     bh_xfer_free(&x);
     bh_finish(h);
 }
 
-static void test_tmr_unknown_nexus(void **state)
+/* An ABORT of rqid 1 and a RESET that the engine refuses itself with rslt:
+ * the target is never asked, and the TUR with rqid 1 in flight completes as
+ * if nothing had happened. */
+static void tmrs_refused(uint16_t abort_rqid, struct vscsi_nexus abort_nx, uint16_t reset_rqid,
+                         struct vscsi_nexus reset_nx, int32_t rslt)
 {
-    (void)state;
     struct bh *h = connected(VSCSI_BACK_COPY, 1);
     unsigned c = bh_tur(h, 1, bh_nx(0, 0, 0));
+    unsigned a = tmr(h, VSCSI_ACT_ABORT, abort_rqid, abort_nx, 1);
+    unsigned r = tmr(h, VSCSI_ACT_RESET, reset_rqid, reset_nx, 0);
 
-    unsigned a = tmr(h, VSCSI_ACT_ABORT, 2, bh_nx(0, 0, 1), 1);
-    unsigned r = tmr(h, VSCSI_ACT_RESET, 3, bh_nx(1, 0, 0), 0);
-    assert_int_equal(bh_rslt(h, a), BH_RSLT_NO_CONNECT);
-    assert_int_equal(bh_rslt(h, r), BH_RSLT_NO_CONNECT);
+    assert_int_equal(bh_rslt(h, a), rslt);
+    assert_int_equal(bh_rslt(h, r), rslt);
     assert_int_equal(h->tgt.nabort, 0);
     assert_int_equal(h->tgt.nreset, 0);
     assert_int_equal(bh_tcmd_by_rqid(h, 1)->state, BH_T_PENDING);
     bh_tgt_complete(h, bh_tcmd_by_rqid(h, 1), 0, 0, NULL, 0, 0);
     assert_int_equal(bh_rslt(h, c), 0);
     bh_finish(h);
+}
+
+static void test_tmr_unknown_nexus(void **state)
+{
+    (void)state;
+    tmrs_refused(2, bh_nx(0, 0, 1), 3, bh_nx(1, 0, 0), BH_RSLT_NO_CONNECT);
 }
 
 static void test_reset(void **state)
@@ -215,11 +224,8 @@ static void test_reset(void **state)
             assert_int_equal(vscsi_sim_mappings(h->hv, 0), 1 + 3 * 4);
         assert_int_equal(bh_stats(h).resets, 1);
         assert_int_equal(bh_stats(h).in_flight, 3);
-        for (unsigned i = 1; i < 6; i += 2) {
-            bh_tgt_complete(h, bh_tcmd_by_rqid(h, (uint16_t)(10 + i)), 0, 0, NULL, 0, 0);
-            assert_int_equal(bh_rslt(h, c[i]), 0);
-            bh_xfer_check_read(h, &x[i], x[i].total);
-        }
+        for (unsigned i = 1; i < 6; i += 2)
+            complete_read(h, &x[i], c[i]);
         /* a reset of an idle LUN succeeds too */
         r = tmr(h, VSCSI_ACT_RESET, 21, bh_nx(0, 1, 0), 0);
         assert_int_equal(bh_rslt(h, r), VSCSI_RSLT_RESET_SUCCESS);
@@ -250,9 +256,7 @@ static void test_reset_refused_or_missing(void **state)
     assert_int_equal(bh_tcmd_by_rqid(h, 1)->state, BH_T_PENDING);
     assert_int_equal(vscsi_sim_mappings(h->hv, 0), 5);
 
-    bh_tgt_complete(h, bh_tcmd_by_rqid(h, 1), 0, 0, NULL, 0, 0);
-    assert_int_equal(bh_rslt(h, c), 0);
-    bh_xfer_check_read(h, &x, x.total);
+    complete_read(h, &x, c);
     bh_xfer_free(&x);
     bh_finish(h);
 }
@@ -262,17 +266,7 @@ static void test_reset_refused_or_missing(void **state)
 static void test_tmr_duplicate_rqid(void **state)
 {
     (void)state;
-    struct bh *h = connected(VSCSI_BACK_COPY, 1);
-    unsigned c = bh_tur(h, 1, bh_nx(0, 0, 0));
-    unsigned a = tmr(h, VSCSI_ACT_ABORT, 1, bh_nx(0, 0, 0), 1);
-    unsigned r = tmr(h, VSCSI_ACT_RESET, 1, bh_nx(0, 0, 0), 0);
-
-    assert_int_equal(bh_rslt(h, a), BH_RSLT_ERROR);
-    assert_int_equal(bh_rslt(h, r), BH_RSLT_ERROR);
-    assert_int_equal(h->tgt.nabort + h->tgt.nreset, 0);
-    bh_tgt_complete(h, bh_tcmd_by_rqid(h, 1), 0, 0, NULL, 0, 0);
-    assert_int_equal(bh_rslt(h, c), 0);
-    bh_finish(h);
+    tmrs_refused(1, bh_nx(0, 0, 0), 1, bh_nx(0, 0, 0), BH_RSLT_ERROR);
 }
 
 /* A TMR carrying data segments and garbage CDB bytes: the TMR fields count,

@@ -11,14 +11,7 @@ static void test_config_checked(void **state)
     (void)state;
     struct bh *h = bh_new(NULL);
     struct vscsi_back *b = NULL;
-    struct vscsi_back_config cfg = {
-        .size = sizeof(cfg),
-        .ops = &h->ops0,
-        .ops_ctx = h,
-        .target = &h->tgt.ops,
-        .target_ctx = h,
-        .dev_path = h->bpath,
-    };
+    struct vscsi_back_config cfg = bh_config(h);
     struct vscsi_back_config c;
 
     c = cfg;
@@ -125,9 +118,7 @@ static void test_front_straight_to_connected(void **state)
     struct bh_opts o = {.nluns = 1};
     struct bh *h = bh_new(&o);
 
-    assert_int_equal(vscsi_back_start(h->b), 0);
-    bh_pump(h);
-    bh_fe_ring(h);
+    bh_offer_ring(h);
     bh_fe_state(h, VSCSI_XB_CONNECTED);
     assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CONNECTED);
     assert_int_equal(bh_lun_state(h, "dev-0"), VSCSI_XB_CONNECTED);
@@ -244,9 +235,7 @@ static void connect_fails_with(const char *ring_ref, const char *evtchn)
     struct bh *h = bh_new(&o);
     char buf[256];
 
-    assert_int_equal(vscsi_back_start(h->b), 0);
-    bh_pump(h);
-    bh_fe_ring(h);
+    bh_offer_ring(h);
     fe_set(h, "ring-ref", ring_ref);
     fe_set(h, "event-channel", evtchn);
     bh_fe_state(h, VSCSI_XB_INITIALISED);
@@ -291,6 +280,19 @@ static void test_ring_ref_hostile(void **state)
     connect_fails_with(huge, KEEP);
 }
 
+/* The frontend offers a real resource of its own that this backend may not
+ * use, as node; the backend must refuse it. */
+static void offer_not_ours(struct bh *h, const char *node, uint32_t val)
+{
+    char v[16];
+
+    bh_offer_ring(h);
+    snprintf(v, sizeof(v), "%u", val);
+    assert_int_equal(bh_fe_write(h, node, v), 0);
+    bh_fe_state(h, VSCSI_XB_INITIALISED);
+    assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CLOSING);
+}
+
 /* A real grant, but not one this backend may map. */
 static void test_ring_ref_not_ours(void **state)
 {
@@ -300,18 +302,12 @@ static void test_ring_ref_not_ours(void **state)
     struct vscsi_sim_dom *d7 = vscsi_sim_dom_create(h->hv, 7, 16);
     uint32_t ref7, ref_ro;
     void *pg;
-    char v[16], buf[128];
+    char buf[128];
 
     assert_non_null(d7);
     /* granted by the frontend to another domain */
     assert_int_equal(h->sim->grant_page(h->fd, 7, 0, &ref7, &pg), 0);
-    assert_int_equal(vscsi_back_start(h->b), 0);
-    bh_pump(h);
-    bh_fe_ring(h);
-    snprintf(v, sizeof(v), "%u", ref7);
-    assert_int_equal(bh_fe_write(h, "ring-ref", v), 0);
-    bh_fe_state(h, VSCSI_XB_INITIALISED);
-    assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CLOSING);
+    offer_not_ours(h, "ring-ref", ref7);
     assert_non_null(bh_back_read(h, "error", buf, sizeof(buf)));
     assert_int_equal(vscsi_sim_mappings(h->hv, 0), 0);
     assert_int_equal(h->sim->ungrant_page(h->fd, ref7, pg), 0);
@@ -319,14 +315,8 @@ static void test_ring_ref_not_ours(void **state)
 
     /* granted read-only: the ring must be writable */
     h = bh_new(&o);
-    assert_int_equal(vscsi_back_start(h->b), 0);
-    bh_pump(h);
-    bh_fe_ring(h);
     bh_page(h, 1, &ref_ro);
-    snprintf(v, sizeof(v), "%u", ref_ro);
-    assert_int_equal(bh_fe_write(h, "ring-ref", v), 0);
-    bh_fe_state(h, VSCSI_XB_INITIALISED);
-    assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CLOSING);
+    offer_not_ours(h, "ring-ref", ref_ro);
     assert_int_equal(vscsi_sim_mappings(h->hv, 0), 0);
     bh_finish(h);
 }
@@ -348,17 +338,10 @@ static void test_event_channel_not_ours(void **state)
     struct bh_opts o = {.nluns = 1};
     struct bh *h = bh_new(&o);
     uint32_t p7;
-    char v[16];
 
     assert_non_null(vscsi_sim_dom_create(h->hv, 7, 16));
     assert_int_equal(h->sim->evtchn_alloc_unbound(h->fd, 7, &p7), 0);
-    assert_int_equal(vscsi_back_start(h->b), 0);
-    bh_pump(h);
-    bh_fe_ring(h);
-    snprintf(v, sizeof(v), "%u", p7);
-    assert_int_equal(bh_fe_write(h, "event-channel", v), 0);
-    bh_fe_state(h, VSCSI_XB_INITIALISED);
-    assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CLOSING);
+    offer_not_ours(h, "event-channel", p7);
     /* the ring was mapped before the bind failed: it must be gone again */
     assert_int_equal(vscsi_sim_mappings(h->hv, 0), 0);
     assert_true(h->map_calls >= 1);
@@ -372,9 +355,7 @@ static void test_ring_map_fails(void **state)
     struct bh_opts o = {.nluns = 1};
     struct bh *h = bh_new(&o);
 
-    assert_int_equal(vscsi_back_start(h->b), 0);
-    bh_pump(h);
-    bh_fe_ring(h);
+    bh_offer_ring(h);
     assert_int_equal(vscsi_sim_fault(h->hv, 0, VSCSI_SIM_FAULT_MAP, 1, 1), 0);
     bh_fe_state(h, VSCSI_XB_INITIALISED);
     assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CLOSING);
@@ -629,15 +610,7 @@ static void test_backend_restart_live_ring(void **state)
     vscsi_back_free(h->b);
     h->b = NULL;
     assert_int_equal(vscsi_sim_mappings(h->hv, 0), 0);
-    struct vscsi_back_config cfg = {
-        .size = sizeof(cfg),
-        .ops = &h->ops0,
-        .ops_ctx = h,
-        .target = &h->tgt.ops,
-        .target_ctx = h,
-        .dev_path = h->bpath,
-        .max_segs = 64,
-    };
+    struct vscsi_back_config cfg = bh_config(h);
     assert_int_equal(vscsi_back_new(&cfg, &h->b), 0);
     assert_int_equal(vscsi_back_start(h->b), 0);
     bh_pump(h);
@@ -658,9 +631,7 @@ static void test_same_state_rewritten(void **state)
     struct bh *h = bh_new(&o);
     struct bh_xfer x;
 
-    assert_int_equal(vscsi_back_start(h->b), 0);
-    bh_pump(h);
-    bh_fe_ring(h);
+    bh_offer_ring(h);
     bh_fe_state(h, VSCSI_XB_INITIALISED);
     assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CONNECTED);
     h->tgt.hold = 1;

@@ -40,6 +40,49 @@ static void assert_failed(struct fh *h, int err, unsigned users)
         assert_int_equal(fh_count_user(h, (void *)u), 1);
 }
 
+/* Connected with a 1000 ms command timeout and 500 ms for each TMR, so the
+ * escalation deadlines below are exact. */
+static void connect_timed(struct fh *h, unsigned ndevs)
+{
+    fh_setup(h, "128", ndevs);
+    fh_front(h, 0, 1000, 500);
+    fh_be_connect(h);
+}
+
+/* The escalation sends nothing at ms - 1 and exactly act at ms. */
+static void tmr_due_at(struct fh *h, uint64_t ms, uint8_t act, struct vscsi_request *rq)
+{
+    assert_int_equal(vscsi_front_tick(h->f, ms - 1), 0);
+    assert_int_equal(fh_be_take(h, rq), 0);
+    assert_int_equal(vscsi_front_tick(h->f, ms), 0);
+    assert_int_equal(fh_be_take(h, rq), 1);
+    assert_int_equal(rq->act, act);
+}
+
+/* A no-data command with a timeout of its own, so that it stays out of (or
+ * outlasts) the escalation a test drives. */
+static struct vscsi_front_io io_none(struct vscsi_nexus nx, uint32_t timeout_ms)
+{
+    static const uint8_t cdb[6];
+    struct vscsi_front_io io = {
+        .nx = nx, .cdb = cdb, .cdb_len = 6, .dir = VSCSI_DIR_NONE, .timeout_ms = timeout_ms};
+
+    return io;
+}
+
+/* rqid 0 (user 1) and an ABORT of it (rqid 1, user 2), both taken by the
+ * backend, which has not answered either yet. */
+static void abort_in_flight(struct fh *h, uint8_t dir, void *data, size_t len)
+{
+    struct vscsi_request rq;
+
+    fh_connect(h, "128", 1);
+    assert_int_equal(fh_submit(h, dir, data, len, (void *)1), 0);
+    assert_int_equal(vscsi_front_abort(h->f, 0, (void *)2), 1);
+    fh_be_take(h, &rq);
+    fh_be_take(h, &rq);
+}
+
 /* §5.4 item 1: rsp_prod beyond what is outstanding. */
 static void test_rsp_prod_overflow(void **state)
 {
@@ -120,6 +163,18 @@ static void test_duplicate_response(void **state)
 /* §5.4 items 4-6: bad values are sanitised, counted, and not fatal. */
 static void test_sanitised_values(void **state)
 {
+    /* One bad value per response, answering rqid = row; checked in this order below. */
+    static const struct {
+        uint8_t sense_len;
+        uint32_t residual_len;
+        int32_t rslt;
+    } bad[] = {
+        {200, 0, 0x02},     /* sense_len beyond the 96-byte buffer */
+        {0, 1000000, 0},    /* residual > length */
+        {0, 0, 0x01000000}, /* legacy driver byte: DID_NO_CONNECT << 24 would read as GOOD */
+        {0, 0, 0x00c80000}, /* unknown host byte */
+        {0, 0, 0x00000100}, /* message byte */
+    };
     struct fh h;
     struct vscsi_request rq;
     struct vscsi_response rsp;
@@ -136,33 +191,16 @@ static void test_sanitised_values(void **state)
     assert_int_equal(fh_submit(&h, VSCSI_DIR_NONE, NULL, 0, (void *)5), 4);
     for (int i = 0; i < 5; i++)
         assert_int_equal(fh_be_take(&h, &rq), 1);
-    /* sense_len 200 */
-    memset(&rsp, 0, sizeof(rsp));
-    rsp.rqid = 0;
-    rsp.sense_len = 200;
-    rsp.rslt = 0x02;
-    memset(rsp.sense_buffer, 0x70, sizeof(rsp.sense_buffer));
-    fh_be_reply(&h, &rsp);
-    /* residual > length */
-    memset(&rsp, 0, sizeof(rsp));
-    rsp.rqid = 1;
-    rsp.residual_len = 1000000;
-    fh_be_reply(&h, &rsp);
-    /* legacy driver byte: DID_NO_CONNECT << 24 would read as GOOD */
-    memset(&rsp, 0, sizeof(rsp));
-    rsp.rqid = 2;
-    rsp.rslt = 0x01000000;
-    fh_be_reply(&h, &rsp);
-    /* unknown host byte */
-    memset(&rsp, 0, sizeof(rsp));
-    rsp.rqid = 3;
-    rsp.rslt = 0x00c80000;
-    fh_be_reply(&h, &rsp);
-    /* message byte */
-    memset(&rsp, 0, sizeof(rsp));
-    rsp.rqid = 4;
-    rsp.rslt = 0x00000100;
-    fh_be_reply(&h, &rsp);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&rsp, 0, sizeof(rsp));
+        rsp.rqid = (uint16_t)i;
+        rsp.sense_len = bad[i].sense_len;
+        rsp.residual_len = bad[i].residual_len;
+        rsp.rslt = bad[i].rslt;
+        if (bad[i].sense_len)
+            memset(rsp.sense_buffer, 0x70, sizeof(rsp.sense_buffer));
+        fh_be_reply(&h, &rsp);
+    }
     fh_pump(&h);
 
     assert_int_equal(h.ndone, 5);
@@ -298,25 +336,15 @@ static void test_never_answers(void **state)
     struct vscsi_front_stats st;
 
     (void)state;
-    fh_setup(&h, "128", 1);
-    fh_front(&h, 0, 1000, 500);
-    fh_be_connect(&h);
+    connect_timed(&h, 1);
     assert_int_equal(fh_submit(&h, VSCSI_DIR_FROM_DEVICE, buf[0], 8192, (void *)1), 0);
     assert_int_equal(fh_be_take(&h, &rq), 1);
     assert_int_equal(vscsi_front_tick(h.f, 50000), 0); /* clock starts here */
-    assert_int_equal(vscsi_front_tick(h.f, 50999), 0);
-    assert_int_equal(fh_be_take(&h, &rq), 0);
-    assert_int_equal(vscsi_front_tick(h.f, 51000), 0);
-    assert_int_equal(fh_be_take(&h, &rq), 1);
-    assert_int_equal(rq.act, VSCSI_ACT_ABORT);
+    tmr_due_at(&h, 51000, VSCSI_ACT_ABORT, &rq);
     assert_int_equal(rq.ref_rqid, 0);
     assert_int_equal(rq.rqid, 1);
     assert_int_equal(h.ndone, 0);
-    assert_int_equal(vscsi_front_tick(h.f, 51499), 0);
-    assert_int_equal(fh_be_take(&h, &rq), 0);
-    assert_int_equal(vscsi_front_tick(h.f, 51500), 0);
-    assert_int_equal(fh_be_take(&h, &rq), 1);
-    assert_int_equal(rq.act, VSCSI_ACT_RESET);
+    tmr_due_at(&h, 51500, VSCSI_ACT_RESET, &rq);
     assert_int_equal(rq.channel, 0);
     assert_int_equal(rq.id, 0);
     assert_int_equal(rq.lun, 0);
@@ -400,11 +428,7 @@ static void test_abort_race(void **state)
     struct vscsi_request rq;
 
     (void)state;
-    fh_connect(&h, "128", 1);
-    assert_int_equal(fh_submit(&h, VSCSI_DIR_NONE, NULL, 0, (void *)1), 0);
-    assert_int_equal(vscsi_front_abort(h.f, 0, (void *)2), 1);
-    fh_be_take(&h, &rq);
-    fh_be_take(&h, &rq);
+    abort_in_flight(&h, VSCSI_DIR_NONE, NULL, 0);
     fh_be_reply_cdb(&h, 0, VSCSI_HOST_OK, 0, 0);
     fh_pump(&h);
     assert_int_equal(h.ndone, 1);
@@ -430,14 +454,9 @@ static void test_abort_race(void **state)
 static void test_held_rqid_answered_twice(void **state)
 {
     struct fh h;
-    struct vscsi_request rq;
 
     (void)state;
-    fh_connect(&h, "128", 1);
-    assert_int_equal(fh_submit(&h, VSCSI_DIR_NONE, NULL, 0, (void *)1), 0);
-    assert_int_equal(vscsi_front_abort(h.f, 0, (void *)2), 1);
-    fh_be_take(&h, &rq);
-    fh_be_take(&h, &rq);
+    abort_in_flight(&h, VSCSI_DIR_NONE, NULL, 0);
     fh_be_reply_cdb(&h, 0, VSCSI_HOST_OK, 0, 0);
     fh_be_reply_cdb(&h, 0, VSCSI_HOST_OK, 0, 0);
     fh_pump(&h);
@@ -451,14 +470,9 @@ static void test_held_rqid_answered_twice(void **state)
 static void test_abort_with_own_response(void **state)
 {
     struct fh h;
-    struct vscsi_request rq;
 
     (void)state;
-    fh_connect(&h, "128", 1);
-    assert_int_equal(fh_submit(&h, VSCSI_DIR_FROM_DEVICE, buf[0], 100, (void *)1), 0);
-    assert_int_equal(vscsi_front_abort(h.f, 0, (void *)2), 1);
-    fh_be_take(&h, &rq);
-    fh_be_take(&h, &rq);
+    abort_in_flight(&h, VSCSI_DIR_FROM_DEVICE, buf[0], 100);
     fh_be_reply_cdb(&h, 0, VSCSI_HOST_ABORT, 0, 100);
     fh_be_reply_tmr(&h, 1, 1);
     fh_pump(&h);
@@ -476,17 +490,10 @@ static void test_timeout_abort_fails_reset_ok(void **state)
 {
     struct fh h;
     struct vscsi_request rq;
-    struct vscsi_nexus other = {0, 1, 0};
-    struct vscsi_front_io io = {.nx = other,
-                                .cdb = (const uint8_t[6]){0},
-                                .cdb_len = 6,
-                                .dir = VSCSI_DIR_NONE,
-                                .timeout_ms = 100000};
+    struct vscsi_front_io io = io_none((struct vscsi_nexus){0, 1, 0}, 100000);
 
     (void)state;
-    fh_setup(&h, "128", 2);
-    fh_front(&h, 0, 1000, 500);
-    fh_be_connect(&h);
+    connect_timed(&h, 2);
     assert_int_equal(fh_submit(&h, VSCSI_DIR_NONE, NULL, 0, (void *)1), 0);
     assert_int_equal(vscsi_front_submit(h.f, &io, (void *)2), 1); /* other LUN, long timeout */
     fh_be_take(&h, &rq);
@@ -528,9 +535,7 @@ static void test_reset_fails(void **state)
     struct vscsi_request rq;
 
     (void)state;
-    fh_setup(&h, "128", 1);
-    fh_front(&h, 0, 1000, 500);
-    fh_be_connect(&h);
+    connect_timed(&h, 1);
     assert_int_equal(fh_submit(&h, VSCSI_DIR_NONE, NULL, 0, (void *)1), 0);
     fh_be_take(&h, &rq);
     vscsi_front_tick(h.f, 10);
@@ -554,26 +559,16 @@ static void test_caller_tmr_timeouts(void **state)
     struct fh h;
     struct vscsi_request rq;
     struct vscsi_nexus nx = {0, 0, 0};
-    struct vscsi_front_io io = {.nx = {0, 0, 0},
-                                .cdb = (const uint8_t[6]){0},
-                                .cdb_len = 6,
-                                .dir = VSCSI_DIR_NONE,
-                                .timeout_ms = 1000000};
+    struct vscsi_front_io io = io_none(nx, 1000000);
 
     (void)state;
-    fh_setup(&h, "128", 1);
-    fh_front(&h, 0, 1000, 500);
-    fh_be_connect(&h);
+    connect_timed(&h, 1);
     assert_int_equal(vscsi_front_submit(h.f, &io, (void *)1), 0);
     assert_int_equal(vscsi_front_abort(h.f, 0, (void *)2), 1);
     fh_be_take(&h, &rq);
     fh_be_take(&h, &rq);
     assert_int_equal(vscsi_front_tick(h.f, 100), 0);
-    assert_int_equal(vscsi_front_tick(h.f, 599), 0);
-    assert_int_equal(fh_be_take(&h, &rq), 0);
-    assert_int_equal(vscsi_front_tick(h.f, 600), 0);
-    assert_int_equal(fh_be_take(&h, &rq), 1);
-    assert_int_equal(rq.act, VSCSI_ACT_RESET);
+    tmr_due_at(&h, 600, VSCSI_ACT_RESET, &rq);
     /* The RESET succeeds: the command ends, the ABORT is still owed. */
     fh_be_reply_tmr(&h, rq.rqid, 1);
     fh_pump(&h);
@@ -600,9 +595,7 @@ static void test_timeout_with_full_table(void **state)
     struct vscsi_request rq;
 
     (void)state;
-    fh_setup(&h, "128", 1);
-    fh_front(&h, 0, 1000, 500);
-    fh_be_connect(&h);
+    connect_timed(&h, 1);
     for (uintptr_t u = 1; u <= 16; u++)
         assert_true(fh_submit(&h, VSCSI_DIR_NONE, NULL, 0, (void *)u) >= 0);
     while (fh_be_take(&h, &rq))

@@ -90,18 +90,26 @@ static void noop_done(void *c, void *u, const struct vscsi_result *r, size_t b)
     (void)c, (void)u, (void)r, (void)b;
 }
 
+/* A front created but not started, so the test sees start()'s own result. */
+static struct vscsi_front *new_front(struct fh *h)
+{
+    struct vscsi_front *f;
+    struct vscsi_front_config cfg = {
+        .size = sizeof(cfg), .ops = h->ops, .ops_ctx = h->du, .dev_path = h->fe, .done = noop_done};
+
+    assert_int_equal(vscsi_front_new(&cfg, &f), 0);
+    return f;
+}
+
 static void test_start_conflict_forever(void **state)
 {
     struct fh h;
     struct vscsi_front *f;
-    struct vscsi_front_config cfg;
 
     (void)state;
     fh_setup(&h, "128", 1);
-    cfg = (struct vscsi_front_config){
-        .size = sizeof(cfg), .ops = h.ops, .ops_ctx = h.du, .dev_path = h.fe, .done = noop_done};
     assert_int_equal(vscsi_sim_fault(h.hv, FH_FDOM, VSCSI_SIM_FAULT_XS_CONFLICT, 1, 0), 0);
-    assert_int_equal(vscsi_front_new(&cfg, &f), 0);
+    f = new_front(&h);
     assert_int_equal(vscsi_front_start(f), -EAGAIN);
     assert_int_equal(vscsi_sim_grants_active(h.hv, FH_FDOM), 0);
     assert_int_equal(fh_fe_node(&h, "state"), VSCSI_XB_INITIALISING);
@@ -113,14 +121,11 @@ static void test_start_grant_fails(void **state)
 {
     struct fh h;
     struct vscsi_front *f;
-    struct vscsi_front_config cfg;
 
     (void)state;
     fh_setup(&h, "128", 1);
-    cfg = (struct vscsi_front_config){
-        .size = sizeof(cfg), .ops = h.ops, .ops_ctx = h.du, .dev_path = h.fe, .done = noop_done};
     assert_int_equal(vscsi_sim_fault(h.hv, FH_FDOM, VSCSI_SIM_FAULT_GRANT_PAGE, 1, 1), 0);
-    assert_int_equal(vscsi_front_new(&cfg, &f), 0);
+    f = new_front(&h);
     assert_int_equal(vscsi_front_start(f), -ENOMEM);
     /* Nothing half-done: a second start works. */
     assert_int_equal(vscsi_front_start(f), 0);
@@ -159,7 +164,6 @@ static void test_start_hostile_nodes(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct fh h;
         struct vscsi_front *f;
-        struct vscsi_front_config cfg;
         char path[256];
 
         fh_setup(&h, "128", 1);
@@ -168,12 +172,7 @@ static void test_start_hostile_nodes(void **state)
             assert_int_equal(h.ops->xs_rm(h.d0, VSCSI_XS_NO_TXN, path), 0);
         else
             fh_be_write(&h, path, strcmp(cases[i].value, "HUGE") == 0 ? huge : cases[i].value);
-        cfg = (struct vscsi_front_config){.size = sizeof(cfg),
-                                          .ops = h.ops,
-                                          .ops_ctx = h.du,
-                                          .dev_path = h.fe,
-                                          .done = noop_done};
-        assert_int_equal(vscsi_front_new(&cfg, &f), 0);
+        f = new_front(&h);
         assert_int_equal(vscsi_front_start(f), cases[i].rc);
         assert_int_equal(vscsi_sim_grants_active(h.hv, FH_FDOM), 0);
         vscsi_front_destroy(f);
@@ -338,6 +337,15 @@ static void test_hotplug(void **state)
     fh_teardown(&h);
 }
 
+/* "vscsi-devs/dev-<i>/state", valid until the next call. */
+static const char *dev_state(unsigned i)
+{
+    static char node[64];
+
+    snprintf(node, sizeof(node), "vscsi-devs/dev-%u/state", i);
+    return node;
+}
+
 static void test_hostile_devs(void **state)
 {
     static char huge[3000];
@@ -363,12 +371,8 @@ static void test_hostile_devs(void **state)
                 "vscsi-devs/"
                 "a-name-that-is-far-too-long-to-be-a-sane-dev-node-name-xxxxxxxxxxxxxxxx/state",
                 "1");
-    for (unsigned i = 2; i <= 6; i++) {
-        char node[64];
-
-        snprintf(node, sizeof(node), "vscsi-devs/dev-%u/state", i);
-        fh_be_write(&h, node, "1");
-    }
+    for (unsigned i = 2; i <= 6; i++)
+        fh_be_write(&h, dev_state(i), "1");
     fh_front(&h, 0, 0, 0);
     fh_be_connect(&h);
     assert_int_equal(vscsi_front_state(h.f), VSCSI_XB_CONNECTED);
@@ -379,12 +383,8 @@ static void test_hostile_devs(void **state)
                                         ? "vscsi-devs/dev-6/state"
                                         : "vscsi-devs/dev-1/state"),
                      VSCSI_XB_CLOSED);
-    for (unsigned i = 2; i <= 5; i++) {
-        char node[64];
-
-        snprintf(node, sizeof(node), "vscsi-devs/dev-%u/state", i);
-        assert_int_equal(fh_fe_node(&h, node), VSCSI_XB_CLOSED);
-    }
+    for (unsigned i = 2; i <= 5; i++)
+        assert_int_equal(fh_fe_node(&h, dev_state(i)), VSCSI_XB_CLOSED);
     assert_int_equal(fh_fe_node(&h, "vscsi-devs/dev-7/state"), VSCSI_XB_CLOSED);
     assert_int_equal(fh_fe_node(&h, "vscsi-devs/dev-8/state"), -1);
     vscsi_front_stats(h.f, &st);
@@ -393,21 +393,28 @@ static void test_hostile_devs(void **state)
     fh_teardown(&h);
 }
 
+/* n LUNs d0..d<n-1> in state 1, each on its own nexus
+ * 0:<i / per_channel>:<i % per_channel>:0. */
+static void add_devs(struct fh *h, unsigned n, unsigned per_channel)
+{
+    for (unsigned i = 0; i < n; i++) {
+        char node[64], v[32];
+
+        snprintf(node, sizeof(node), "vscsi-devs/d%u/v-dev", i);
+        snprintf(v, sizeof(v), "0:%u:%u:0", i / per_channel, i % per_channel);
+        fh_be_write(h, node, v);
+        snprintf(node, sizeof(node), "vscsi-devs/d%u/state", i);
+        fh_be_write(h, node, "1");
+    }
+}
+
 static void test_too_many_devs(void **state)
 {
     struct fh h;
 
     (void)state;
     fh_setup(&h, "128", 0);
-    for (unsigned i = 0; i < VSCSI_XB_MAX_DEVS + 1; i++) {
-        char node[64], v[32];
-
-        snprintf(node, sizeof(node), "vscsi-devs/d%u/v-dev", i);
-        snprintf(v, sizeof(v), "0:0:%u:0", i);
-        fh_be_write(&h, node, v);
-        snprintf(node, sizeof(node), "vscsi-devs/d%u/state", i);
-        fh_be_write(&h, node, "1");
-    }
+    add_devs(&h, VSCSI_XB_MAX_DEVS + 1, VSCSI_XB_MAX_DEVS + 1);
     fh_front(&h, 0, 0, 0);
     fh_be_connect(&h);
     /* Refused whole, but the vhost itself still connects. */
@@ -417,15 +424,7 @@ static void test_too_many_devs(void **state)
 
     /* Exactly the limit is fine. */
     fh_setup(&h, "128", 0);
-    for (unsigned i = 0; i < VSCSI_XB_MAX_DEVS; i++) {
-        char node[64], v[32];
-
-        snprintf(node, sizeof(node), "vscsi-devs/d%u/v-dev", i);
-        snprintf(v, sizeof(v), "0:%u:%u:0", i / 64, i % 64);
-        fh_be_write(&h, node, v);
-        snprintf(node, sizeof(node), "vscsi-devs/d%u/state", i);
-        fh_be_write(&h, node, "1");
-    }
+    add_devs(&h, VSCSI_XB_MAX_DEVS, 64);
     fh_front(&h, 0, 0, 0);
     fh_be_connect(&h);
     assert_int_equal(h.nlunev, VSCSI_XB_MAX_DEVS);

@@ -60,36 +60,92 @@ static void test_encode_cdb_roundtrip(void **state)
 
 static void test_encode_sense_rules(void **state)
 {
-    (void)state;
+    /* Sense bytes 0 (response code) and 7 (additional length), how many bytes
+     * the caller hands over, and how many the response then carries. */
+    static const struct {
+        uint8_t code, add_len;
+        size_t have;
+        uint8_t want;
+    } cases[] = {
+        {0x00, 0, 18, 0},     /* not sense (response code 0x00): not copied */
+        {0x72, 250, 200, 96}, /* descriptor sense, huge additional length: capped at 96 */
+        {0x72, 250, 20, 20},  /* ...and at what the caller actually has */
+        {0xf1, 10, 200, 18},  /* deferred error 0xf1 (valid bit + 0x71) counts as sense */
+        {0xf1, 10, 7, 0},     /* too short to carry the length byte: nothing */
+    };
     struct vscsi_response rsp;
     uint8_t sense[200];
-    /* Not sense (response code 0x00): not copied. */
-    memset(sense, 0, sizeof(sense));
-    vscsi_rsp_cdb(&rsp, 1, 0, 2, sense, 18, 0);
-    assert_int_equal(rsp.sense_len, 0);
-    /* Descriptor sense 0x72 with a huge additional length: capped at 96. */
-    sense[0] = 0x72;
-    sense[7] = 250;
-    vscsi_rsp_cdb(&rsp, 1, 0, 2, sense, sizeof(sense), 0);
-    assert_int_equal(rsp.sense_len, 96);
-    /* ...and at what the caller actually has. */
-    vscsi_rsp_cdb(&rsp, 1, 0, 2, sense, 20, 0);
-    assert_int_equal(rsp.sense_len, 20);
-    /* Deferred error 0xf1 (valid bit + 0x71) counts as sense. */
-    sense[0] = 0xf1;
-    sense[7] = 10;
-    vscsi_rsp_cdb(&rsp, 1, 0, 2, sense, sizeof(sense), 0);
-    assert_int_equal(rsp.sense_len, 18);
-    /* Too short to carry the length byte: nothing. */
-    vscsi_rsp_cdb(&rsp, 1, 0, 2, sense, 7, 0);
-    assert_int_equal(rsp.sense_len, 0);
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(sense, 0, sizeof(sense));
+        sense[0] = cases[i].code;
+        sense[7] = cases[i].add_len;
+        vscsi_rsp_cdb(&rsp, 1, 0, 2, sense, cases[i].have, 0);
+        if (rsp.sense_len != cases[i].want)
+            fail_msg("case %zu: sense_len %u, want %u", i, rsp.sense_len, cases[i].want);
+    }
+}
+
+/* A bare rslt decoded for act: the return value, and of the result only the
+ * fields named in check. */
+enum { HOST = 1, STATUS = 2, TMR_OK = 4, ANOM = 8, HAS_ANOM = 16, NOT_OK = 32 };
+
+struct rslt_case {
+    uint8_t act;
+    int32_t rslt;
+    int rc;
+    unsigned check;
+    uint8_t host, status;
+    int tmr_ok;
+    uint32_t anomalies; /* ANOM: exactly these; HAS_ANOM: at least these */
+};
+
+static void check_rslt_cases(const struct rslt_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++, c++) {
+        struct vscsi_response rsp;
+        struct vscsi_result res;
+        int rc;
+
+        vscsi_rsp_rslt(&rsp, 3, c->rslt);
+        rc = vscsi_rsp_decode(&rsp, c->act, 0, &res);
+        if (rc != c->rc)
+            fail_msg("rslt %#x act %u: decode %d, want %d", c->rslt, c->act, rc, c->rc);
+        if ((c->check & HOST) && res.host != c->host)
+            fail_msg("rslt %#x: host %u, want %u", c->rslt, res.host, c->host);
+        if ((c->check & STATUS) && res.status != c->status)
+            fail_msg("rslt %#x: status %u, want %u", c->rslt, res.status, c->status);
+        if ((c->check & TMR_OK) && res.tmr_ok != c->tmr_ok)
+            fail_msg("rslt %#x: tmr_ok %d, want %d", c->rslt, res.tmr_ok, c->tmr_ok);
+        if ((c->check & ANOM) && res.anomalies != c->anomalies)
+            fail_msg("rslt %#x: anomalies %#x, want %#x", c->rslt, res.anomalies, c->anomalies);
+        if ((c->check & HAS_ANOM) && (res.anomalies & c->anomalies) != c->anomalies)
+            fail_msg("rslt %#x: anomalies %#x, want %#x set", c->rslt, res.anomalies, c->anomalies);
+        if ((c->check & NOT_OK) && vscsi_result_ok(&res))
+            fail_msg("rslt %#x: reads as success", c->rslt);
+    }
 }
 
 static void test_tmr(void **state)
 {
-    (void)state;
+    static const struct rslt_case cases[] = {
+        /* 0x2002 read as a CDB answer would be "status 2, bits 8-15 set": the act decides. */
+        {VSCSI_ACT_CDB, 0x2002, 1, HOST, .host = VSCSI_HOST_ERROR},
+        /* Unknown LUN: NO_CONNECT is a failure, not an anomaly. */
+        {VSCSI_ACT_ABORT, VSCSI_RSLT(VSCSI_HOST_NO_CONNECT, 0), 0, TMR_OK | HOST, .tmr_ok = 0,
+         .host = VSCSI_HOST_NO_CONNECT},
+        /* Anything else is odd. */
+        {VSCSI_ACT_ABORT, 0, 0, TMR_OK, .tmr_ok = 0},
+        {VSCSI_ACT_RESET, 0x2004, 1, ANOM, .anomalies = VSCSI_ANOM_TMR_RSLT},
+        /* An impossible host byte is still decoded to a known one. */
+        {VSCSI_ACT_ABORT, VSCSI_RSLT(0xfe, 0), 1, HOST | TMR_OK | HAS_ANOM,
+         .host = VSCSI_HOST_ERROR, .tmr_ok = 0, .anomalies = VSCSI_ANOM_UNKNOWN_HOST},
+    };
     struct vscsi_response rsp;
     struct vscsi_result res;
+
+    (void)state;
     vscsi_rsp_tmr(&rsp, 3, 1);
     assert_int_equal(rsp.rslt, 0x2002);
     assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_ABORT, 0, &res), 0);
@@ -98,61 +154,32 @@ static void test_tmr(void **state)
     assert_int_equal(rsp.rslt, 0x2003);
     assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_RESET, 0, &res), 0);
     assert_int_equal(res.tmr_ok, 0);
-    /* 0x2002 read as a CDB answer would be "status 2, bits 8-15 set": the act decides. */
-    vscsi_rsp_tmr(&rsp, 3, 1);
-    assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_CDB, 0, &res), 1);
-    assert_int_equal(res.host, VSCSI_HOST_ERROR);
-    /* Unknown LUN: NO_CONNECT is a failure, not an anomaly. */
-    vscsi_rsp_rslt(&rsp, 3, VSCSI_RSLT(VSCSI_HOST_NO_CONNECT, 0));
-    assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_ABORT, 0, &res), 0);
-    assert_int_equal(res.tmr_ok, 0);
-    assert_int_equal(res.host, VSCSI_HOST_NO_CONNECT);
-    /* Anything else is odd. */
-    vscsi_rsp_rslt(&rsp, 3, 0);
-    assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_ABORT, 0, &res), 0);
-    assert_int_equal(res.tmr_ok, 0);
-    vscsi_rsp_rslt(&rsp, 3, 0x2004);
-    assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_RESET, 0, &res), 1);
-    assert_int_equal(res.anomalies, VSCSI_ANOM_TMR_RSLT);
-    /* A TMR answer with an impossible host byte is still decoded to a known one. */
+    check_rslt_cases(cases, sizeof(cases) / sizeof(cases[0]));
     vscsi_rsp_rslt(&rsp, 3, VSCSI_RSLT(0xfe, 0));
-    assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_ABORT, 0, &res), 1);
-    assert_int_equal(res.host, VSCSI_HOST_ERROR);
-    assert_int_equal(res.tmr_ok, 0);
-    assert_true(res.anomalies & VSCSI_ANOM_UNKNOWN_HOST);
     assert_int_equal(vscsi_rsp_decode(&rsp, 4, 0, &res), -EINVAL);
 }
 
 /* The frontend checklist: every hostile response field is made safe and reported. */
 static void test_decode_hostile(void **state)
 {
-    (void)state;
+    static const struct rslt_case cases[] = {
+        /* Old backends: DID_NO_CONNECT << 24 would read as host OK, status GOOD. */
+        {VSCSI_ACT_CDB, 0x01000000, 1, ANOM | HOST | NOT_OK,
+         .anomalies = VSCSI_ANOM_LEGACY_DRIVER_BYTE, .host = VSCSI_HOST_ERROR},
+        /* DRIVER_SENSE << 24 | CHECK CONDITION */
+        {VSCSI_ACT_CDB, 0x08000002, 1, STATUS | HOST, .status = 2, .host = VSCSI_HOST_ERROR},
+        /* Message byte. */
+        {VSCSI_ACT_CDB, 0x00000100, 1, ANOM, .anomalies = VSCSI_ANOM_MSG_BYTE},
+        /* Unknown host code. */
+        {VSCSI_ACT_CDB, VSCSI_RSLT(21, 0), 1, ANOM | HOST, .anomalies = VSCSI_ANOM_UNKNOWN_HOST,
+         .host = VSCSI_HOST_ERROR},
+        {VSCSI_ACT_CDB, (int32_t)0xffffffffu, 1, HOST, .host = VSCSI_HOST_ERROR},
+    };
     struct vscsi_response rsp;
     struct vscsi_result res;
 
-    /* Old backends: DID_NO_CONNECT << 24 would read as host OK, status GOOD. */
-    vscsi_rsp_rslt(&rsp, 1, 0x01000000);
-    assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_CDB, 0, &res), 1);
-    assert_int_equal(res.anomalies, VSCSI_ANOM_LEGACY_DRIVER_BYTE);
-    assert_int_equal(res.host, VSCSI_HOST_ERROR);
-    assert_false(vscsi_result_ok(&res));
-    /* DRIVER_SENSE << 24 | CHECK CONDITION */
-    vscsi_rsp_rslt(&rsp, 1, 0x08000002);
-    assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_CDB, 0, &res), 1);
-    assert_int_equal(res.status, 2);
-    assert_int_equal(res.host, VSCSI_HOST_ERROR);
-    /* Message byte. */
-    vscsi_rsp_rslt(&rsp, 1, 0x00000100);
-    assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_CDB, 0, &res), 1);
-    assert_int_equal(res.anomalies, VSCSI_ANOM_MSG_BYTE);
-    /* Unknown host code. */
-    vscsi_rsp_rslt(&rsp, 1, VSCSI_RSLT(21, 0));
-    assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_CDB, 0, &res), 1);
-    assert_int_equal(res.anomalies, VSCSI_ANOM_UNKNOWN_HOST);
-    assert_int_equal(res.host, VSCSI_HOST_ERROR);
-    vscsi_rsp_rslt(&rsp, 1, (int32_t)0xffffffffu);
-    assert_int_equal(vscsi_rsp_decode(&rsp, VSCSI_ACT_CDB, 0, &res), 1);
-    assert_int_equal(res.host, VSCSI_HOST_ERROR);
+    (void)state;
+    check_rslt_cases(cases, sizeof(cases) / sizeof(cases[0]));
     /* sense_len beyond the buffer. */
     vscsi_rsp_rslt(&rsp, 1, 2);
     rsp.sense_len = 255;

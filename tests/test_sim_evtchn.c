@@ -8,43 +8,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "platform/sim_hv.h"
-
-#define FRONT 1
-#define BACK  2
-#define OTHER 3
-
-struct env {
-    struct vscsi_sim_hv *hv;
-    struct vscsi_sim_dom *front, *back, *other;
-    const struct vscsi_platform_ops *ops;
-    uint32_t fport, bport; /* a connected pair */
-};
+#include "sim_env.h"
 
 static int setup(void **state)
 {
-    static struct env e;
-    e.hv = vscsi_sim_hv_new();
-    if (!e.hv)
-        return -1;
-    e.front = vscsi_sim_dom_create(e.hv, FRONT, 1);
-    e.back = vscsi_sim_dom_create(e.hv, BACK, 1);
-    e.other = vscsi_sim_dom_create(e.hv, OTHER, 1);
-    e.ops = vscsi_sim_ops();
-    if (!e.front || !e.back || !e.other)
-        return -1;
-    if (e.ops->evtchn_alloc_unbound(e.front, BACK, &e.fport) != 0 ||
-        e.ops->evtchn_bind_interdomain(e.back, FRONT, e.fport, &e.bport) != 0)
-        return -1;
-    *state = &e;
-    return 0;
-}
+    static const unsigned pages[SIM_ENV_DOMS] = {[FRONT] = 1, [BACK] = 1, [OTHER] = 1};
 
-static int teardown(void **state)
-{
-    struct env *e = *state;
-    vscsi_sim_hv_free(e->hv);
-    return 0;
+    return sim_env_setup(state, pages) || sim_env_connect(*state) ? -1 : 0;
 }
 
 static void assert_none(struct vscsi_sim_dom *d)
@@ -62,7 +32,7 @@ static void assert_port(struct vscsi_sim_dom *d, uint32_t want)
 
 static void test_notify_both_ways(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     assert_int_not_equal(e->fport, 0);
     assert_none(e->front);
     assert_none(e->back);
@@ -77,7 +47,7 @@ static void test_notify_both_ways(void **state)
 
 static void test_bind_errors(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t p, lp;
     /* Offered to OTHER, not to BACK. */
     assert_int_equal(e->ops->evtchn_alloc_unbound(e->front, OTHER, &p), 0);
@@ -96,7 +66,7 @@ static void test_bind_errors(void **state)
 
 static void test_coalescing(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     for (int i = 0; i < 5; i++)
         assert_int_equal(e->ops->evtchn_notify(e->back, e->bport), 0);
     assert_port(e->front, e->fport);
@@ -114,7 +84,7 @@ static void test_coalescing(void **state)
 
 static void test_fifo_order(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t f2, b2;
     assert_int_equal(e->ops->evtchn_alloc_unbound(e->front, BACK, &f2), 0);
     assert_int_equal(e->ops->evtchn_bind_interdomain(e->back, FRONT, f2, &b2), 0);
@@ -127,7 +97,7 @@ static void test_fifo_order(void **state)
 
 static void test_masking(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     assert_int_equal(vscsi_sim_evtchn_mask(e->front, e->fport, 1), 0);
     assert_int_equal(e->ops->evtchn_notify(e->back, e->bport), 0);
     assert_none(e->front);
@@ -156,7 +126,7 @@ static void test_masking(void **state)
 
 static void test_closed_and_unbound_ports(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t p;
     assert_int_equal(e->ops->evtchn_alloc_unbound(e->front, BACK, &p), 0);
     assert_int_equal(e->ops->evtchn_notify(e->front, p), -ENOTCONN);
@@ -182,7 +152,7 @@ static void test_closed_and_unbound_ports(void **state)
 
 static void test_peer_crash_unbinds(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     vscsi_sim_dom_destroy(e->front);
     assert_int_equal(e->ops->evtchn_notify(e->back, e->bport), -ENOTCONN);
     assert_int_equal(e->ops->evtchn_notify(e->front, e->fport), -ESRCH);
@@ -192,7 +162,7 @@ static void test_peer_crash_unbinds(void **state)
 
 static void test_lost_fault(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     assert_int_equal(vscsi_sim_fault(e->hv, BACK, VSCSI_SIM_FAULT_EVT_LOST, 2, 1), 0);
     assert_int_equal(e->ops->evtchn_notify(e->back, e->bport), 0);
     assert_port(e->front, e->fport);
@@ -207,7 +177,7 @@ static void test_lost_fault(void **state)
 
 static void test_spurious_fault(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     assert_none(e->front);
     assert_int_equal(vscsi_sim_fault(e->hv, FRONT, VSCSI_SIM_FAULT_EVT_SPURIOUS, 2, 1), 0);
     assert_none(e->front);
@@ -220,7 +190,7 @@ static void test_spurious_fault(void **state)
 
 static void test_wait(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     assert_int_equal(vscsi_sim_dom_wait(e->front, 0), 0);
     assert_int_equal(vscsi_sim_dom_wait(e->front, 20), 0);
     assert_int_equal(e->ops->evtchn_notify(e->back, e->bport), 0);
@@ -233,16 +203,16 @@ static void test_wait(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_notify_both_ways, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bind_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_coalescing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fifo_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_masking, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_closed_and_unbound_ports, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_peer_crash_unbinds, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lost_fault, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_spurious_fault, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wait, setup, teardown),
+        SIM_TEST(test_notify_both_ways),
+        SIM_TEST(test_bind_errors),
+        SIM_TEST(test_coalescing),
+        SIM_TEST(test_fifo_order),
+        SIM_TEST(test_masking),
+        SIM_TEST(test_closed_and_unbound_ports),
+        SIM_TEST(test_peer_crash_unbinds),
+        SIM_TEST(test_lost_fault),
+        SIM_TEST(test_spurious_fault),
+        SIM_TEST(test_wait),
     };
     return cmocka_run_group_tests_name("sim_evtchn", tests, NULL, NULL);
 }

@@ -12,48 +12,38 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "platform/sim_hv.h"
+#include "sim_env.h"
 
-#define FRONT 1
-#define BACK  2
-#define OTHER 3
-#define PG    4096
-
-struct env {
-    struct vscsi_sim_hv *hv;
-    struct vscsi_sim_dom *front, *back, *other;
-    const struct vscsi_platform_ops *ops;
-};
+#define PG 4096
 
 static int setup(void **state)
 {
-    static struct env e;
-    e.hv = vscsi_sim_hv_new();
-    if (!e.hv)
-        return -1;
-    e.front = vscsi_sim_dom_create(e.hv, FRONT, 8);
-    e.back = vscsi_sim_dom_create(e.hv, BACK, 4);
-    e.other = vscsi_sim_dom_create(e.hv, OTHER, 4);
-    e.ops = vscsi_sim_ops();
-    *state = &e;
-    return e.front && e.back && e.other ? 0 : -1;
+    static const unsigned pages[SIM_ENV_DOMS] = {[FRONT] = 8, [BACK] = 4, [OTHER] = 4};
+
+    return sim_env_setup(state, pages);
 }
 
-static int teardown(void **state)
-{
-    struct env *e = *state;
-    vscsi_sim_hv_free(e->hv);
-    return 0;
-}
-
-static void grant(struct env *e, int readonly, uint32_t *ref, void **page)
+static void grant(struct sim_env *e, int readonly, uint32_t *ref, void **page)
 {
     assert_int_equal(e->ops->grant_page(e->front, BACK, readonly, ref, page), 0);
 }
 
+/* A page granted to BACK and mapped there as the grant allows. */
+static void grant_mapped(struct sim_env *e, int readonly, uint32_t *ref, void **page, void **va)
+{
+    grant(e, readonly, ref, page);
+    assert_int_equal(e->ops->map_grants(e->back, FRONT, 1, ref, !readonly, va), 0);
+}
+
+static void unmap_ungrant(struct sim_env *e, uint32_t ref, void *page, void *va)
+{
+    assert_int_equal(e->ops->unmap_grants(e->back, va, 1), 0);
+    assert_int_equal(e->ops->ungrant_page(e->front, ref, page), 0);
+}
+
 static void test_grant_page_entry(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t ref, ref_ro;
     void *page, *page_ro;
     grant(e, 0, &ref, &page);
@@ -86,7 +76,7 @@ static void test_grant_page_entry(void **state)
 
 static void test_grant_exhaustion_and_reserved(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t refs[8];
     void *pages[8];
     for (int i = 0; i < 8; i++) {
@@ -110,7 +100,7 @@ static void test_grant_exhaustion_and_reserved(void **state)
 
 static void test_ungrant_errors(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t ref;
     void *page;
     grant(e, 0, &ref, &page);
@@ -123,11 +113,10 @@ static void test_ungrant_errors(void **state)
 
 static void test_map_alias_and_flags(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t ref;
     void *page, *va;
-    grant(e, 0, &ref, &page);
-    assert_int_equal(e->ops->map_grants(e->back, FRONT, 1, &ref, 1, &va), 0);
+    grant_mapped(e, 0, &ref, &page, &va);
     assert_ptr_not_equal(va, page);
 
     uint16_t flags;
@@ -158,24 +147,22 @@ static void test_map_alias_and_flags(void **state)
 
 static void test_map_ro_sets_reading_only(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t ref;
     void *page, *va;
-    grant(e, 1, &ref, &page);
-    assert_int_equal(e->ops->map_grants(e->back, FRONT, 1, &ref, 0, &va), 0);
+    grant_mapped(e, 1, &ref, &page, &va);
     uint16_t flags;
     vscsi_sim_grant_entry(e->hv, FRONT, ref, &flags, NULL, NULL);
     assert_int_equal(flags,
                      VSCSI_SIM_GTF_permit_access | VSCSI_SIM_GTF_readonly | VSCSI_SIM_GTF_reading);
     memcpy(page, "ro data", 8);
     assert_string_equal(va, "ro data");
-    assert_int_equal(e->ops->unmap_grants(e->back, va, 1), 0);
-    assert_int_equal(e->ops->ungrant_page(e->front, ref, page), 0);
+    unmap_ungrant(e, ref, page, va);
 }
 
 static void test_map_contiguous(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t refs[4];
     void *pages[4], *va;
     for (int i = 0; i < 4; i++) {
@@ -200,7 +187,7 @@ static void test_map_contiguous(void **state)
         assert_int_equal(e->ops->ungrant_page(e->front, refs[i], pages[i]), 0);
 }
 
-static void assert_nothing_mapped(struct env *e)
+static void assert_nothing_mapped(struct sim_env *e)
 {
     assert_int_equal(vscsi_sim_mappings(e->hv, BACK), 0);
     assert_int_equal(vscsi_sim_grants_in_use(e->hv, FRONT), 0);
@@ -208,7 +195,7 @@ static void assert_nothing_mapped(struct env *e)
 
 static void test_map_failures_map_nothing(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t ref, ref_ro, ref_other, freed;
     void *page, *page_ro, *page_other, *pfreed, *va = NULL;
     grant(e, 0, &ref, &page);
@@ -256,11 +243,10 @@ static void on_fault(int sig)
 
 static void test_ro_mapping_write_faults(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t ref;
     void *page, *va;
-    grant(e, 1, &ref, &page);
-    assert_int_equal(e->ops->map_grants(e->back, FRONT, 1, &ref, 0, &va), 0);
+    grant_mapped(e, 1, &ref, &page, &va);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -277,17 +263,15 @@ static void test_ro_mapping_write_faults(void **state)
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), FAULTED);
     assert_int_equal(*(volatile uint8_t *)va, 0);
-    assert_int_equal(e->ops->unmap_grants(e->back, va, 1), 0);
-    assert_int_equal(e->ops->ungrant_page(e->front, ref, page), 0);
+    unmap_ungrant(e, ref, page, va);
 }
 
 static void test_revoke_while_mapped_refused(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t ref;
     void *page, *va;
-    grant(e, 0, &ref, &page);
-    assert_int_equal(e->ops->map_grants(e->back, FRONT, 1, &ref, 1, &va), 0);
+    grant_mapped(e, 0, &ref, &page, &va);
     assert_int_equal(e->ops->ungrant_page(e->front, ref, page), -EBUSY);
     /* Still granted, still the same page on both sides. */
     uint16_t flags;
@@ -296,14 +280,13 @@ static void test_revoke_while_mapped_refused(void **state)
     assert_int_equal(vscsi_sim_grants_active(e->hv, FRONT), 1);
     strcpy(va, "still shared");
     assert_string_equal(page, "still shared");
-    assert_int_equal(e->ops->unmap_grants(e->back, va, 1), 0);
-    assert_int_equal(e->ops->ungrant_page(e->front, ref, page), 0);
+    unmap_ungrant(e, ref, page, va);
     assert_int_equal(vscsi_sim_grants_active(e->hv, FRONT), 0);
 }
 
 static void test_copy(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t ref, ref_ro, ref_other;
     void *page, *page_ro, *page_other;
     grant(e, 0, &ref, &page);
@@ -361,7 +344,7 @@ static void test_copy(void **state)
 
 static void test_fault_map_copy_grant(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t ref;
     void *page, *va;
     grant(e, 0, &ref, &page);
@@ -399,7 +382,7 @@ static void test_fault_map_copy_grant(void **state)
 
 static void test_granter_crash_keeps_mapping(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t ref, ref2;
     void *page, *page2, *va;
     grant(e, 0, &ref, &page);
@@ -435,11 +418,10 @@ static void test_granter_crash_keeps_mapping(void **state)
 
 static void test_mapper_crash_releases(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t ref;
     void *page, *va;
-    grant(e, 0, &ref, &page);
-    assert_int_equal(e->ops->map_grants(e->back, FRONT, 1, &ref, 1, &va), 0);
+    grant_mapped(e, 0, &ref, &page, &va);
     assert_int_equal(vscsi_sim_grants_in_use(e->hv, FRONT), 1);
     vscsi_sim_dom_destroy(e->back);
     assert_int_equal(vscsi_sim_grants_in_use(e->hv, FRONT), 0);
@@ -450,11 +432,10 @@ static void test_mapper_crash_releases(void **state)
 
 static void test_hostile_poke(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     uint32_t ref;
     void *page, *va, *va2;
-    grant(e, 0, &ref, &page);
-    assert_int_equal(e->ops->map_grants(e->back, FRONT, 1, &ref, 1, &va), 0);
+    grant_mapped(e, 0, &ref, &page, &va);
     /* A hostile front clears the entry under a live mapping. */
     assert_int_equal(vscsi_sim_grant_poke(e->hv, FRONT, ref, 0, BACK), 0);
     uint16_t flags;
@@ -476,27 +457,26 @@ static void test_hostile_poke(void **state)
     assert_int_equal(e->ops->map_grants(e->back, FRONT, 1, &ref, 1, &va2), -EPERM);
     assert_int_equal(e->ops->map_grants(e->back, FRONT, 1, &ref, 0, &va2), 0);
     assert_int_equal(e->ops->unmap_grants(e->back, va2, 1), 0);
-    assert_int_equal(e->ops->unmap_grants(e->back, va, 1), 0);
-    assert_int_equal(e->ops->ungrant_page(e->front, ref, page), 0);
+    unmap_ungrant(e, ref, page, va);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_grant_page_entry, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_grant_exhaustion_and_reserved, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ungrant_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_map_alias_and_flags, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_map_ro_sets_reading_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_map_contiguous, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_map_failures_map_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ro_mapping_write_faults, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_revoke_while_mapped_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fault_map_copy_grant, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_granter_crash_keeps_mapping, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mapper_crash_releases, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hostile_poke, setup, teardown),
+        SIM_TEST(test_grant_page_entry),
+        SIM_TEST(test_grant_exhaustion_and_reserved),
+        SIM_TEST(test_ungrant_errors),
+        SIM_TEST(test_map_alias_and_flags),
+        SIM_TEST(test_map_ro_sets_reading_only),
+        SIM_TEST(test_map_contiguous),
+        SIM_TEST(test_map_failures_map_nothing),
+        SIM_TEST(test_ro_mapping_write_faults),
+        SIM_TEST(test_revoke_while_mapped_refused),
+        SIM_TEST(test_copy),
+        SIM_TEST(test_fault_map_copy_grant),
+        SIM_TEST(test_granter_crash_keeps_mapping),
+        SIM_TEST(test_mapper_crash_releases),
+        SIM_TEST(test_hostile_poke),
     };
     return cmocka_run_group_tests_name("sim_grant", tests, NULL, NULL);
 }

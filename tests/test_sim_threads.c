@@ -16,42 +16,25 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "platform/sim_hv.h"
+#include "sim_env.h"
 
-#define FRONT   1
-#define BACK    2
 #define LOST_MS 10000
-
-struct env {
-    struct vscsi_sim_hv *hv;
-    struct vscsi_sim_dom *front, *back;
-    const struct vscsi_platform_ops *ops;
-    uint32_t fport, bport;
-};
 
 static int setup(void **state)
 {
-    static struct env e;
-    e.hv = vscsi_sim_hv_new();
-    if (!e.hv)
-        return -1;
-    e.front = vscsi_sim_dom_create(e.hv, FRONT, 16);
-    e.back = vscsi_sim_dom_create(e.hv, BACK, 1);
-    e.ops = vscsi_sim_ops();
-    if (!e.front || !e.back)
-        return -1;
-    if (e.ops->evtchn_alloc_unbound(e.front, BACK, &e.fport) ||
-        e.ops->evtchn_bind_interdomain(e.back, FRONT, e.fport, &e.bport))
-        return -1;
-    *state = &e;
-    return 0;
+    static const unsigned pages[SIM_ENV_DOMS] = {[FRONT] = 16, [BACK] = 1};
+
+    return sim_env_setup(state, pages) || sim_env_connect(*state) ? -1 : 0;
 }
 
-static int teardown(void **state)
+/* Starts a, then b, and waits for both. */
+static void run_pair(void *(*a)(void *), void *arg_a, void *(*b)(void *), void *arg_b)
 {
-    struct env *e = *state;
-    vscsi_sim_hv_free(e->hv);
-    return 0;
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, a, arg_a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, b, arg_b), 0);
+    pthread_join(tb, NULL);
+    pthread_join(ta, NULL);
 }
 
 /* ---- producer/consumer: the ring protocol's wakeup rule ---- */
@@ -59,7 +42,7 @@ static int teardown(void **state)
 #define NOTIFIES 50000
 
 struct pc {
-    struct env *e;
+    struct sim_env *e;
     _Atomic uint64_t produced;
     uint64_t events;
     int lost;
@@ -100,13 +83,9 @@ static void *consumer(void *arg)
 
 static void test_no_lost_wakeup(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     struct pc pc = {.e = e};
-    pthread_t c, p;
-    assert_int_equal(pthread_create(&c, NULL, consumer, &pc), 0);
-    assert_int_equal(pthread_create(&p, NULL, producer, &pc), 0);
-    pthread_join(p, NULL);
-    pthread_join(c, NULL);
+    run_pair(consumer, &pc, producer, &pc);
     assert_false(pc.lost);
     uint32_t port;
     while (vscsi_sim_dom_pending_port(e->front, &port) == 0)
@@ -126,7 +105,7 @@ static void test_no_lost_wakeup(void **state)
 #define ROUNDS 5000
 
 struct side {
-    struct env *e;
+    struct sim_env *e;
     struct vscsi_sim_dom *self;
     uint32_t port;
     int starts;
@@ -156,14 +135,10 @@ static void *pingpong(void *arg)
 
 static void test_ping_pong(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     struct side f = {.e = e, .self = e->front, .port = e->fport, .starts = 1};
     struct side b = {.e = e, .self = e->back, .port = e->bport};
-    pthread_t tf, tb;
-    assert_int_equal(pthread_create(&tb, NULL, pingpong, &b), 0);
-    assert_int_equal(pthread_create(&tf, NULL, pingpong, &f), 0);
-    pthread_join(tf, NULL);
-    pthread_join(tb, NULL);
+    run_pair(pingpong, &b, pingpong, &f);
     assert_false(f.lost);
     assert_false(b.lost);
     struct vscsi_sim_stats sf;
@@ -188,7 +163,7 @@ static void *wait_forever(void *arg)
 
 static void test_watch_and_kick_wake(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     assert_int_equal(e->ops->xs_watch(e->back, "/local/domain/2/state", "s"), 0);
     char p[64], t[8];
     assert_int_equal(vscsi_sim_dom_next_watch(e->back, p, sizeof(p), t, sizeof(t)), 0);
@@ -219,7 +194,7 @@ static void test_watch_and_kick_wake(void **state)
 #define INCREMENTS 300
 
 struct incr {
-    struct env *e;
+    struct sim_env *e;
     struct vscsi_sim_dom *dom;
     int retries;
 };
@@ -252,18 +227,14 @@ static void *incrementer(void *arg)
 
 static void test_concurrent_transactions(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     struct vscsi_sim_dom *d0 = vscsi_sim_dom_create(e->hv, 0, 1);
     assert_non_null(d0);
     struct vscsi_xs_perm all = {0, VSCSI_XS_PERM_BOTH};
     assert_int_equal(e->ops->xs_write(d0, VSCSI_XS_NO_TXN, "/counter", "0"), 0);
     assert_int_equal(e->ops->xs_set_perms(d0, VSCSI_XS_NO_TXN, "/counter", &all, 1), 0);
     struct incr a = {.e = e, .dom = e->front}, b = {.e = e, .dom = e->back};
-    pthread_t ta, tb;
-    assert_int_equal(pthread_create(&ta, NULL, incrementer, &a), 0);
-    assert_int_equal(pthread_create(&tb, NULL, incrementer, &b), 0);
-    pthread_join(ta, NULL);
-    pthread_join(tb, NULL);
+    run_pair(incrementer, &a, incrementer, &b);
     char buf[32];
     assert_int_equal(e->ops->xs_read(d0, VSCSI_XS_NO_TXN, "/counter", buf, sizeof(buf)), 3);
     assert_int_equal(strtol(buf, NULL, 10), 2 * INCREMENTS);
@@ -274,7 +245,7 @@ static void test_concurrent_transactions(void **state)
 #define GRANT_ROUNDS 3000
 
 struct gr {
-    struct env *e;
+    struct sim_env *e;
     _Atomic uint32_t ref;
     atomic_int done;
     int busy;
@@ -323,13 +294,9 @@ static void *grantee(void *arg)
 
 static void test_revoke_races(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     struct gr g = {.e = e};
-    pthread_t a, b;
-    assert_int_equal(pthread_create(&b, NULL, grantee, &g), 0);
-    assert_int_equal(pthread_create(&a, NULL, granter, &g), 0);
-    pthread_join(a, NULL);
-    pthread_join(b, NULL);
+    run_pair(grantee, &g, granter, &g);
     assert_int_equal(g.bad_status, 0);
     assert_int_equal(vscsi_sim_grants_in_use(e->hv, FRONT), 0);
     assert_int_equal(vscsi_sim_grants_active(e->hv, FRONT), 0);
@@ -338,12 +305,14 @@ static void test_revoke_races(void **state)
 
 int main(void)
 {
+    /* clang-format off */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_no_lost_wakeup, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_watch_and_kick_wake, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_transactions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_revoke_races, setup, teardown),
+        SIM_TEST(test_no_lost_wakeup),
+        SIM_TEST(test_ping_pong),
+        SIM_TEST(test_watch_and_kick_wake),
+        SIM_TEST(test_concurrent_transactions),
+        SIM_TEST(test_revoke_races),
     };
+    /* clang-format on */
     return cmocka_run_group_tests_name("sim_threads", tests, NULL, NULL);
 }

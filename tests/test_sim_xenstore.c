@@ -10,53 +10,27 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "platform/sim_hv.h"
-
-struct env {
-    struct vscsi_sim_hv *hv;
-    struct vscsi_sim_dom *d0, *d1, *d2, *d3;
-    const struct vscsi_platform_ops *ops;
-};
+#include "sim_env.h"
 
 static int setup(void **state)
 {
-    static struct env e;
-    e.hv = vscsi_sim_hv_new();
-    if (!e.hv)
-        return -1;
-    e.d0 = vscsi_sim_dom_create(e.hv, 0, 1);
-    e.d1 = vscsi_sim_dom_create(e.hv, 1, 1);
-    e.d2 = vscsi_sim_dom_create(e.hv, 2, 1);
-    e.d3 = vscsi_sim_dom_create(e.hv, 3, 1);
-    e.ops = vscsi_sim_ops();
-    *state = &e;
-    return e.d0 && e.d1 && e.d2 && e.d3 ? 0 : -1;
+    static const unsigned pages[SIM_ENV_DOMS] = {1, 1, 1, 1};
+
+    return sim_env_setup(state, pages);
 }
 
-static int teardown(void **state)
-{
-    struct env *e = *state;
-    vscsi_sim_hv_free(e->hv);
-    return 0;
-}
-
-static int rd(struct env *e, struct vscsi_sim_dom *d, const char *path, char *buf)
+static int rd(struct sim_env *e, struct vscsi_sim_dom *d, const char *path, char *buf)
 {
     return e->ops->xs_read(d, VSCSI_XS_NO_TXN, path, buf, 128);
 }
 
-static int wr(struct env *e, struct vscsi_sim_dom *d, const char *path, const char *v)
+static int wr(struct sim_env *e, struct vscsi_sim_dom *d, const char *path, const char *v)
 {
     return e->ops->xs_write(d, VSCSI_XS_NO_TXN, path, v);
 }
 
-/* Sorted, comma-joined child list, since listing order is not guaranteed. */
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int dir(struct env *e, struct vscsi_sim_dom *d, const char *path, char *out)
+/* The child list, sorted and comma-joined. */
+static int dir(struct sim_env *e, struct vscsi_sim_dom *d, const char *path, char *out)
 {
     char buf[512];
     int n = e->ops->xs_directory(d, VSCSI_XS_NO_TXN, path, buf, sizeof(buf));
@@ -68,19 +42,13 @@ static int dir(struct env *e, struct vscsi_sim_dom *d, const char *path, char *o
         names[i] = p;
         p += strlen(p) + 1;
     }
-    qsort(names, (size_t)n, sizeof(names[0]), cmp_str);
-    out[0] = '\0';
-    for (int i = 0; i < n; i++) {
-        if (i)
-            strcat(out, ",");
-        strcat(out, names[i]);
-    }
+    sim_env_sorted_join(names, (size_t)n, ",", out);
     return n;
 }
 
 static void test_domain_homes(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[256];
     assert_int_equal(dir(e, e->d0, "/local/domain", buf), 4);
     assert_string_equal(buf, "0,1,2,3");
@@ -96,7 +64,7 @@ static void test_domain_homes(void **state)
 
 static void test_read_write_mkdir(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[128];
     assert_int_equal(rd(e, e->d0, "/a/b", buf), -ENOENT);
     assert_int_equal(wr(e, e->d0, "/a/b/c", "hello"), 0);
@@ -132,7 +100,7 @@ static void test_read_write_mkdir(void **state)
 
 static void test_rm(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[128];
     assert_int_equal(wr(e, e->d0, "/t/x/y/z", "1"), 0);
     assert_int_equal(wr(e, e->d0, "/t/x/w", "2"), 0);
@@ -155,7 +123,7 @@ static void test_rm(void **state)
 
 static void test_limits_and_names(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[128];
     char *big = malloc(VSCSI_SIM_XS_VALUE_MAX + 2);
     assert_non_null(big);
@@ -191,7 +159,7 @@ static void test_limits_and_names(void **state)
 
 static void test_relative_paths(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[128];
     assert_int_equal(wr(e, e->d1, "device/vscsi/0/state", "1"), 0);
     assert_int_equal(rd(e, e->d0, "/local/domain/1/device/vscsi/0/state", buf), 1);
@@ -201,7 +169,7 @@ static void test_relative_paths(void **state)
 
 static void test_domu_confined(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[128];
     assert_int_equal(wr(e, e->d2, "/local/domain/2/secret", "s"), 0);
     assert_int_equal(rd(e, e->d1, "/local/domain/2/secret", buf), -EACCES);
@@ -224,7 +192,7 @@ static void test_domu_confined(void **state)
 
 static void test_perms_inherit_and_grant(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[128];
     struct vscsi_xs_perm p[4];
     /* Toolstack style: dom0 creates a dir in dom2's home and lets dom3 read it. */
@@ -280,7 +248,7 @@ static void test_perms_inherit_and_grant(void **state)
 
 static void test_dead_domain(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[128];
     vscsi_sim_dom_destroy(e->d1);
     assert_int_equal(rd(e, e->d1, "/local/domain/1", buf), -ESRCH);
@@ -292,14 +260,14 @@ static void test_dead_domain(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_domain_homes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_write_mkdir, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rm, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_limits_and_names, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_relative_paths, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_domu_confined, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_perms_inherit_and_grant, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dead_domain, setup, teardown),
+        SIM_TEST(test_domain_homes),
+        SIM_TEST(test_read_write_mkdir),
+        SIM_TEST(test_rm),
+        SIM_TEST(test_limits_and_names),
+        SIM_TEST(test_relative_paths),
+        SIM_TEST(test_domu_confined),
+        SIM_TEST(test_perms_inherit_and_grant),
+        SIM_TEST(test_dead_domain),
     };
     return cmocka_run_group_tests_name("sim_xenstore", tests, NULL, NULL);
 }

@@ -9,54 +9,37 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "platform/sim_hv.h"
-
-struct env {
-    struct vscsi_sim_hv *hv;
-    struct vscsi_sim_dom *d0, *d1, *d2;
-    const struct vscsi_platform_ops *ops;
-};
+#include "sim_env.h"
 
 static int setup(void **state)
 {
-    static struct env e;
-    e.hv = vscsi_sim_hv_new();
-    if (!e.hv)
-        return -1;
-    e.d0 = vscsi_sim_dom_create(e.hv, 0, 1);
-    e.d1 = vscsi_sim_dom_create(e.hv, 1, 1);
-    e.d2 = vscsi_sim_dom_create(e.hv, 2, 1);
-    e.ops = vscsi_sim_ops();
-    *state = &e;
-    if (!e.d0 || !e.d1 || !e.d2)
-        return -1;
-    /* A shared area both guests may write. */
+    static const unsigned pages[SIM_ENV_DOMS] = {1, 1, 1};
     struct vscsi_xs_perm p = {0, VSCSI_XS_PERM_BOTH};
-    if (e.ops->xs_mkdir(e.d0, VSCSI_XS_NO_TXN, "/s") ||
-        e.ops->xs_set_perms(e.d0, VSCSI_XS_NO_TXN, "/s", &p, 1))
+    struct sim_env *e;
+
+    if (sim_env_setup(state, pages))
+        return -1;
+    e = *state;
+    /* A shared area both guests may write. */
+    if (e->ops->xs_mkdir(e->d0, VSCSI_XS_NO_TXN, "/s") ||
+        e->ops->xs_set_perms(e->d0, VSCSI_XS_NO_TXN, "/s", &p, 1))
         return -1;
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct env *e = *state;
-    vscsi_sim_hv_free(e->hv);
-    return 0;
-}
-
-static int rd(struct env *e, struct vscsi_sim_dom *d, vscsi_xs_txn t, const char *path, char *buf)
+static int rd(struct sim_env *e, struct vscsi_sim_dom *d, vscsi_xs_txn t, const char *path,
+              char *buf)
 {
     return e->ops->xs_read(d, t, path, buf, 64);
 }
 
-static void wr(struct env *e, struct vscsi_sim_dom *d, vscsi_xs_txn t, const char *path,
+static void wr(struct sim_env *e, struct vscsi_sim_dom *d, vscsi_xs_txn t, const char *path,
                const char *v)
 {
     assert_int_equal(e->ops->xs_write(d, t, path, v), 0);
 }
 
-static vscsi_xs_txn start(struct env *e, struct vscsi_sim_dom *d)
+static vscsi_xs_txn start(struct sim_env *e, struct vscsi_sim_dom *d)
 {
     vscsi_xs_txn t = VSCSI_XS_NO_TXN;
     assert_int_equal(e->ops->xs_txn_start(d, &t), 0);
@@ -66,7 +49,7 @@ static vscsi_xs_txn start(struct env *e, struct vscsi_sim_dom *d)
 
 static void test_isolation_and_commit(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[64];
     wr(e, e->d1, 0, "/s/x", "old");
     vscsi_xs_txn t = start(e, e->d1);
@@ -92,7 +75,7 @@ static void test_isolation_and_commit(void **state)
 
 static void test_snapshot_view(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[64];
     wr(e, e->d1, 0, "/s/x", "before");
     vscsi_xs_txn t = start(e, e->d1);
@@ -107,7 +90,7 @@ static void test_snapshot_view(void **state)
 
 static void test_conflict_discards_everything(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[64];
     wr(e, e->d1, 0, "/s/x", "0");
     vscsi_xs_txn t = start(e, e->d1);
@@ -123,7 +106,7 @@ static void test_conflict_discards_everything(void **state)
 
 static void test_unrelated_change_no_conflict(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[64];
     wr(e, e->d1, 0, "/s/x", "0");
     wr(e, e->d1, 0, "/s/z", "0");
@@ -140,7 +123,7 @@ static void test_unrelated_change_no_conflict(void **state)
 
 static void test_conflict_on_absent_node_created(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[64];
     vscsi_xs_txn t = start(e, e->d1);
     assert_int_equal(rd(e, e->d1, t, "/s/n", buf), -ENOENT);
@@ -151,7 +134,7 @@ static void test_conflict_on_absent_node_created(void **state)
 
 static void test_conflict_on_directory(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[64];
     wr(e, e->d1, 0, "/s/d/a", "1");
     vscsi_xs_txn t = start(e, e->d1);
@@ -164,7 +147,7 @@ static void test_conflict_on_directory(void **state)
  * concurrent change to that parent's children conflicts. */
 static void test_conflict_on_parent_of_created(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     vscsi_xs_txn t = start(e, e->d1);
     wr(e, e->d1, t, "/s/p/mine", "1");
     wr(e, e->d2, 0, "/s/p/theirs", "1");
@@ -173,7 +156,7 @@ static void test_conflict_on_parent_of_created(void **state)
 
 static void test_conflict_rm_vs_write_below(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     wr(e, e->d1, 0, "/s/tree/leaf", "1");
     vscsi_xs_txn t = start(e, e->d1);
     assert_int_equal(e->ops->xs_rm(e->d1, t, "/s/tree"), 0);
@@ -185,7 +168,7 @@ static void test_conflict_rm_vs_write_below(void **state)
 
 static void test_two_transactions_same_node(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[64];
     vscsi_xs_txn a = start(e, e->d1);
     vscsi_xs_txn b = start(e, e->d2);
@@ -200,7 +183,7 @@ static void test_two_transactions_same_node(void **state)
 
 static void test_abort_and_rm_inside(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[64];
     wr(e, e->d1, 0, "/s/keep/me", "1");
     vscsi_xs_txn t = start(e, e->d1);
@@ -217,7 +200,7 @@ static void test_abort_and_rm_inside(void **state)
 
 static void test_conflict_fault(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[64];
     assert_int_equal(vscsi_sim_fault(e->hv, 1, VSCSI_SIM_FAULT_XS_CONFLICT, 1, 1), 0);
     /* The usual front loop: retry on EAGAIN. */
@@ -243,7 +226,7 @@ static void test_conflict_fault(void **state)
 
 static void test_ownership_and_perms(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     char buf[64];
     vscsi_xs_txn t = start(e, e->d1);
     /* Another domain cannot use it, even knowing the id. */
@@ -267,18 +250,18 @@ static void test_ownership_and_perms(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_isolation_and_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_snapshot_view, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_conflict_discards_everything, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unrelated_change_no_conflict, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_conflict_on_absent_node_created, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_conflict_on_directory, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_conflict_on_parent_of_created, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_conflict_rm_vs_write_below, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_two_transactions_same_node, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_abort_and_rm_inside, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_conflict_fault, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ownership_and_perms, setup, teardown),
+        SIM_TEST(test_isolation_and_commit),
+        SIM_TEST(test_snapshot_view),
+        SIM_TEST(test_conflict_discards_everything),
+        SIM_TEST(test_unrelated_change_no_conflict),
+        SIM_TEST(test_conflict_on_absent_node_created),
+        SIM_TEST(test_conflict_on_directory),
+        SIM_TEST(test_conflict_on_parent_of_created),
+        SIM_TEST(test_conflict_rm_vs_write_below),
+        SIM_TEST(test_two_transactions_same_node),
+        SIM_TEST(test_abort_and_rm_inside),
+        SIM_TEST(test_conflict_fault),
+        SIM_TEST(test_ownership_and_perms),
     };
     return cmocka_run_group_tests_name("sim_xs_txn", tests, NULL, NULL);
 }

@@ -11,77 +11,60 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "platform/sim_hv.h"
-
-struct env {
-    struct vscsi_sim_hv *hv;
-    struct vscsi_sim_dom *d0, *d1, *d2;
-    const struct vscsi_platform_ops *ops;
-};
+#include "sim_env.h"
 
 static int setup(void **state)
 {
-    static struct env e;
-    e.hv = vscsi_sim_hv_new();
-    if (!e.hv)
-        return -1;
-    e.d0 = vscsi_sim_dom_create(e.hv, 0, 1);
-    e.d1 = vscsi_sim_dom_create(e.hv, 1, 1);
-    e.d2 = vscsi_sim_dom_create(e.hv, 2, 1);
-    e.ops = vscsi_sim_ops();
-    *state = &e;
-    return e.d0 && e.d1 && e.d2 ? 0 : -1;
+    static const unsigned pages[SIM_ENV_DOMS] = {1, 1, 1};
+
+    return sim_env_setup(state, pages);
 }
 
-static int teardown(void **state)
-{
-    struct env *e = *state;
-    vscsi_sim_hv_free(e->hv);
-    return 0;
-}
-
-/* Drains every queued event as "token=path" lines, sorted, ';'-joined, so the
- * assertions do not depend on the order watches are scanned in. */
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
+/* Drains every queued event as "token=path" lines, sorted, ';'-joined. */
 static const char *drain(struct vscsi_sim_dom *d)
 {
     static char out[4096];
     char *ev[64];
-    int n = 0;
+    size_t n = 0;
     char path[512], token[128];
     while (n < 64 && vscsi_sim_dom_next_watch(d, path, sizeof(path), token, sizeof(token)) == 0) {
         ev[n] = malloc(strlen(path) + strlen(token) + 2);
         sprintf(ev[n], "%s=%s", token, path);
         n++;
     }
-    qsort(ev, (size_t)n, sizeof(ev[0]), cmp_str);
-    out[0] = '\0';
-    for (int i = 0; i < n; i++) {
-        if (i)
-            strcat(out, ";");
-        strcat(out, ev[i]);
+    sim_env_sorted_join(ev, n, ";", out);
+    for (size_t i = 0; i < n; i++)
         free(ev[i]);
-    }
     return out;
 }
 
-static void watch(struct env *e, struct vscsi_sim_dom *d, const char *path, const char *token)
+static void watch(struct sim_env *e, struct vscsi_sim_dom *d, const char *path, const char *token)
 {
     assert_int_equal(e->ops->xs_watch(d, path, token), 0);
 }
 
-static void wr(struct env *e, struct vscsi_sim_dom *d, const char *path, const char *v)
+static void wr(struct sim_env *e, struct vscsi_sim_dom *d, const char *path, const char *v)
 {
     assert_int_equal(e->ops->xs_write(d, VSCSI_XS_NO_TXN, path, v), 0);
 }
 
+struct watch_spec {
+    const char *path, *token;
+};
+
+/* Sets every watch and swallows the initial events, so that what the test
+ * drains next is only what its own change fired. */
+static void watch_all(struct sim_env *e, struct vscsi_sim_dom *d, const struct watch_spec *w,
+                      size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        watch(e, d, w[i].path, w[i].token);
+    drain(d);
+}
+
 static void test_fires_once_when_set(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     watch(e, e->d0, "/does/not/exist", "tok");
     assert_int_equal(vscsi_sim_dom_wait(e->d0, 0), 1);
     assert_string_equal(drain(e->d0), "tok=/does/not/exist");
@@ -95,15 +78,13 @@ static void test_fires_once_when_set(void **state)
 
 static void test_fires_on_node_and_ancestors(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
+    static const struct watch_spec w[] = {
+        {"/a", "A"},       {"/a/b", "B"},   {"/a/b/c", "C"},
+        {"/a/b/c/d", "D"}, {"/a/bx", "BX"}, {"/", "ROOT"},
+    };
     wr(e, e->d0, "/a/b/c", "0");
-    watch(e, e->d0, "/a", "A");
-    watch(e, e->d0, "/a/b", "B");
-    watch(e, e->d0, "/a/b/c", "C");
-    watch(e, e->d0, "/a/b/c/d", "D");
-    watch(e, e->d0, "/a/bx", "BX");
-    watch(e, e->d0, "/", "ROOT");
-    drain(e->d0);
+    watch_all(e, e->d0, w, sizeof(w) / sizeof(w[0]));
 
     wr(e, e->d0, "/a/b/c", "1");
     assert_string_equal(drain(e->d0), "A=/a/b/c;B=/a/b/c;C=/a/b/c;ROOT=/a/b/c");
@@ -126,15 +107,13 @@ static void test_fires_on_node_and_ancestors(void **state)
 
 static void test_rm_fires_descendants(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
+    static const struct watch_spec w[] = {
+        {"/r", "R"}, {"/r/s", "S"}, {"/r/s/t/u", "U"}, {"/r/s/t/u/never", "N"}, {"/r/other", "O"},
+    };
     wr(e, e->d0, "/r/s/t/u", "0");
     wr(e, e->d0, "/r/other", "0");
-    watch(e, e->d0, "/r", "R");
-    watch(e, e->d0, "/r/s", "S");
-    watch(e, e->d0, "/r/s/t/u", "U");
-    watch(e, e->d0, "/r/s/t/u/never", "N");
-    watch(e, e->d0, "/r/other", "O");
-    drain(e->d0);
+    watch_all(e, e->d0, w, sizeof(w) / sizeof(w[0]));
     assert_int_equal(e->ops->xs_rm(e->d0, VSCSI_XS_NO_TXN, "/r/s"), 0);
     /* Above and at: the removed path. Below: each watch's own path, even for
      * a node that never existed. */
@@ -146,7 +125,7 @@ static void test_rm_fires_descendants(void **state)
 
 static void test_own_writes_fire(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     watch(e, e->d1, "device", "rel");
     assert_string_equal(drain(e->d1), "rel=device");
     wr(e, e->d1, "device/vscsi/0/state", "3");
@@ -161,7 +140,7 @@ static void test_own_writes_fire(void **state)
 
 static void test_permission_filter(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     wr(e, e->d2, "/local/domain/2/private", "0");
     watch(e, e->d1, "/local/domain/2", "spy");
     watch(e, e->d0, "/local/domain/2", "dom0");
@@ -182,7 +161,7 @@ static void test_permission_filter(void **state)
 
 static void test_unwatch(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     watch(e, e->d0, "/u", "t");
     wr(e, e->d0, "/u", "1");
     /* Unwatch also drops what was still queued for that watch. */
@@ -196,7 +175,7 @@ static void test_unwatch(void **state)
 
 static void test_transaction_fires_at_commit(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     watch(e, e->d0, "/tx", "T");
     drain(e->d0);
     vscsi_xs_txn t;
@@ -216,7 +195,7 @@ static void test_transaction_fires_at_commit(void **state)
 
 static void test_domain_lifecycle_watches(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     watch(e, e->d0, "@releaseDomain", "rel");
     watch(e, e->d0, "@introduceDomain", "intro");
     watch(e, e->d2, "/local/domain/2", "mine");
@@ -236,7 +215,7 @@ static void test_domain_lifecycle_watches(void **state)
 
 static void test_small_buffers_and_stats(void **state)
 {
-    struct env *e = *state;
+    struct sim_env *e = *state;
     watch(e, e->d0, "/a/rather/long/path", "tok");
     char p[4], t[64];
     assert_int_equal(vscsi_sim_dom_next_watch(e->d0, p, sizeof(p), t, sizeof(t)), -E2BIG);
@@ -248,16 +227,18 @@ static void test_small_buffers_and_stats(void **state)
 
 int main(void)
 {
+    /* clang-format off */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_fires_once_when_set, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fires_on_node_and_ancestors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rm_fires_descendants, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_own_writes_fire, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_permission_filter, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unwatch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_transaction_fires_at_commit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_domain_lifecycle_watches, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_small_buffers_and_stats, setup, teardown),
+        SIM_TEST(test_fires_once_when_set),
+        SIM_TEST(test_fires_on_node_and_ancestors),
+        SIM_TEST(test_rm_fires_descendants),
+        SIM_TEST(test_own_writes_fire),
+        SIM_TEST(test_permission_filter),
+        SIM_TEST(test_unwatch),
+        SIM_TEST(test_transaction_fires_at_commit),
+        SIM_TEST(test_domain_lifecycle_watches),
+        SIM_TEST(test_small_buffers_and_stats),
     };
+    /* clang-format on */
     return cmocka_run_group_tests_name("sim_xs_watch", tests, NULL, NULL);
 }

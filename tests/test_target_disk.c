@@ -607,11 +607,7 @@ static void test_start_stop(void **state)
     assert_sense(r, VSCSI_SK_NOT_READY, 0x04, 0x02);
     r = RUN_IN(lun, b, 512, 0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0);
     assert_sense(r, VSCSI_SK_NOT_READY, 0x04, 0x02);
-    /* REQUEST SENSE reports the condition as data */
-    r = RUN_IN(lun, b, 18, 0x03, 0, 0, 0, 18, 0);
-    assert_good(r);
-    assert_int_equal(b[2] & 0xf, VSCSI_SK_NOT_READY);
-    assert_int_equal(b[12], 0x04);
+    assert_reported(lun, VSCSI_SK_NOT_READY, 0x04);
     /* INQUIRY and READ CAPACITY still work */
     assert_good(RUN_IN(lun, b, 36, 0x12, 0, 0, 0, 36, 0));
     assert_good(RUN_IN(lun, b, 8, 0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0));

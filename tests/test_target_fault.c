@@ -9,38 +9,62 @@ static struct vscsi_tgt_result tur(struct vscsi_tgt_lun *l)
     return RUN_NONE(l, 0x00, 0, 0, 0, 0, 0);
 }
 
+/* The fields a row of test_parse_valid pins down (kind always). */
+enum { NTH = 1, COUNT = 2, KEY = 4, ASC = 8, ASCQ = 16, LBA = 32, US = 64 };
+
+struct parse_case {
+    const char *spec;
+    unsigned check;
+    struct vscsi_tgt_fault want;
+};
+
+#define CHECK_FIELD(c, f, field, bit)                                                              \
+    do {                                                                                           \
+        if (((c)->check & (bit)) && (f).field != (c)->want.field)                                  \
+            fail_msg("\"%s\": " #field " %llu, want %llu", (c)->spec,                              \
+                     (unsigned long long)(f).field, (unsigned long long)(c)->want.field);          \
+    } while (0)
+
 static void test_parse_valid(void **state)
 {
-    (void)state;
+    /* In this order, into the same struct: a field a spec leaves out must be
+     * reset, not kept from the previous parse. */
+    /* clang-format off */
+    static const struct parse_case cases[] = {
+        {"sense:nth=5,key=3,asc=0x11,ascq=0", NTH | COUNT | KEY | ASC | ASCQ,
+         {.kind = VSCSI_FAULT_SENSE, .nth = 5, .count = 1 /* "the nth command" */,
+          .key = 3, .asc = 0x11, .ascq = 0}},
+        {"medium:lba=100", LBA | COUNT,
+         {.kind = VSCSI_FAULT_MEDIUM, .lba = 100, .count = 0}},
+        {"delay:us=2000", US | NTH | COUNT,
+         {.kind = VSCSI_FAULT_DELAY, .delay_us = 2000, .nth = 0, .count = 0}},
+        {"hang:nth=3", NTH | COUNT,
+         {.kind = VSCSI_FAULT_HANG, .nth = 3, .count = 1}},
+        {"busy:nth=2,count=4", COUNT,
+         {.kind = VSCSI_FAULT_BUSY, .count = 4}},
+        {"busy", NTH,
+         {.kind = VSCSI_FAULT_BUSY, .nth = 0}},
+        {"medium:lba=0xffffffffffffffff,count=2", LBA,
+         {.kind = VSCSI_FAULT_MEDIUM, .lba = UINT64_MAX}},
+    };
+    /* clang-format on */
     struct vscsi_tgt_fault f;
 
-    assert_int_equal(vscsi_tgt_fault_parse("sense:nth=5,key=3,asc=0x11,ascq=0", &f), 0);
-    assert_int_equal(f.kind, VSCSI_FAULT_SENSE);
-    assert_int_equal(f.nth, 5);
-    assert_int_equal(f.count, 1); /* "the nth command" */
-    assert_int_equal(f.key, 3);
-    assert_int_equal(f.asc, 0x11);
-    assert_int_equal(f.ascq, 0);
-    assert_int_equal(vscsi_tgt_fault_parse("medium:lba=100", &f), 0);
-    assert_int_equal(f.kind, VSCSI_FAULT_MEDIUM);
-    assert_int_equal(f.lba, 100);
-    assert_int_equal(f.count, 0);
-    assert_int_equal(vscsi_tgt_fault_parse("delay:us=2000", &f), 0);
-    assert_int_equal(f.kind, VSCSI_FAULT_DELAY);
-    assert_int_equal(f.delay_us, 2000);
-    assert_int_equal(f.nth, 0);
-    assert_int_equal(f.count, 0);
-    assert_int_equal(vscsi_tgt_fault_parse("hang:nth=3", &f), 0);
-    assert_int_equal(f.kind, VSCSI_FAULT_HANG);
-    assert_int_equal(f.nth, 3);
-    assert_int_equal(f.count, 1);
-    assert_int_equal(vscsi_tgt_fault_parse("busy:nth=2,count=4", &f), 0);
-    assert_int_equal(f.kind, VSCSI_FAULT_BUSY);
-    assert_int_equal(f.count, 4);
-    assert_int_equal(vscsi_tgt_fault_parse("busy", &f), 0);
-    assert_int_equal(f.nth, 0);
-    assert_int_equal(vscsi_tgt_fault_parse("medium:lba=0xffffffffffffffff,count=2", &f), 0);
-    assert_true(f.lba == UINT64_MAX);
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct parse_case *c = &cases[i];
+
+        if (vscsi_tgt_fault_parse(c->spec, &f) != 0)
+            fail_msg("refused \"%s\"", c->spec);
+        CHECK_FIELD(c, f, kind, ~0u);
+        CHECK_FIELD(c, f, nth, NTH);
+        CHECK_FIELD(c, f, count, COUNT);
+        CHECK_FIELD(c, f, key, KEY);
+        CHECK_FIELD(c, f, asc, ASC);
+        CHECK_FIELD(c, f, ascq, ASCQ);
+        CHECK_FIELD(c, f, lba, LBA);
+        CHECK_FIELD(c, f, delay_us, US);
+    }
 }
 
 static void test_parse_invalid(void **state)
@@ -98,6 +122,15 @@ static void test_inject_limits(void **state)
     vscsi_tgt_free(lun);
 }
 
+/* Arms one fault given in --inject syntax. */
+static void inject(struct vscsi_tgt_lun *lun, const char *spec)
+{
+    struct vscsi_tgt_fault f;
+
+    assert_int_equal(vscsi_tgt_fault_parse(spec, &f), 0);
+    assert_int_equal(vscsi_tgt_inject(lun, &f), 0);
+}
+
 static void test_sense_nth(void **state)
 {
     (void)state;
@@ -106,8 +139,7 @@ static void test_sense_nth(void **state)
     uint8_t b[36];
 
     assert_good(tur(lun)); /* commands before the injection do not count */
-    assert_int_equal(vscsi_tgt_fault_parse("sense:nth=3,key=4,asc=0x44,ascq=0", &f), 0);
-    assert_int_equal(vscsi_tgt_inject(lun, &f), 0);
+    inject(lun, "sense:nth=3,key=4,asc=0x44,ascq=0");
     assert_good(tur(lun));
     assert_good(tur(lun));
     struct vscsi_tgt_result r = RUN_IN(lun, b, sizeof(b), 0x12, 0, 0, 0, 36, 0);
@@ -130,11 +162,9 @@ static void test_busy_and_hang(void **state)
 {
     (void)state;
     struct vscsi_tgt_lun *lun = vscsi_tgt_disk_new(NULL);
-    struct vscsi_tgt_fault f;
     uint8_t w[512], rd[512];
 
-    assert_int_equal(vscsi_tgt_fault_parse("busy:nth=2", &f), 0);
-    assert_int_equal(vscsi_tgt_inject(lun, &f), 0);
+    inject(lun, "busy:nth=2");
     assert_good(tur(lun));
     struct vscsi_tgt_result r = RUN_IN(lun, rd, 512, 0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0);
     assert_int_equal(r.status, VSCSI_SAM_BUSY);
@@ -144,8 +174,7 @@ static void test_busy_and_hang(void **state)
 
     /* a hung write never touches the medium */
     memset(w, 0x42, sizeof(w));
-    assert_int_equal(vscsi_tgt_fault_parse("hang:nth=1", &f), 0);
-    assert_int_equal(vscsi_tgt_inject(lun, &f), 0);
+    inject(lun, "hang:nth=1");
     r = RUN_OUT(lun, w, 512, 0x2a, 0, 0, 0, 0, 7, 0, 0, 1, 0);
     assert_int_equal(r.hang, 1);
     assert_int_equal(r.residual, 512);
@@ -161,11 +190,9 @@ static void test_delay(void **state)
 {
     (void)state;
     struct vscsi_tgt_lun *lun = vscsi_tgt_disk_new(NULL);
-    struct vscsi_tgt_fault f;
     uint8_t rd[512];
 
-    assert_int_equal(vscsi_tgt_fault_parse("delay:us=2000", &f), 0);
-    assert_int_equal(vscsi_tgt_inject(lun, &f), 0);
+    inject(lun, "delay:us=2000");
     for (int i = 0; i < 3; i++) {
         struct vscsi_tgt_result r = RUN_IN(lun, rd, 512, 0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0);
         assert_good(r); /* delayed, but executed */
@@ -173,8 +200,7 @@ static void test_delay(void **state)
         assert_int_equal(r.residual, 0);
     }
     vscsi_tgt_clear_faults(lun);
-    assert_int_equal(vscsi_tgt_fault_parse("delay:nth=2,us=7", &f), 0);
-    assert_int_equal(vscsi_tgt_inject(lun, &f), 0);
+    inject(lun, "delay:nth=2,us=7");
     assert_int_equal(tur(lun).delay_us, 0);
     assert_int_equal(tur(lun).delay_us, 7);
     assert_int_equal(tur(lun).delay_us, 0);
@@ -185,15 +211,13 @@ static void test_medium_disk(void **state)
 {
     (void)state;
     struct vscsi_tgt_lun *lun = vscsi_tgt_disk_new(NULL);
-    struct vscsi_tgt_fault f;
     uint8_t w[4 * 512], rd[4 * 512];
     struct vscsi_tgt_result r;
 
     for (size_t i = 0; i < sizeof(w); i++)
         w[i] = (uint8_t)(i + 1);
     assert_good(RUN_OUT(lun, w, sizeof(w), 0x2a, 0, 0, 0, 0, 100, 0, 0, 4, 0));
-    assert_int_equal(vscsi_tgt_fault_parse("medium:lba=102,count=2", &f), 0);
-    assert_int_equal(vscsi_tgt_inject(lun, &f), 0);
+    inject(lun, "medium:lba=102,count=2");
     /* reads not touching 102 are fine */
     assert_good(RUN_IN(lun, rd, 1024, 0x28, 0, 0, 0, 0, 100, 0, 0, 2, 0));
     /* the blocks before the bad one arrive, the information field names it */
@@ -211,8 +235,7 @@ static void test_medium_disk(void **state)
     assert_good(RUN_IN(lun, rd, sizeof(rd), 0x28, 0, 0, 0, 0, 100, 0, 0, 4, 0));
     assert_memory_equal(rd, w, sizeof(w));
     /* VERIFY and WRITE SAME see it too */
-    assert_int_equal(vscsi_tgt_fault_parse("medium:lba=5", &f), 0);
-    assert_int_equal(vscsi_tgt_inject(lun, &f), 0);
+    inject(lun, "medium:lba=5");
     r = RUN_NONE(lun, 0x2f, 0, 0, 0, 0, 0, 0, 0, 8, 0);
     assert_sense(r, VSCSI_SK_MEDIUM_ERROR, 0x11, 0x00);
     assert_int_equal(sense_info(&r), 5);

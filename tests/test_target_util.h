@@ -68,6 +68,18 @@ static inline void check_sense(struct vscsi_tgt_result res, uint8_t key, uint8_t
 }
 #define assert_sense(r, key, asc, ascq) check_sense((r), key, asc, ascq, __LINE__)
 
+/* REQUEST SENSE hands the pending condition over as data. */
+static inline void check_reported(struct vscsi_tgt_lun *lun, uint8_t key, uint8_t asc, int line)
+{
+    uint8_t b[18];
+
+    check_good(RUN_IN(lun, b, 18, 0x03, 0, 0, 0, 18, 0), line);
+    if ((b[2] & 0xf) != key || b[12] != asc)
+        fail_msg("line %d: REQUEST SENSE data %x/%02x, want %x/%02x", line, b[2] & 0xf, b[12], key,
+                 asc);
+}
+#define assert_reported(lun, key, asc) check_reported((lun), key, asc, __LINE__)
+
 static inline uint32_t sense_info(const struct vscsi_tgt_result *r)
 {
     assert_true(r->sense[0] & 0x80); /* VALID */
