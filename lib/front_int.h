@@ -84,6 +84,7 @@ struct vscsi_front {
     char token[VSCSI_FI_TOKEN_MAX];
     uint16_t be_domid;
     uint8_t started, watching, have_port, ring_granted;
+    uint8_t be_seen_open; /* the backend showed a state other than Closed this session */
 
     enum vscsi_xb_state state; /* ours, as last written */
     int error;                 /* latched -errno, 0 while healthy */

@@ -229,6 +229,8 @@ int vscsi_front_handle_watch(struct vscsi_front *f, const char *path, const char
     }
     if (f->error && bs != VSCSI_XB_CLOSING && bs != VSCSI_XB_CLOSED)
         return 0;
+    if (bs != VSCSI_XB_CLOSED)
+        f->be_seen_open = 1;
 
     switch (bs) {
     case VSCSI_XB_CONNECTED:
@@ -249,8 +251,15 @@ int vscsi_front_handle_watch(struct vscsi_front *f, const char *path, const char
             return 0;
         scan(f, 1);
         return vscsi_fi_set_state(f, VSCSI_XB_CONNECTED);
-    case VSCSI_XB_CLOSING:
     case VSCSI_XB_CLOSED:
+        /* Closed all along since we started is the previous session's leftover:
+         * Linux back stays Closed (online 1) and connects again when it sees
+         * our Initialised, so wait for that instead of giving up. */
+        if (f->state == VSCSI_XB_INITIALISED && !f->be_seen_open)
+            return 0;
+        vscsi_fi_disconnect(f);
+        return 0;
+    case VSCSI_XB_CLOSING:
         vscsi_fi_disconnect(f);
         return 0;
     default:

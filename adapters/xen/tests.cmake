@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: MIT
+# Unit tests of the Xen adapter that run without Xen: every libxen* entry point
+# the adapter calls is redirected by the linker (--wrap) to a cmocka mock.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka) # imported targets are per directory
+include(VscsiAddTest)
+
+set(VSCSI_XEN_WRAPPED
+  xengnttab_open xengnttab_close xengnttab_map_domain_grant_refs xengnttab_unmap xengnttab_grant_copy
+  xengntshr_open xengntshr_close xengntshr_share_pages xengntshr_unshare
+  xenevtchn_open xenevtchn_close xenevtchn_fd xenevtchn_bind_unbound_port xenevtchn_bind_interdomain
+  xenevtchn_notify xenevtchn_unbind xenevtchn_pending xenevtchn_unmask
+  xs_open xs_close xs_read xs_write xs_mkdir xs_rm xs_directory xs_set_permissions xs_watch xs_unwatch
+  xs_transaction_start xs_transaction_end xs_fileno xs_check_watch)
+set(VSCSI_XEN_WRAP_OPTS)
+foreach(sym IN LISTS VSCSI_XEN_WRAPPED)
+  list(APPEND VSCSI_XEN_WRAP_OPTS "LINKER:--wrap=${sym}")
+endforeach()
+
+vscsi_add_test(test_xen_platform SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_xen_platform.c
+               LIBS vscsi_xen LABELS xen)
+target_link_options(test_xen_platform PRIVATE ${VSCSI_XEN_WRAP_OPTS})
+target_compile_definitions(test_xen_platform PRIVATE _GNU_SOURCE)
+
+vscsi_add_test(test_xen_sysfs SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_xen_sysfs.c
+               LIBS vscsi_xen_tools LABELS xen)

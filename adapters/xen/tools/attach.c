@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vscsi-attach: the toolstack step xl lacks for PVSCSI. Creates a vhost's
+ * XenStore directories for a domain if needed and adds LUNs to it; a LUN
+ * added to a connected vhost goes through Reconfiguring (hotplug).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools.h"
+#include "vscsiif/toolstack.h"
+
+#define MAX_ENTRIES 256
+
+static void usage(FILE *f)
+{
+    fputs("usage: vscsi-attach [options] DOMID PDEV VDEV [feature-host]\n"
+          "       vscsi-attach [options] DOMID --config FILE\n"
+          "Adds a SCSI LUN to domain DOMID's PVSCSI vhost VDEV's h (created if absent).\n"
+          "  PDEV  h:c:t:l | naa.<16 hex>:<lun> | <tpg alias>:<lun> | /dev/sgN, /dev/sdX,\n"
+          "        /dev/disk/by-*/... (resolved to h:c:t:l through sysfs)\n"
+          "  VDEV  h:c:t:l as the guest sees it (h selects the vhost)\n"
+          "options:\n"
+          "  --config FILE     add every entry of the file's vscsi=[...] setting\n"
+          "  --backend DOMID   backend domain (default: this domain)\n"
+          "  --wait SECONDS    wait until the backend reports each LUN connected (default 0)\n"
+          "  --libvirt         also print the libvirt <hostdev> equivalent\n"
+          "  --dry-run         print what would be written, write nothing\n"
+          "  -h, --help\n",
+          f);
+}
+
+struct opts {
+    uint16_t backend;
+    int have_backend;
+    unsigned wait_s;
+    int libvirt, dry;
+};
+
+static int attach_one(struct vscsi_xen *x, const struct opts *o, uint16_t domid,
+                      const char *pdev_arg, const struct vscsi_vdev *vd, int feature_host)
+{
+    const struct vscsi_platform_ops *ops = vscsi_xen_ops();
+    char pdev[VSCSI_PDEV_STR_SIZE], vdev[VSCSI_VDEV_STR_SIZE], msg[256];
+    char be[128], fe[128], devdir[200];
+    struct vscsi_ts_vhost v = {o->backend, domid, vd->host, (uint8_t)(feature_host ? 1 : 0)};
+    enum vscsi_xb_state vst = VSCSI_XB_UNKNOWN;
+    uint32_t devid = 0;
+    int rc, created = 0, reconf;
+
+    if ((rc = vscsi_tool_pdev_canon(pdev_arg, pdev, sizeof(pdev), msg, sizeof(msg)))) {
+        fprintf(stderr, "vscsi-attach: %s\n", msg);
+        return rc;
+    }
+    vscsi_vdev_format(vd, vdev, sizeof(vdev));
+    vscsi_ts_paths(&v, be, sizeof(be), fe, sizeof(fe));
+    if (o->libvirt) {
+        struct vscsi_pdev p;
+        char xml[1024];
+        if (vscsi_pdev_parse(pdev, &p, NULL) == 0 &&
+            vscsi_libvirt_hostdev_format(&p, vd, xml, sizeof(xml)) > 0)
+            printf("%s\n", xml);
+        else
+            printf("<!-- %s: libvirt names SCSI hostdevs by h:c:t:l only -->\n", pdev);
+    }
+    if (o->dry) {
+        printf("would add p-dev %s as v-dev %s on %s\n", pdev, vdev, be);
+        return 0;
+    }
+    rc = vscsi_xb_read_state(ops, x, VSCSI_XS_NO_TXN, be, "state", &vst);
+    if (rc == -ENOENT) {
+        rc = vscsi_ts_vhost_create(ops, x, &v);
+        if (rc) {
+            fprintf(stderr, "vscsi-attach: cannot create %s: %s\n", be, strerror(-rc));
+            return rc;
+        }
+        created = 1;
+        vst = VSCSI_XB_INITIALISING;
+    } else if (rc) {
+        fprintf(stderr, "vscsi-attach: %s/state: %s\n", be, strerror(-rc));
+        return rc;
+    }
+    if (vscsi_tool_find_vdev(ops, x, be, vd, &devid) == 0) {
+        fprintf(stderr, "vscsi-attach: v-dev %s already used by dev-%u of %s\n", vdev,
+                (unsigned)devid, be);
+        return -EEXIST;
+    }
+    if ((rc = vscsi_ts_next_devid(ops, x, &v, &devid))) {
+        fprintf(stderr, "vscsi-attach: no free devid: %s\n", strerror(-rc));
+        return rc;
+    }
+    /* Only a connected vhost needs the hotplug dance; otherwise the scan at connect sees it. */
+    reconf = !created && vst == VSCSI_XB_CONNECTED;
+    rc = vscsi_ts_lun_add(ops, x, &v, devid, pdev, vdev,
+                          strcmp(pdev, pdev_arg) != 0 ? pdev_arg : NULL, reconf);
+    if (rc) {
+        fprintf(stderr, "vscsi-attach: cannot add %s: %s\n", pdev, strerror(-rc));
+        return rc;
+    }
+    snprintf(devdir, sizeof(devdir), "%s/vscsi-devs/dev-%u", be, (unsigned)devid);
+    printf("%s: dev-%u p-dev %s v-dev %s%s\n", be, (unsigned)devid, pdev, vdev,
+           reconf ? " (hotplug)" : "");
+    if (o->wait_s) {
+        rc = vscsi_tool_wait_state(ops, x, devdir, "state", VSCSI_XB_CONNECTED, o->wait_s * 1000);
+        if (rc == 0 && reconf)
+            rc = vscsi_tool_wait_state(ops, x, be, "state", VSCSI_XB_CONNECTED, o->wait_s * 1000);
+        if (rc) {
+            enum vscsi_xb_state s = VSCSI_XB_UNKNOWN;
+            vscsi_xb_read_state(ops, x, VSCSI_XS_NO_TXN, devdir, "state", &s);
+            fprintf(stderr, "vscsi-attach: %s not connected after %u s (state %s)\n", devdir,
+                    o->wait_s, vscsi_xb_state_str(s));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+
+    if (!f)
+        return NULL;
+    do {
+        if (cap - len < 4096) {
+            char *nb = realloc(buf, cap + 65536);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+            cap += 65536;
+        }
+        n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+    } while (n > 0);
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {{"config", required_argument, NULL, 'c'},
+                                       {"backend", required_argument, NULL, 'b'},
+                                       {"wait", required_argument, NULL, 'w'},
+                                       {"libvirt", no_argument, NULL, 'l'},
+                                       {"dry-run", no_argument, NULL, 'n'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+    struct opts o = {0};
+    const char *config = NULL;
+    struct vscsi_xen *x = NULL;
+    uint16_t domid;
+    int c, rc = 0;
+
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'b':
+            if (vscsi_tool_parse_domid(optarg, &o.backend)) {
+                fprintf(stderr, "vscsi-attach: bad backend domid '%s'\n", optarg);
+                return 2;
+            }
+            o.have_backend = 1;
+            break;
+        case 'w': o.wait_s = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'l': o.libvirt = 1; break;
+        case 'n': o.dry = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    int npos = argc - optind;
+    if ((config && npos != 1) || (!config && (npos < 3 || npos > 4))) {
+        usage(stderr);
+        return 2;
+    }
+    if (vscsi_tool_parse_domid(argv[optind], &domid)) {
+        fprintf(stderr, "vscsi-attach: bad domid '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (!o.dry) {
+        if ((rc = vscsi_xen_open(VSCSI_XEN_XS, &x))) {
+            fprintf(stderr, "vscsi-attach: cannot open XenStore: %s\n", strerror(-rc));
+            return 1;
+        }
+        if (!o.have_backend && (rc = vscsi_xen_ops()->domid(x, &o.backend))) {
+            fprintf(stderr, "vscsi-attach: cannot read own domid: %s\n", strerror(-rc));
+            vscsi_xen_close(x);
+            return 1;
+        }
+    }
+    if (config) {
+        static struct vscsi_config_entry e[MAX_ENTRIES];
+        struct vscsi_parse_error err;
+        size_t n = 0;
+        char *text = slurp(config);
+        if (!text) {
+            fprintf(stderr, "vscsi-attach: %s: %s\n", config, strerror(errno));
+            vscsi_xen_close(x);
+            return 1;
+        }
+        rc = vscsi_config_parse_file(text, e, MAX_ENTRIES, &n, &err);
+        free(text);
+        if (rc) {
+            fprintf(stderr, "vscsi-attach: %s: %s\n", config,
+                    rc == -ENOENT ? "no vscsi setting" : err.message);
+            vscsi_xen_close(x);
+            return 1;
+        }
+        for (size_t i = 0; i < n && !rc; i++) {
+            char pdev[VSCSI_PDEV_STR_SIZE];
+            vscsi_pdev_format(&e[i].pdev, pdev, sizeof(pdev));
+            rc = attach_one(x, &o, domid, pdev, &e[i].vdev, e[i].feature_host);
+        }
+    } else {
+        struct vscsi_vdev vd;
+        struct vscsi_parse_error err;
+        int fh = 0;
+        if (npos == 4) {
+            if (strcmp(argv[optind + 3], "feature-host") != 0) {
+                fprintf(stderr, "vscsi-attach: unknown option '%s' (only feature-host)\n",
+                        argv[optind + 3]);
+                vscsi_xen_close(x);
+                return 2;
+            }
+            fh = 1;
+        }
+        if (vscsi_vdev_parse(argv[optind + 2], &vd, &err)) {
+            fprintf(stderr, "vscsi-attach: bad v-dev '%s': %s\n", argv[optind + 2], err.message);
+            vscsi_xen_close(x);
+            return 2;
+        }
+        rc = attach_one(x, &o, domid, argv[optind + 1], &vd, fh);
+    }
+    vscsi_xen_close(x);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vscsi-detach: removes one LUN from a domain's PVSCSI vhost (through
+ * Reconfiguring when the vhost is connected), or a whole vhost.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools.h"
+#include "vscsiif/toolstack.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: vscsi-detach [options] DOMID VDEV\n"
+          "       vscsi-detach [options] DOMID --vhost H\n"
+          "Removes the LUN the guest sees as VDEV (h:c:t:l), or the whole vhost H.\n"
+          "options:\n"
+          "  --backend DOMID   backend domain (default: this domain)\n"
+          "  --timeout SECONDS bound on each wait for the drivers (default 10)\n"
+          "  --force           remove the nodes even if the drivers did not answer in time\n"
+          "  -h, --help\n",
+          f);
+}
+
+static int detach_lun(struct vscsi_xen *x, const struct vscsi_ts_vhost *v,
+                      const struct vscsi_vdev *vd, unsigned tmo_ms, int force)
+{
+    const struct vscsi_platform_ops *ops = vscsi_xen_ops();
+    char be[128], fe[128], devdir[200];
+    enum vscsi_xb_state vst = VSCSI_XB_UNKNOWN;
+    uint32_t devid;
+    int rc;
+
+    vscsi_ts_paths(v, be, sizeof(be), fe, sizeof(fe));
+    rc = vscsi_tool_find_vdev(ops, x, be, vd, &devid);
+    if (rc) {
+        fprintf(stderr, "vscsi-detach: no LUN with that v-dev under %s\n", be);
+        return rc;
+    }
+    snprintf(devdir, sizeof(devdir), "%s/vscsi-devs/dev-%u", be, (unsigned)devid);
+    vscsi_xb_read_state(ops, x, VSCSI_XS_NO_TXN, be, "state", &vst);
+    if (vst != VSCSI_XB_CONNECTED) {
+        /* Nobody serves it yet (or any more): the nodes can simply go. */
+        rc = ops->xs_rm(x, VSCSI_XS_NO_TXN, devdir);
+        if (rc == 0)
+            printf("%s: removed (vhost %s)\n", devdir, vscsi_xb_state_str(vst));
+        return rc;
+    }
+    rc = vscsi_ts_lun_remove(ops, x, v, devid, 1);
+    if (rc) {
+        fprintf(stderr, "vscsi-detach: %s: %s\n", devdir, strerror(-rc));
+        return rc;
+    }
+    /* §3.4: the vhost returns to Connected, then the LUN reads Closed. */
+    rc = vscsi_tool_wait_state(ops, x, be, "state", VSCSI_XB_CONNECTED, tmo_ms);
+    if (rc == 0)
+        rc = vscsi_tool_wait_state(ops, x, devdir, "state", VSCSI_XB_CLOSED, tmo_ms);
+    if (rc == 0)
+        rc = vscsi_ts_lun_reap(ops, x, v, devid);
+    else if (force)
+        rc = ops->xs_rm(x, VSCSI_XS_NO_TXN, devdir);
+    if (rc) {
+        fprintf(stderr, "vscsi-detach: %s: backend did not release it: %s\n", devdir,
+                strerror(-rc));
+        return rc;
+    }
+    printf("%s: removed\n", devdir);
+    return 0;
+}
+
+static int detach_vhost(struct vscsi_xen *x, const struct vscsi_ts_vhost *v, unsigned tmo_ms,
+                        int force)
+{
+    const struct vscsi_platform_ops *ops = vscsi_xen_ops();
+    char be[128], fe[128];
+    enum vscsi_xb_state fst = VSCSI_XB_UNKNOWN;
+    int rc;
+
+    vscsi_ts_paths(v, be, sizeof(be), fe, sizeof(fe));
+    rc = vscsi_ts_vhost_close(ops, x, v);
+    if (rc) {
+        fprintf(stderr, "vscsi-detach: %s: %s\n", be, strerror(-rc));
+        return rc;
+    }
+    /* A frontend that never started (or a dead domain) will not answer: skip the wait. */
+    if (vscsi_xb_read_state(ops, x, VSCSI_XS_NO_TXN, fe, "state", &fst) == 0 &&
+        fst != VSCSI_XB_INITIALISING && fst != VSCSI_XB_CLOSED) {
+        rc = vscsi_tool_wait_state(ops, x, fe, "state", VSCSI_XB_CLOSED, tmo_ms);
+        if (rc == 0)
+            rc = vscsi_tool_wait_state(ops, x, be, "state", VSCSI_XB_CLOSED, tmo_ms);
+        if (rc && !force) {
+            fprintf(stderr, "vscsi-detach: %s did not close: %s (use --force)\n", be,
+                    strerror(-rc));
+            return rc;
+        }
+    }
+    rc = vscsi_ts_vhost_remove(ops, x, v);
+    if (rc == 0)
+        printf("%s: removed\n", be);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {{"backend", required_argument, NULL, 'b'},
+                                       {"timeout", required_argument, NULL, 't'},
+                                       {"vhost", required_argument, NULL, 'v'},
+                                       {"force", no_argument, NULL, 'f'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+    struct vscsi_ts_vhost v = {0};
+    struct vscsi_xen *x = NULL;
+    int have_backend = 0, force = 0, whole = 0, c, rc;
+    unsigned tmo = 10;
+    uint32_t vhost = 0;
+
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'b':
+            if (vscsi_tool_parse_domid(optarg, &v.backend_domid)) {
+                fprintf(stderr, "vscsi-detach: bad backend domid\n");
+                return 2;
+            }
+            have_backend = 1;
+            break;
+        case 't': tmo = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'v':
+            if (vscsi_xb_parse_uint(optarg, UINT32_MAX, &vhost)) {
+                fprintf(stderr, "vscsi-detach: bad vhost '%s'\n", optarg);
+                return 2;
+            }
+            whole = 1;
+            break;
+        case 'f': force = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (argc - optind != (whole ? 1 : 2) || vscsi_tool_parse_domid(argv[optind], &v.frontend_domid)) {
+        usage(stderr);
+        return 2;
+    }
+    struct vscsi_vdev vd;
+    if (!whole) {
+        struct vscsi_parse_error err;
+        if (vscsi_vdev_parse(argv[optind + 1], &vd, &err)) {
+            fprintf(stderr, "vscsi-detach: bad v-dev: %s\n", err.message);
+            return 2;
+        }
+        vhost = vd.host;
+    }
+    v.vhost = vhost;
+    if ((rc = vscsi_xen_open(VSCSI_XEN_XS, &x))) {
+        fprintf(stderr, "vscsi-detach: cannot open XenStore: %s\n", strerror(-rc));
+        return 1;
+    }
+    if (!have_backend && (rc = vscsi_xen_ops()->domid(x, &v.backend_domid))) {
+        fprintf(stderr, "vscsi-detach: cannot read own domid: %s\n", strerror(-rc));
+        vscsi_xen_close(x);
+        return 1;
+    }
+    rc = whole ? detach_vhost(x, &v, tmo * 1000, force) : detach_lun(x, &v, &vd, tmo * 1000, force);
+    vscsi_xen_close(x);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the vscsi-* tools: sysfs resolution, argument parsing, bounded waits. */
+#ifndef VSCSI_XEN_TOOLS_H
+#define VSCSI_XEN_TOOLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vscsi_xen.h"
+#include "vscsiif/devstr.h"
+#include "vscsiif/platform.h"
+#include "vscsiif/xenbus.h"
+
+/* /dev/sgN, /dev/sdX, /dev/stN, /dev/disk/by-* links...: the SCSI device's
+ * h:c:t:l through /sys/dev/{char,block}/<maj>:<min>/device. 0 or -errno,
+ * with a reason in msg. $VSCSI_SYSFS replaces /sys (tests). */
+int vscsi_tool_dev_to_hctl(const char *path, struct vscsi_hctl *out, char *msg, size_t msglen);
+/* The /dev/sgN of a SCSI device h:c:t:l (its scsi_generic child in sysfs). */
+int vscsi_tool_hctl_to_sg(const struct vscsi_hctl *h, char *dev, size_t len);
+
+/* Decimal domid < 0x7ff0. */
+int vscsi_tool_parse_domid(const char *s, uint16_t *out);
+uint64_t vscsi_tool_now_ms(void);
+/* Polls dir/name until it reads `want` or timeout_ms passes: 0, -ETIMEDOUT, or the read error
+ * (-ENOENT counts as "not yet"). */
+int vscsi_tool_wait_state(const struct vscsi_platform_ops *ops, void *ctx, const char *dir,
+                          const char *name, enum vscsi_xb_state want, unsigned timeout_ms);
+/* A p-dev argument as the toolstack writes it: /dev paths resolved to h:c:t:l. */
+int vscsi_tool_pdev_canon(const char *arg, char *out, size_t len, char *msg, size_t msglen);
+
+
+
+/* devid of the LUN under be/vscsi-devs whose v-dev equals vdev (compared parsed):
+ * 0, -ENOENT, or a read error. */
+int vscsi_tool_find_vdev(const struct vscsi_platform_ops *ops, void *ctx, const char *be,
+                         const struct vscsi_vdev *vdev, uint32_t *devid);
+#endif

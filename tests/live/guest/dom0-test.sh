@@ -1,0 +1,99 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs inside dom0. Every check prints "LXRESULT PASS <step>" or "LXRESULT FAIL <step>";
+# the host (run.sh) collects them. Every wait is bounded.
+#  (a) vscsi-back (fake disk, tape, changer) <-> the domU's kernel xen-scsifront
+#  (b) the domU's vscsi-front <-> kernel xen-scsiback + LIO
+#  (c) the same random-read job through kernel scsifront against vscsi-back (from a) and LIO
+ok()   { echo "LXRESULT PASS $1"; }
+bad()  { echo "LXRESULT FAIL $1${2:+: $2}"; }
+check() { step=$1; shift; if "$@"; then ok "$step"; else bad "$step"; fi; }
+# Waits are bounded by wall-clock deadlines: under TCG one xl/xenstore call can take a second.
+wait_node() {  # path value [seconds]
+  end=$(( $(date +%s) + ${3:-60} ))
+  while [ "$(xenstore-read "$1" 2>/dev/null)" != "$2" ]; do
+    [ "$(date +%s)" -ge $end ] && { echo "timeout: $1 != $2 (is '$(xenstore-read "$1" 2>&1)')"; return 1; }
+    sleep 0.2; done; }
+wait_gone() {  # domain name, seconds
+  end=$(( $(date +%s) + $2 ))
+  while xl domid "$1" >/dev/null 2>&1; do
+    [ "$(date +%s)" -ge $end ] && { echo "$1 still running after $2 s, destroying"; xl destroy "$1"; return 1; }
+    sleep 0.5; done; }
+SECS=8; for a in $(cat /proc/cmdline); do case "$a" in lxsecs=*) SECS=${a#lxsecs=};; esac; done
+
+# ================= (a) vscsi-back with the fake target ========================
+vscsi-back --foreground --trace --sg --fake disk,tape,changer,disk --pidfile /run/vscsi-back.pid \
+  >/var/log/vscsi-back.log 2>&1 &
+sleep 0.5
+xl create -p /etc/xen/domu.cfg 'name="domua"' "extra=\"console=hvc0 loglevel=4 lxrole=a lxsecs=$SECS\"" \
+  >/dev/null 2>&1 || bad a/xl-create
+DA=$(xl domid domua)
+BEA=/local/domain/0/backend/vscsi/$DA/0
+if vscsi-attach "$DA" vscsi_fake:0 0:0:0:0 && vscsi-attach "$DA" vscsi_fake:1 0:0:1:0 &&
+   vscsi-attach "$DA" vscsi_fake:2 0:0:2:0 && [ "$(xenstore-read $BEA/vscsi-devs/dev-2/p-dev)" = vscsi_fake:2 ]; then
+  ok a/attach; else bad a/attach; fi
+# the QEMU disk (vendor QEMU) by its /dev/sgN, resolved to h:c:t:l through sysfs
+SGDEV=
+for d in /sys/bus/scsi/devices/*:*:*:*; do
+  grep -q QEMU "$d/vendor" 2>/dev/null && SGDEV=/dev/$(ls "$d/scsi_generic" | head -1) && break; done
+echo "QEMU SCSI disk in dom0: ${SGDEV:-none}"; lsscsi -g
+NBASE=3
+if [ -n "$SGDEV" ] && vscsi-attach "$DA" "$SGDEV" 0:0:4:0; then ok a/sg-attach; NBASE=4; else bad a/sg-attach "${SGDEV:-no QEMU disk in dom0}"; fi
+xenstore-write /local/domain/$DA/data/lxtest/nbase $NBASE
+vscsi-list "$DA"
+vscsi-list --libvirt "$DA"
+xl unpause domua
+check a/connect wait_node $BEA/state 4 60
+vscsi-list "$DA"
+# hot-add / hot-remove when the guest asks for it
+if wait_node /local/domain/$DA/data/lxtest/phase hotplug 240; then
+  check a/hot-add-backend vscsi-attach --wait 20 "$DA" vscsi_fake:3 0:0:3:0
+  vscsi-list "$DA"
+  if wait_node /local/domain/$DA/data/lxtest/seen-add 1 60; then
+    check a/hot-remove-backend vscsi-detach --timeout 20 "$DA" 0:0:3:0
+    vscsi-list "$DA"
+  else bad a/hot-remove-backend "guest did not report the added LUN"; fi
+  xenstore-write /local/domain/$DA/data/lxtest/removed 1
+else bad a/hot-add-backend "guest never got to the hotplug phase"; fi
+# the guest's vscsi-front against vscsi-back, on a second vhost
+if wait_node /local/domain/$DA/data/lxtest/phase front 60; then
+  check a/attach-vhost1 vscsi-attach "$DA" vscsi_fake:0 1:0:0:0
+  xenstore-write /local/domain/$DA/data/lxtest/go-front 1
+else bad a/attach-vhost1 "guest did not release the kernel frontend"; fi
+wait_gone domua 240
+echo "== domU (a) console:"; cat /var/log/xen/console/guest-domua.log
+vscsi-detach --force "$DA" --vhost 0
+vscsi-detach --force "$DA" --vhost 1
+kill "$(cat /run/vscsi-back.pid)" 2>/dev/null; sleep 0.5
+echo "== vscsi-back log (without per-request trace):"; grep -v -E ': (req|rsp) ' /var/log/vscsi-back.log | tail -60
+echo "== vscsi-back trace of vhost 1 (vscsi-front), last lines:"; grep "/1/1:" /var/log/vscsi-back.log | tail -30
+
+# ================= (b) vscsi-front <-> kernel xen-scsiback + LIO ==============
+for m in $(cat /etc/lx-lio-modules); do modprobe "$m" || echo "modprobe $m failed"; done
+mount -t configfs configfs /sys/kernel/config 2>/dev/null
+CF=/sys/kernel/config/target
+WWN=naa.6001405000000a01
+IMG=/var/tmp/disk0.img
+dd if=/dev/zero of=$IMG bs=1M count=64 2>/dev/null
+printf 'LIVEXEN-PATTERN' | dd of=$IMG conv=notrunc 2>/dev/null
+mkdir -p $CF/core/fileio_0/disk0 &&
+echo "fd_dev_name=$IMG,fd_dev_size=67108864" > $CF/core/fileio_0/disk0/control &&
+echo 1 > $CF/core/fileio_0/disk0/enable &&
+mkdir -p $CF/xen-pvscsi/$WWN/tpgt_1/lun/lun_0 &&
+ln -s $CF/core/fileio_0/disk0 $CF/xen-pvscsi/$WWN/tpgt_1/lun/lun_0/port0 &&
+echo naa.6001405000000b01 > $CF/xen-pvscsi/$WWN/tpgt_1/nexus && ok b/lio || bad b/lio
+xl create -p /etc/xen/domu.cfg 'name="domub"' "extra=\"console=hvc0 loglevel=4 lxrole=b lxsecs=$SECS\"" \
+  >/dev/null 2>&1 || bad b/xl-create
+DB=$(xl domid domub)
+check b/attach vscsi-attach "$DB" $WWN:0 0:0:0:0
+xl unpause domub
+# the guest's vscsi-front runs its commands, closes, and asks for the kernel-frontend part
+if wait_node /local/domain/$DB/data/lxtest/phase front-done 240; then
+  vscsi-detach --timeout 10 --force "$DB" --vhost 0
+  check c/attach-lio vscsi-attach "$DB" $WWN:0 1:0:0:0
+  xenstore-write /local/domain/$DB/data/lxtest/go-kernel 1
+else bad c/attach-lio "guest's vscsi-front part did not finish"; fi
+wait_gone domub 180
+echo "== domU (b) console:"; cat /var/log/xen/console/guest-domub.log
+echo "== dom0 dmesg (scsiback):"; dmesg | grep -i -E 'scsiback|pvscsi' | tail -10
+echo "LXDONE"
