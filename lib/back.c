@@ -58,7 +58,7 @@ static void free_req_buffers(struct vscsi_back *b)
     }
 }
 
-void vscsi_back_free(struct vscsi_back *b)
+void vscsi_back_destroy(struct vscsi_back *b)
 {
     if (!b)
         return;

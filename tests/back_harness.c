@@ -544,7 +544,7 @@ struct vscsi_back_config bh_config(struct bh *h)
 void bh_finish(struct bh *h)
 {
     if (h->b) {
-        vscsi_back_free(h->b);
+        vscsi_back_destroy(h->b);
         h->b = NULL;
     }
     bh_collect(h);

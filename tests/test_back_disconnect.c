@@ -115,7 +115,7 @@ static void test_free_with_io(void **state)
         struct io io;
 
         start_io(h, &io);
-        vscsi_back_free(h->b);
+        vscsi_back_destroy(h->b);
         h->b = NULL;
         bh_collect(h);
         assert_int_equal(h->tgt.nabort, NIO);
@@ -232,7 +232,7 @@ static void test_front_crash(void **state)
     assert_int_equal(vscsi_sim_mappings(h->hv, 0), 0);
     assert_int_equal(h->tgt.nabort, NIO);
     assert_int_equal(bh_tgt_pending(h), 0);
-    vscsi_back_free(h->b);
+    vscsi_back_destroy(h->b);
     h->b = NULL;
     /* the dead domain cannot be asked for anything: check and drop by hand */
     for (unsigned i = 0; i < NIO; i++)

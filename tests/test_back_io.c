@@ -558,7 +558,7 @@ static void test_trace(void **state)
     struct vscsi_back *b;
     struct vscsi_back_config cfg = bh_config(h);
     cfg.trace = trace_cb;
-    vscsi_back_free(h->b);
+    vscsi_back_destroy(h->b);
     assert_int_equal(vscsi_back_new(&cfg, &b), 0);
     h->b = b;
     bh_connect(h);

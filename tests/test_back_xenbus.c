@@ -40,12 +40,12 @@ static void test_config_checked(void **state)
     assert_int_equal(vscsi_back_new(&c, &b), -EINVAL);
     c.data_mode = VSCSI_BACK_MAP;
     assert_int_equal(vscsi_back_new(&c, &b), 0);
-    vscsi_back_free(b);
+    vscsi_back_destroy(b);
 
     c = cfg;
     c.max_segs = VSCSI_MAX_INDIRECT_SEGS;
     assert_int_equal(vscsi_back_new(&c, &b), 0);
-    vscsi_back_free(b);
+    vscsi_back_destroy(b);
     bh_finish(h);
 }
 
@@ -607,7 +607,7 @@ static void test_backend_restart_live_ring(void **state)
     bh_connect(h);
     for (uint16_t i = 0; i < 21; i++)
         assert_int_equal(bh_rslt(h, bh_tur(h, i, bh_nx(0, 0, 0))), 0);
-    vscsi_back_free(h->b);
+    vscsi_back_destroy(h->b);
     h->b = NULL;
     assert_int_equal(vscsi_sim_mappings(h->hv, 0), 0);
     struct vscsi_back_config cfg = bh_config(h);

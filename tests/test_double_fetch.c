@@ -239,7 +239,7 @@ static void test_flipping_frontend(void **state)
     assert_true(accepted > rounds / 20);
     assert_true(rejected > rounds / 20);
     assert_int_equal(vscsi_back_error(d->back), 0);
-    vscsi_back_free(d->back);
+    vscsi_back_destroy(d->back);
     assert_int_equal(vscsi_sim_mappings(d->hv, 0), 0);
     vscsi_sim_hv_free(d->hv);
     free(d);

@@ -62,7 +62,7 @@ struct vscsi_back_config {
 VSCSI_API int vscsi_back_new(const struct vscsi_back_config *cfg, struct vscsi_back **out);
 /* Disconnects (answering whatever is in flight if the ring is still sane),
  * unmaps, closes, frees. */
-VSCSI_API void vscsi_back_free(struct vscsi_back *b);
+VSCSI_API void vscsi_back_destroy(struct vscsi_back *b);
 
 /* Advertises feature-sg-grant, switches to InitWait and watches the
  * frontend's state. */

@@ -238,7 +238,7 @@ static void check_end(struct replay *r)
                  (unsigned long long)st.requests, (unsigned long long)st.responses);
         r->res->invariant_broken = 1;
     }
-    vscsi_back_free(r->back);
+    vscsi_back_destroy(r->back);
     r->back = NULL;
     if (vscsi_sim_mappings(r->hv, 0) != 0 && !r->res->invariant_broken) {
         snprintf(r->res->why, sizeof(r->res->why), "%u pages still mapped by the backend",
@@ -250,7 +250,7 @@ static void check_end(struct replay *r)
 static void teardown(struct replay *r)
 {
     if (r->back)
-        vscsi_back_free(r->back);
+        vscsi_back_destroy(r->back);
     if (r->hv)
         vscsi_sim_hv_free(r->hv);
     vscsi_sim_bridge_free(r->br);

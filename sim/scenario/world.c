@@ -97,7 +97,7 @@ void vscsi_sim_world_free(struct vscsi_sim_world *w)
     vscsi_sim_world_stop_thread(w);
     for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++) {
         vscsi_front_destroy(w->vh[i].front);
-        vscsi_back_free(w->vh[i].back);
+        vscsi_back_destroy(w->vh[i].back);
     }
     if (w->hv)
         vscsi_sim_hv_free(w->hv);
@@ -199,7 +199,7 @@ int vscsi_sim_world_attach(struct vscsi_sim_world *w, uint32_t vhost, const char
     if ((rc = new_back(w, v)))
         return rc;
     if ((rc = vscsi_front_new(&fc, &v->front))) {
-        vscsi_back_free(v->back);
+        vscsi_back_destroy(v->back);
         v->back = NULL;
         return rc;
     }
@@ -217,7 +217,7 @@ int vscsi_sim_world_restart_backend(struct vscsi_sim_world *w, uint32_t vhost)
 
     if (!v || w->thread_running)
         return -EINVAL; /* the backend thread owns the engines */
-    vscsi_back_free(v->back);
+    vscsi_back_destroy(v->back);
     v->back = NULL;
     if ((rc = new_back(w, v)))
         return rc;

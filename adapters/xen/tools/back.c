@@ -241,7 +241,7 @@ static void vhost_free(struct vhost *v, const char *why)
         logmsg("%s: %s (requests %llu, responses %llu, rejected %llu)", v->path, why,
                (unsigned long long)st.requests, (unsigned long long)st.responses,
                (unsigned long long)st.rejected);
-        vscsi_back_free(v->b);
+        vscsi_back_destroy(v->b);
         v->b = NULL;
         g.served++;
     }
