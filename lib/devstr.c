@@ -889,7 +889,7 @@ static int skip_value(const char *t, size_t i, size_t *after, struct vscsi_parse
 int vscsi_config_find(const char *text, size_t *off, size_t *len, struct vscsi_parse_error *err)
 {
     const char *t = text;
-    size_t i = 0, vs, ve;
+    size_t i = 0, vs, ve = 0;
     bool found = false;
     int rc;
 

@@ -2,6 +2,7 @@
 /* Frontend submission: bounce pages, grants, direct and indirect requests,
  * task management requests. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "front_int.h"
@@ -48,8 +49,13 @@ int vscsi_fi_ungrant_rq(struct vscsi_front *f, struct vscsi_fi_rq *r)
 static void ring_send(struct vscsi_front *f, const struct vscsi_request *rq, int force)
 {
     struct vscsi_request *slot = vscsi_front_slot(&f->ring);
+    unsigned n = rq->nr_segments & VSCSI_SG_COUNT_MASK;
 
-    memcpy(slot, rq, sizeof(*rq));
+    /* Only the header and the used segments: the rest of `rq` is our stack. */
+    if (n > VSCSI_SG_TABLESIZE)
+        n = VSCSI_SG_TABLESIZE;
+    memcpy(slot, rq, offsetof(struct vscsi_request, seg) + n * sizeof(struct vscsi_seg));
+    memset(slot->reserved, 0, sizeof(slot->reserved));
     vscsi_front_produce(&f->ring);
     if (vscsi_front_push(&f->ring) || force) {
         f->ops->evtchn_notify(f->ctx, f->port);

@@ -796,7 +796,7 @@ void bh_push(struct bh *h)
     uint32_t old = h->sring->req_prod, now = h->req_prod_pvt;
 
     __atomic_store_n(&h->sring->req_prod, now, __ATOMIC_RELEASE);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    VSCSI_MB();
     if ((uint32_t)(now - h->sring->req_event) < (uint32_t)(now - old))
         h->last_notify_rc = h->sim->evtchn_notify(h->fd, h->fport);
     bh_pump(h);

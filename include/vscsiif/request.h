@@ -28,8 +28,10 @@ extern "C" {
 
 /* ---------------------------------------------------------------- building */
 
-/* Starts a CDB request: zeroes the slot, then sets rqid, nexus, CDB and
- * direction. Returns 0, or -EINVAL if cdb_len is 0 or > 16 or dir > 3. */
+/* Starts a CDB request: sets rqid, nexus, CDB (zero-padded), direction and
+ * timeout, zeroes reserved[] and nr_segments. seg[] is not cleared: built in
+ * a ring slot its old bytes are the peer's anyway; built in private memory,
+ * publish only the header and the used segments. Returns 0, or -EINVAL if cdb_len is 0 or > 16 or dir > 3. */
 VSCSI_API int vscsi_req_cdb(struct vscsi_request *rq, uint16_t rqid, const struct vscsi_nexus *nx,
                             const void *cdb, size_t cdb_len, uint8_t dir, uint16_t timeout_s);
 

@@ -24,7 +24,12 @@
 extern "C" {
 #endif
 
-/* Encodes a CDB completion. Sense is copied only if it parses as SCSI sense
+/* The encoders write every field with a meaning and leave the bytes without
+ * one (sense past sense_len, reserved[]) as they are: in a ring slot that is
+ * the peer's own old request. Encode into private memory only if it holds
+ * nothing secret, or zero it first.
+ *
+ * Encodes a CDB completion. Sense is copied only if it parses as SCSI sense
  * (response code 0x70-0x73), and then min(8 + additional length, 96,
  * sense_len) bytes of it, as Linux back does; otherwise sense_len is 0. */
 VSCSI_API void vscsi_rsp_cdb(struct vscsi_response *rsp, uint16_t rqid, uint8_t host,
