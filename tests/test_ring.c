@@ -253,6 +253,28 @@ static void test_copy_is_private(void **state)
     assert_int_equal(rq.rqid, 5);
 }
 
+/* Same on the frontend side (checklist §5.4 item 2): a response is read once. */
+static void test_response_copy_is_private(void **state)
+{
+    (void)state;
+    struct pair p;
+    struct vscsi_request rq;
+    struct vscsi_response rsp;
+    pair_init(&p, 0);
+    send(&p, 5);
+    vscsi_front_push(&p.f);
+    vscsi_back_take(&p.b, &rq);
+    vscsi_rsp_cdb(vscsi_back_slot(&p.b), 5, 0, 0, NULL, 0, 0);
+    vscsi_back_produce(&p.b);
+    vscsi_back_push(&p.b);
+    assert_int_equal(vscsi_front_responses(&p.f), 1);
+    vscsi_front_take(&p.f, &rsp);
+    p.page.ring[0].rsp.rqid = 9;
+    p.page.ring[0].rsp.sense_len = 255;
+    assert_int_equal(rsp.rqid, 5);
+    assert_int_equal(rsp.sense_len, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_back_bounded_by_response_space),
         cmocka_unit_test(test_front_detects_rsp_overflow),
         cmocka_unit_test(test_copy_is_private),
+        cmocka_unit_test(test_response_copy_is_private),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
