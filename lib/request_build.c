@@ -27,39 +27,9 @@ static void req_header(struct vscsi_request *rq, uint16_t rqid, uint8_t act,
     rq->lun = nx->lun;
 }
 
-int vscsi_req_cdb(struct vscsi_request *rq, uint16_t rqid, const struct vscsi_nexus *nx,
-                  const void *cdb, size_t cdb_len, uint8_t dir, uint16_t timeout_s)
-{
-    if (!rq || !nx || !cdb || cdb_len == 0 || cdb_len > VSCSI_MAX_CDB_LEN ||
-        dir > VSCSI_DIR_NONE)
-        return -EINVAL;
-    req_header(rq, rqid, VSCSI_ACT_CDB, nx);
-    memcpy(rq->cmnd, cdb, cdb_len);
-    rq->cmd_len = (uint8_t)cdb_len;
-    rq->sc_data_direction = dir;
-    rq->timeout_per_command = timeout_s;
-    return 0;
-}
-
 unsigned vscsi_req_nr_direct(const struct vscsi_request *rq)
 {
     return (rq->nr_segments & VSCSI_SG_GRANT) ? 0 : (rq->nr_segments & VSCSI_SG_COUNT_MASK);
-}
-
-int vscsi_req_add_seg(struct vscsi_request *rq, uint32_t gref, uint16_t offset, uint16_t len)
-{
-    unsigned n;
-
-    if (len == 0 || (uint32_t)offset + len > VSCSI_PAGE_SIZE || (rq->nr_segments & VSCSI_SG_GRANT))
-        return -EINVAL;
-    n = rq->nr_segments;
-    if (n >= VSCSI_SG_TABLESIZE)
-        return -ENOSPC;
-    rq->seg[n].gref = gref;
-    rq->seg[n].offset = offset;
-    rq->seg[n].length = len;
-    rq->nr_segments = (uint8_t)(n + 1);
-    return 0;
 }
 
 int vscsi_req_add_indirect(struct vscsi_request *rq, uint32_t gref, uint16_t offset, uint16_t len)

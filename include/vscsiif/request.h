@@ -16,8 +16,10 @@
 #ifndef VSCSIIF_REQUEST_H
 #define VSCSIIF_REQUEST_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vscsiif/common.h"
 #include "vscsiif/wire.h"
@@ -28,17 +30,56 @@ extern "C" {
 
 /* ---------------------------------------------------------------- building */
 
+#ifndef VSCSI_INLINE
+#define VSCSI_INLINE static inline
+#endif
+
 /* Starts a CDB request: sets rqid, nexus, CDB (zero-padded), direction and
  * timeout, zeroes reserved[] and nr_segments. seg[] is not cleared: built in
  * a ring slot its old bytes are the peer's anyway; built in private memory,
- * publish only the header and the used segments. Returns 0, or -EINVAL if cdb_len is 0 or > 16 or dir > 3. */
-VSCSI_API int vscsi_req_cdb(struct vscsi_request *rq, uint16_t rqid, const struct vscsi_nexus *nx,
-                            const void *cdb, size_t cdb_len, uint8_t dir, uint16_t timeout_s);
+ * publish only the header and the used segments. Returns 0, or -EINVAL if
+ * cdb_len is 0 or > 16 or dir > 3. Inline (with an exported copy): it runs
+ * once per request. */
+VSCSI_INLINE int vscsi_req_cdb(struct vscsi_request *rq, uint16_t rqid, const struct vscsi_nexus *nx,
+                               const void *cdb, size_t cdb_len, uint8_t dir, uint16_t timeout_s)
+{
+    if (!rq || !nx || !cdb || cdb_len == 0 || cdb_len > VSCSI_MAX_CDB_LEN ||
+        dir > VSCSI_DIR_NONE)
+        return -EINVAL;
+    rq->rqid = rqid;
+    rq->act = VSCSI_ACT_CDB;
+    rq->cmd_len = (uint8_t)cdb_len;
+    memset(rq->cmnd, 0, sizeof(rq->cmnd));
+    memcpy(rq->cmnd, cdb, cdb_len);
+    rq->timeout_per_command = timeout_s;
+    rq->channel = nx->channel;
+    rq->id = nx->id;
+    rq->lun = nx->lun;
+    rq->ref_rqid = 0;
+    rq->sc_data_direction = dir;
+    rq->nr_segments = 0;
+    rq->reserved[0] = rq->reserved[1] = rq->reserved[2] = 0;
+    return 0;
+}
 
 /* Appends a direct data segment. Returns 0; -EINVAL if len is 0, offset+len
- * exceeds the page, or the request is already indirect; -ENOSPC past 26. */
-VSCSI_API int vscsi_req_add_seg(struct vscsi_request *rq, uint32_t gref, uint16_t offset,
-                                uint16_t len);
+ * exceeds the page, or the request is already indirect; -ENOSPC past 26.
+ * Inline: it runs once per segment. */
+VSCSI_INLINE int vscsi_req_add_seg(struct vscsi_request *rq, uint32_t gref, uint16_t offset,
+                                   uint16_t len)
+{
+    unsigned n = rq->nr_segments;
+
+    if (len == 0 || (uint32_t)offset + len > VSCSI_PAGE_SIZE || (n & VSCSI_SG_GRANT))
+        return -EINVAL;
+    if (n >= VSCSI_SG_TABLESIZE)
+        return -ENOSPC;
+    rq->seg[n].gref = gref;
+    rq->seg[n].offset = offset;
+    rq->seg[n].length = len;
+    rq->nr_segments = (uint8_t)(n + 1);
+    return 0;
+}
 
 /* Appends an indirect page: a granted region holding len/8 data segment
  * descriptors. Sets VSCSI_SG_GRANT. Returns 0; -EINVAL if len is 0, not a

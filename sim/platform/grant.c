@@ -101,9 +101,9 @@ void vscsi_sim_gnt_dom_dying(struct vscsi_sim_dom *dom)
     for (uint32_t r = VSCSI_SIM_GNT_RESERVED; r < dom->gnt_nr; r++)
         if (dom->shadow[r].allocated && !pinned(&dom->shadow[r]))
             release_ref(dom, r);
-    /* Direct maps point into this view itself: it must outlive them (until hv_free). */
-    if (!atomic_load(&dom->hv->direct_maps))
-        vscsi_sim_mem_fini(dom);
+    /* The domain's own view of its memory stays until hv_free: a grant copy
+     * may be moving bytes from it right now (copies run outside this lock),
+     * and direct maps point into it. */
     pthread_mutex_unlock(&dom->gnt_lock);
 }
 
@@ -127,6 +127,8 @@ int vscsi_sim_grant_page(struct vscsi_sim_dom *dom, uint16_t domid, int readonly
     } else {
         uint32_t r = dom->free_refs[--dom->nfree_refs];
         void *p = vscsi_sim_mem_page(dom, frame);
+        /* Zeroed before the entry is valid: a grantee holding a stale ref
+         * number may try it the moment the flags are set. */
         memset(p, 0, VSCSI_SIM_PAGE_SIZE);
         /* Granter protocol order: domid and frame first, flags last. */
         dom->gnt[r].domid = domid;
@@ -183,23 +185,15 @@ static int16_t copy_check(struct vscsi_sim_dom *g, uint16_t copier,
  * concurrent revoke; the pins are set for the GTF_reading/GTF_writing contract
  * even though nobody can observe them while the lock is held.
  */
-int vscsi_sim_copy_grants(struct vscsi_sim_dom *dom, struct vscsi_grant_copy *segs, uint32_t count)
+/* Checks and pins one run of segments of granter g (lock held); returns how
+ * many passed. Pinned entries report GTF_reading/writing and cannot be
+ * revoked, exactly as while Xen copies. */
+static void copy_pin_run(struct vscsi_sim_dom *dom, struct vscsi_sim_dom *g,
+                         struct vscsi_grant_copy *segs, uint32_t n, void **pages)
 {
-    if (count && !segs)
-        return -EINVAL;
-    if (vscsi_sim_dom_dead(dom))
-        return -ESRCH;
-    struct vscsi_sim_dom *g = NULL;
-    uint64_t ok = 0, bytes = 0;
-    for (uint32_t i = 0; i < count; i++) {
+    for (uint32_t i = 0; i < n; i++) {
         struct vscsi_grant_copy *s = &segs[i];
-        if (!g || s->domid != g->domid) {
-            if (g)
-                pthread_mutex_unlock(&g->gnt_lock);
-            g = vscsi_sim_dom_lookup(dom->hv, s->domid);
-            if (g)
-                pthread_mutex_lock(&g->gnt_lock);
-        }
+        pages[i] = NULL;
         if (vscsi_sim_fault_hit(dom, VSCSI_SIM_FAULT_COPY)) {
             s->status = VSCSI_GNTST_GENERAL_ERROR;
             continue;
@@ -211,22 +205,73 @@ int vscsi_sim_copy_grants(struct vscsi_sim_dom *dom, struct vscsi_grant_copy *se
         s->status = copy_check(g, dom->domid, s);
         if (s->status != VSCSI_GNTST_OKAY)
             continue;
-        struct vscsi_sim_gnt_shadow *sh = &g->shadow[s->ref];
-        uint8_t *page = (uint8_t *)vscsi_sim_mem_page(g, g->gnt[s->ref].frame) + s->offset;
-        if (s->to_grant) {
-            sh->copy_wr++;
-            memcpy(page, s->local, s->len);
-            sh->copy_wr--;
-        } else {
-            sh->copy_rd++;
-            memcpy(s->local, page, s->len);
-            sh->copy_rd--;
-        }
-        ok++;
-        bytes += s->len;
+        if (s->to_grant)
+            g->shadow[s->ref].copy_wr++;
+        else
+            g->shadow[s->ref].copy_rd++;
+        sync_flags(g, s->ref);
+        pages[i] = (uint8_t *)vscsi_sim_mem_page(g, g->gnt[s->ref].frame) + s->offset;
     }
-    if (g)
-        pthread_mutex_unlock(&g->gnt_lock);
+}
+
+static void copy_unpin_run(struct vscsi_sim_dom *g, struct vscsi_grant_copy *segs, uint32_t n,
+                           void *const *pages)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        struct vscsi_grant_copy *s = &segs[i];
+        if (!pages[i])
+            continue;
+        if (s->to_grant)
+            g->shadow[s->ref].copy_wr--;
+        else
+            g->shadow[s->ref].copy_rd--;
+        sync_flags(g, s->ref);
+        if (vscsi_sim_dom_dead(g) && !pinned(&g->shadow[s->ref]))
+            release_ref(g, s->ref);
+    }
+}
+
+/* The bytes move outside the granter's lock (pinned, as Xen does), so that
+ * two domains copying at once do not take turns through a mutex. */
+#define COPY_RUN 64
+
+int vscsi_sim_copy_grants(struct vscsi_sim_dom *dom, struct vscsi_grant_copy *segs, uint32_t count)
+{
+    if (count && !segs)
+        return -EINVAL;
+    if (vscsi_sim_dom_dead(dom))
+        return -ESRCH;
+    uint64_t ok = 0, bytes = 0;
+    void *pages[COPY_RUN];
+    for (uint32_t i = 0; i < count;) {
+        /* a run: same granter, at most COPY_RUN segments */
+        uint32_t n = 1;
+        while (i + n < count && n < COPY_RUN && segs[i + n].domid == segs[i].domid)
+            n++;
+        struct vscsi_sim_dom *g = vscsi_sim_dom_lookup(dom->hv, segs[i].domid);
+        if (g)
+            pthread_mutex_lock(&g->gnt_lock);
+        copy_pin_run(dom, g, &segs[i], n, pages);
+        if (g)
+            pthread_mutex_unlock(&g->gnt_lock);
+        for (uint32_t k = 0; k < n; k++) {
+            struct vscsi_grant_copy *s = &segs[i + k];
+            if (!pages[k])
+                continue;
+            if (s->to_grant)
+                memcpy(pages[k], s->local, s->len);
+            else
+                memcpy(s->local, pages[k], s->len);
+            ok++;
+            bytes += s->len;
+        }
+        if (g) {
+            pthread_mutex_lock(&g->gnt_lock);
+            copy_unpin_run(g, &segs[i], n, pages);
+            pthread_mutex_unlock(&g->gnt_lock);
+        }
+        i += n;
+    }
     if (ok) {
         VSCSI_SIM_STAT_ADD(dom, copies, ok);
         VSCSI_SIM_STAT_ADD(dom, copy_bytes, bytes);
