@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * (a) The library: ring.h front and back ends, request building with
- * vscsi_req_cdb/add_seg/add_indirect, backend validation with
+ * vscsi_req_cdb/set_segs/add_indirect, backend validation with
  * vscsi_cmd_parse + vscsi_cmd_parse_data (indirect regions through the read
  * callback), answers with vscsi_rsp_cdb, frontend decoding with
  * vscsi_rsp_decode. Exactly what an embedder of the library would write.
@@ -24,6 +24,7 @@
  * each is written by its own core only, as in two real domains. */
 struct ours_front {
     struct vscsi_front_ring ring;
+    struct vscsi_seg sg[VSCSI_SG_TABLESIZE]; /* the scatter list a frontend holds ready */
     uint8_t cdb[16];
     struct vscsi_response rsp;
     struct vscsi_result res;
@@ -55,6 +56,8 @@ static void lp_reset(loop_ctx *x)
     vscsi_front_ring_init(&x->f.ring, x->page);
     vscsi_back_ring_init(&x->b.ring, x->page);
     x->f.build_errors = 0;
+    for (unsigned i = 0; i < VSCSI_SG_TABLESIZE; i++)
+        x->f.sg[i] = (struct vscsi_seg){WL_DATA_GREF_BASE + i, 0, WL_PAGE};
 }
 
 static inline void lp_f_submit(loop_ctx *x, uint64_t seq)
@@ -75,9 +78,8 @@ static inline void lp_f_submit(loop_ctx *x, uint64_t seq)
         for (unsigned p = 0; p < wl_ind_pages(x->nsegs); p++)
             rc |= vscsi_req_add_indirect(rq, wl_ind_gref(slot, p), 0,
                                          (uint16_t)(wl_ind_count(x->nsegs, p) * 8u));
-    } else {
-        for (unsigned i = 0; i < x->nsegs; i++)
-            rc |= vscsi_req_add_seg(rq, WL_DATA_GREF_BASE + i, 0, WL_PAGE);
+    } else if (x->nsegs) {
+        rc |= vscsi_req_set_segs(rq, x->f.sg, x->nsegs);
     }
     x->f.build_errors += rc != 0;
     vscsi_front_produce(&x->f.ring);

@@ -73,6 +73,37 @@ static void test_build_segments(void **state)
     assert_int_equal(vscsi_req_add_indirect(&rq, 1, 0, 8), -EINVAL);
 }
 
+static void test_build_set_segs(void **state)
+{
+    (void)state;
+    struct vscsi_request rq;
+    struct vscsi_seg sg[27];
+    for (unsigned i = 0; i < 27; i++)
+        sg[i] = (struct vscsi_seg){100 + i, (uint16_t)(i * 8), 512};
+    vscsi_req_cdb(&rq, 1, &NX, READ10, 10, VSCSI_DIR_FROM_DEVICE, 0);
+    assert_int_equal(vscsi_req_set_segs(&rq, sg, 27), -ENOSPC);
+    assert_int_equal(vscsi_req_set_segs(&rq, sg, 26), 0);
+    assert_int_equal(rq.nr_segments, 26);
+    assert_int_equal(rq.seg[25].gref, 125);
+    assert_int_equal(rq.seg[25].offset, 200);
+    /* One bad entry anywhere: refused, the request keeps what it had. */
+    sg[7].offset = 4000;
+    assert_int_equal(vscsi_req_set_segs(&rq, sg, 10), -EINVAL);
+    assert_int_equal(rq.nr_segments, 26);
+    sg[7].offset = 0;
+    sg[3].length = 0;
+    assert_int_equal(vscsi_req_set_segs(&rq, sg, 10), -EINVAL);
+    sg[3].length = 512;
+    assert_int_equal(vscsi_req_set_segs(&rq, sg, 2), 0);
+    assert_int_equal(rq.nr_segments, 2);
+    /* What it builds is what the backend accepts. */
+    struct vscsi_cmd cmd;
+    struct vscsi_limits lim = {0, 0, 0};
+    assert_int_equal(vscsi_cmd_parse(&rq, &lim, &cmd), 0);
+    assert_int_equal(vscsi_cmd_parse_data(&rq, &lim, NULL, NULL, NULL, 0, &cmd), 0);
+    assert_int_equal(cmd.data_len, 1024);
+}
+
 static void test_build_indirect(void **state)
 {
     (void)state;
@@ -346,7 +377,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_cdb),         cmocka_unit_test(test_build_segments),
-        cmocka_unit_test(test_build_indirect),    cmocka_unit_test(test_build_tmr),
+        cmocka_unit_test(test_build_set_segs),  cmocka_unit_test(test_build_indirect),    cmocka_unit_test(test_build_tmr),
         cmocka_unit_test(test_parse_header),      cmocka_unit_test(test_parse_direct),
         cmocka_unit_test(test_parse_indirect),    cmocka_unit_test(test_parse_indirect_max),
         cmocka_unit_test(test_reject_answers),

@@ -81,6 +81,28 @@ VSCSI_INLINE int vscsi_req_add_seg(struct vscsi_request *rq, uint32_t gref, uint
     return 0;
 }
 
+/* Sets all n direct data segments at once (replacing any already there): the
+ * fast path for a frontend that holds its scatter list ready. Each segment is
+ * checked as vscsi_req_add_seg() does; returns 0, -EINVAL (nothing changed)
+ * or -ENOSPC if n > 26. */
+VSCSI_INLINE int vscsi_req_set_segs(struct vscsi_request *rq, const struct vscsi_seg *segs,
+                                    unsigned n)
+{
+    unsigned bad = 0;
+
+    if (n > VSCSI_SG_TABLESIZE)
+        return -ENOSPC;
+    /* One pass, no early exit: the common case is all valid. */
+    for (unsigned i = 0; i < n; i++)
+        bad |= (unsigned)(segs[i].length == 0) |
+               (unsigned)((uint32_t)segs[i].offset + segs[i].length > VSCSI_PAGE_SIZE);
+    if (bad)
+        return -EINVAL;
+    memcpy(rq->seg, segs, n * sizeof(*segs));
+    rq->nr_segments = (uint8_t)n;
+    return 0;
+}
+
 /* Appends an indirect page: a granted region holding len/8 data segment
  * descriptors. Sets VSCSI_SG_GRANT. Returns 0; -EINVAL if len is 0, not a
  * multiple of 8, offset is not 8-aligned, the region leaves the page, or
