@@ -5,28 +5,6 @@
 
 #include "vscsiif/request.h"
 
-/* Every field with a meaning is written, reserved[] is zeroed; seg[] past
- * nr_segments is left alone. Written straight into a ring slot, that is what
- * the slot held before, which the peer has already seen; zeroing all 252
- * bytes per request was most of the request path's cost. A caller building in
- * private memory must publish only the used part (see lib/front_io.c). */
-static void req_header(struct vscsi_request *rq, uint16_t rqid, uint8_t act,
-                       const struct vscsi_nexus *nx)
-{
-    rq->rqid = rqid;
-    rq->cmd_len = 0;
-    memset(rq->cmnd, 0, sizeof(rq->cmnd));
-    rq->timeout_per_command = 0;
-    rq->ref_rqid = 0;
-    rq->sc_data_direction = VSCSI_DIR_NONE;
-    rq->nr_segments = 0;
-    rq->reserved[0] = rq->reserved[1] = rq->reserved[2] = 0;
-    rq->act = act;
-    rq->channel = nx->channel;
-    rq->id = nx->id;
-    rq->lun = nx->lun;
-}
-
 unsigned vscsi_req_nr_direct(const struct vscsi_request *rq)
 {
     return (rq->nr_segments & VSCSI_SG_GRANT) ? 0 : (rq->nr_segments & VSCSI_SG_COUNT_MASK);
@@ -55,9 +33,8 @@ int vscsi_req_abort(struct vscsi_request *rq, uint16_t rqid, const struct vscsi_
 {
     if (!rq || !nx)
         return -EINVAL;
-    req_header(rq, rqid, VSCSI_ACT_ABORT, nx);
+    vscsi_req_init(rq, rqid, VSCSI_ACT_ABORT, nx);
     rq->ref_rqid = ref_rqid;
-    rq->sc_data_direction = VSCSI_DIR_NONE;
     return 0;
 }
 
@@ -65,7 +42,6 @@ int vscsi_req_reset(struct vscsi_request *rq, uint16_t rqid, const struct vscsi_
 {
     if (!rq || !nx)
         return -EINVAL;
-    req_header(rq, rqid, VSCSI_ACT_RESET, nx);
-    rq->sc_data_direction = VSCSI_DIR_NONE;
+    vscsi_req_init(rq, rqid, VSCSI_ACT_RESET, nx);
     return 0;
 }

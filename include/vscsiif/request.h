@@ -34,6 +34,26 @@ extern "C" {
 #define VSCSI_INLINE static inline
 #endif
 
+/* The header every act shares: rqid, act, nexus; CDB, timeout, ref_rqid,
+ * nr_segments and reserved[] zeroed, direction NONE. seg[] is not touched
+ * (see below). Inline (with an exported copy). */
+VSCSI_INLINE void vscsi_req_init(struct vscsi_request *rq, uint16_t rqid, uint8_t act,
+                                 const struct vscsi_nexus *nx)
+{
+    rq->rqid = rqid;
+    rq->act = act;
+    rq->cmd_len = 0;
+    memset(rq->cmnd, 0, sizeof(rq->cmnd));
+    rq->timeout_per_command = 0;
+    rq->channel = nx->channel;
+    rq->id = nx->id;
+    rq->lun = nx->lun;
+    rq->ref_rqid = 0;
+    rq->sc_data_direction = VSCSI_DIR_NONE;
+    rq->nr_segments = 0;
+    rq->reserved[0] = rq->reserved[1] = rq->reserved[2] = 0;
+}
+
 /* Starts a CDB request: sets rqid, nexus, CDB (zero-padded), direction and
  * timeout, zeroes reserved[] and nr_segments. seg[] is not cleared: built in
  * a ring slot its old bytes are the peer's anyway; built in private memory,
@@ -46,19 +66,11 @@ VSCSI_INLINE int vscsi_req_cdb(struct vscsi_request *rq, uint16_t rqid, const st
     if (!rq || !nx || !cdb || cdb_len == 0 || cdb_len > VSCSI_MAX_CDB_LEN ||
         dir > VSCSI_DIR_NONE)
         return -EINVAL;
-    rq->rqid = rqid;
-    rq->act = VSCSI_ACT_CDB;
+    vscsi_req_init(rq, rqid, VSCSI_ACT_CDB, nx);
     rq->cmd_len = (uint8_t)cdb_len;
-    memset(rq->cmnd, 0, sizeof(rq->cmnd));
     memcpy(rq->cmnd, cdb, cdb_len);
     rq->timeout_per_command = timeout_s;
-    rq->channel = nx->channel;
-    rq->id = nx->id;
-    rq->lun = nx->lun;
-    rq->ref_rqid = 0;
     rq->sc_data_direction = dir;
-    rq->nr_segments = 0;
-    rq->reserved[0] = rq->reserved[1] = rq->reserved[2] = 0;
     return 0;
 }
 
