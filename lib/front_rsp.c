@@ -253,6 +253,6 @@ int vscsi_front_poll(struct vscsi_front *f)
     if (!f)
         return -EINVAL;
     if (!f->started || f->error || f->state == VSCSI_XB_CLOSED)
-        return f ? f->error : -EINVAL;
+        return f->error;
     return reap(f, 0);
 }

@@ -18,13 +18,6 @@ void vscsi_sim_io_done(void *cb_ctx, void *user, const struct vscsi_result *res,
         io->on_done(io);
 }
 
-/* One unit of progress: a step (deterministic) or a short wait for the
- * frontend's events (threaded; the backend thread does its own). */
-static int run_once(struct vscsi_sim_world *w)
-{
-    return vscsi_sim_world_step(w);
-}
-
 int vscsi_sim_cmd(struct vscsi_sim_world *w, uint32_t vhost, const struct vscsi_nexus *nx,
                   const uint8_t *cdb, uint8_t cdb_len, uint8_t dir, void *buf, size_t len,
                   struct vscsi_result *res, size_t *bytes)
@@ -40,12 +33,12 @@ int vscsi_sim_cmd(struct vscsi_sim_world *w, uint32_t vhost, const struct vscsi_
         rc = vscsi_front_submit(f, &fio, &io);
         if (rc != -EAGAIN || tries > 100000)
             break;
-        run_once(w);
+        vscsi_sim_world_step(w); /* threaded: a short wait for the frontend's events */
     }
     if (rc < 0)
         return rc;
     for (unsigned i = 0; !io.done; i++) {
-        if (!run_once(w) && !io.done && i % 64 == 63) {
+        if (!vscsi_sim_world_step(w) && !io.done && i % 64 == 63) {
             /* Deterministic and idle with the command unanswered: let time
              * pass so the frontend's timeouts can act. */
             vscsi_sim_world_advance(w, 1000000);
