@@ -26,15 +26,13 @@ struct ours_front {
     struct vscsi_front_ring ring;
     struct vscsi_seg sg[VSCSI_SG_TABLESIZE]; /* the scatter list a frontend holds ready */
     uint8_t cdb[16];
-    struct vscsi_response rsp;
-    struct vscsi_result res;
+    struct vscsi_response rsp; /* private copy of the slot */
     uint64_t build_errors;
 };
 
 struct ours_back {
     struct vscsi_back_ring ring;
-    struct vscsi_request copy;
-    struct vscsi_cmd cmd;
+    struct vscsi_request copy; /* private copy of the slot */
     struct vscsi_seg storage[WL_MAX_SEGS];
 };
 
@@ -102,10 +100,11 @@ static inline int lp_f_final(loop_ctx *x)
 
 static inline int lp_f_reap(loop_ctx *x, uint64_t seq)
 {
+    struct vscsi_result res; /* a view, as an embedder keeps it: on the stack */
+
     vscsi_front_take(&x->f.ring, &x->f.rsp);
-    int rc = vscsi_rsp_decode(&x->f.rsp, VSCSI_ACT_CDB, x->data_len, &x->f.res);
-    return rc != 0 || x->f.res.rqid != (uint16_t)seq || !vscsi_result_ok(&x->f.res) ||
-           x->f.res.residual != 0;
+    int rc = vscsi_rsp_decode(&x->f.rsp, VSCSI_ACT_CDB, x->data_len, &res);
+    return rc != 0 || res.rqid != (uint16_t)seq || !vscsi_result_ok(&res) || res.residual != 0;
 }
 
 static inline int lp_b_avail(loop_ctx *x)
@@ -134,20 +133,20 @@ static inline void lp_b_serve(loop_ctx *x)
 {
     struct ours_back *b = &x->b;
     struct vscsi_response *slot;
+    struct vscsi_cmd cmd; /* a view, as an embedder keeps it: on the stack */
     uint8_t host = VSCSI_HOST_OK;
 
     vscsi_back_take(&b->ring, &b->copy);
-    if (vscsi_cmd_parse(&b->copy, &x->lim, &b->cmd) != 0)
+    if (vscsi_cmd_parse(&b->copy, &x->lim, &cmd) != 0)
         host = VSCSI_HOST_ERROR;
-    else if (b->cmd.nx.channel != x->nx.channel || b->cmd.nx.id != x->nx.id ||
-             b->cmd.nx.lun != x->nx.lun)
+    else if (cmd.nx.channel != x->nx.channel || cmd.nx.id != x->nx.id || cmd.nx.lun != x->nx.lun)
         host = VSCSI_HOST_NO_CONNECT;
     else if (vscsi_cmd_parse_data(&b->copy, &x->lim, read_indirect, x, b->storage, WL_MAX_SEGS,
-                                  &b->cmd) != 0 ||
-             b->cmd.cdb[0] != 0x28 || b->cmd.data_len != x->data_len)
+                                  &cmd) != 0 ||
+             cmd.cdb[0] != 0x28 || cmd.data_len != x->data_len)
         host = VSCSI_HOST_ERROR;
     slot = vscsi_back_slot(&b->ring);
-    vscsi_rsp_cdb(slot, b->cmd.rqid, host, 0, NULL, 0, 0);
+    vscsi_rsp_cdb(slot, cmd.rqid, host, 0, NULL, 0, 0);
     vscsi_back_produce(&b->ring);
 }
 

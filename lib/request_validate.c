@@ -7,45 +7,7 @@
 
 static int reject(struct vscsi_cmd *cmd, enum vscsi_reject why, uint32_t index)
 {
-    cmd->reject = why;
-    cmd->bad_index = index;
-    return -EINVAL;
-}
-
-int vscsi_cmd_parse(const struct vscsi_request *copy, const struct vscsi_limits *lim,
-                    struct vscsi_cmd *cmd)
-{
-    memset(cmd, 0, sizeof(*cmd));
-    cmd->rqid = copy->rqid;
-    cmd->act = copy->act;
-    cmd->nx.channel = copy->channel;
-    cmd->nx.id = copy->id;
-    cmd->nx.lun = copy->lun;
-    cmd->ref_rqid = copy->ref_rqid;
-    cmd->dir = copy->sc_data_direction;
-
-    /* Same order as Linux back, so that answers match it: direction and
-     * cmd_len are checked for every act before anything else. */
-    if (copy->sc_data_direction > VSCSI_DIR_NONE)
-        return reject(cmd, VSCSI_REJ_DIRECTION, 0);
-    if (copy->cmd_len > VSCSI_MAX_CDB_LEN)
-        return reject(cmd, VSCSI_REJ_CMD_LEN, 0);
-    switch (copy->act) {
-    case VSCSI_ACT_CDB:
-        if (copy->cmd_len == 0)
-            return reject(cmd, VSCSI_REJ_CMD_LEN, 0);
-        if (copy->sc_data_direction == VSCSI_DIR_BIDIRECTIONAL && !lim->allow_bidi)
-            return reject(cmd, VSCSI_REJ_BIDI, 0);
-        break;
-    case VSCSI_ACT_ABORT:
-    case VSCSI_ACT_RESET:
-        break;
-    default:
-        return reject(cmd, VSCSI_REJ_ACT, 0);
-    }
-    cmd->cdb_len = copy->cmd_len;
-    memcpy(cmd->cdb, copy->cmnd, copy->cmd_len);
-    return 0;
+    return vscsi_cmd_reject(cmd, why, index);
 }
 
 static int check_data_seg(const struct vscsi_seg *s, const struct vscsi_limits *lim)
@@ -57,9 +19,45 @@ static int check_data_seg(const struct vscsi_seg *s, const struct vscsi_limits *
     return VSCSI_REJ_NONE;
 }
 
+/* One branch-free pass for the common all-valid case (up to 1024 segments
+ * per indirect request); only a bad list is walked again to name the first
+ * offender. */
+static int data_segs_ok(const struct vscsi_cmd *cmd, const struct vscsi_limits *lim,
+                        uint64_t *total_out)
+{
+    const struct vscsi_seg *sg = cmd->segs;
+    uint64_t total = 0;
+    uint32_t acc = 0;
+    int bad;
+
+    if (!lim->allow_zero_seg) {
+        for (uint32_t i = 0; i < cmd->nr_segs; i++) {
+            acc |= VSCSI_SEG_BITS_NONEMPTY(sg[i].offset, sg[i].length);
+            total += sg[i].length;
+        }
+        bad = VSCSI_SEG_BAD_NONEMPTY(acc);
+    } else {
+        for (uint32_t i = 0; i < cmd->nr_segs; i++) {
+            acc |= VSCSI_SEG_BITS_EMPTY_OK(sg[i].offset, sg[i].length);
+            total += sg[i].length;
+        }
+        bad = VSCSI_SEG_BAD_EMPTY_OK(acc);
+    }
+    *total_out = total;
+    return !bad;
+}
+
 static int check_data_segs(struct vscsi_cmd *cmd, const struct vscsi_limits *lim)
 {
     uint64_t total = 0;
+
+    if (data_segs_ok(cmd, lim, &total)) {
+        if (cmd->nr_segs && cmd->dir == VSCSI_DIR_NONE)
+            return reject(cmd, VSCSI_REJ_DIR_MISMATCH, 0);
+        cmd->data_len = total;
+        return 0;
+    }
+    total = 0;
 
     for (uint32_t i = 0; i < cmd->nr_segs; i++) {
         int why = check_data_seg(&cmd->segs[i], lim);
@@ -115,9 +113,9 @@ static int parse_indirect(const struct vscsi_request *copy, const struct vscsi_l
     return check_data_segs(cmd, lim);
 }
 
-int vscsi_cmd_parse_data(const struct vscsi_request *copy, const struct vscsi_limits *lim,
-                         vscsi_indirect_read_fn rd, void *rd_ctx, struct vscsi_seg *storage,
-                         size_t storage_len, struct vscsi_cmd *cmd)
+int vscsi_cmd_parse_data_full(const struct vscsi_request *copy, const struct vscsi_limits *lim,
+                              vscsi_indirect_read_fn rd, void *rd_ctx, struct vscsi_seg *storage,
+                              size_t storage_len, struct vscsi_cmd *cmd)
 {
     unsigned n = copy->nr_segments & VSCSI_SG_COUNT_MASK;
 

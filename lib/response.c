@@ -16,8 +16,8 @@ static void rsp_clear(struct vscsi_response *rsp, uint16_t rqid)
     rsp->residual_len = 0;
 }
 
-void vscsi_rsp_cdb(struct vscsi_response *rsp, uint16_t rqid, uint8_t host, uint8_t status,
-                   const uint8_t *sense, size_t sense_len, uint32_t residual)
+void vscsi_rsp_cdb_sense(struct vscsi_response *rsp, uint16_t rqid, uint8_t host, uint8_t status,
+                         const uint8_t *sense, size_t sense_len, uint32_t residual)
 {
     rsp_clear(rsp, rqid);
     rsp->rslt = VSCSI_RSLT(host, status);
@@ -75,8 +75,8 @@ static void decode_cdb(const struct vscsi_response *c, uint64_t data_len, struct
     }
 }
 
-int vscsi_rsp_decode(const struct vscsi_response *copy, uint8_t act, uint64_t data_len,
-                     struct vscsi_result *out)
+int vscsi_rsp_decode_full(const struct vscsi_response *copy, uint8_t act, uint64_t data_len,
+                          struct vscsi_result *out)
 {
     memset(out, 0, sizeof(*out));
     out->rqid = copy->rqid;
@@ -105,18 +105,29 @@ int vscsi_rsp_decode(const struct vscsi_response *copy, uint8_t act, uint64_t da
     return out->anomalies ? 1 : 0;
 }
 
-int vscsi_result_ok(const struct vscsi_result *r)
-{
-    return r->host == VSCSI_HOST_OK && r->status == 0;
-}
-
 const char *vscsi_host_str(unsigned host)
 {
     static const char *const names[VSCSI_HOST_MAX + 1] = {
-        "ok",          "no_connect",    "bus_busy",      "time_out",        "bad_target",
-        "abort",       "parity",        "error",         "reset",           "bad_intr",
-        "passthrough", "soft_error",    "imm_retry",     "requeue",         "transport_disrupted",
-        "transport_failfast", "target_failure", "nexus_failure", "alloc_failure", "medium_error",
+        "ok",
+        "no_connect",
+        "bus_busy",
+        "time_out",
+        "bad_target",
+        "abort",
+        "parity",
+        "error",
+        "reset",
+        "bad_intr",
+        "passthrough",
+        "soft_error",
+        "imm_retry",
+        "requeue",
+        "transport_disrupted",
+        "transport_failfast",
+        "target_failure",
+        "nexus_failure",
+        "alloc_failure",
+        "medium_error",
         "transport_marginal",
     };
     return host <= VSCSI_HOST_MAX ? names[host] : "?";

@@ -86,10 +86,13 @@ static void test_build_set_segs(void **state)
     assert_int_equal(rq.nr_segments, 26);
     assert_int_equal(rq.seg[25].gref, 125);
     assert_int_equal(rq.seg[25].offset, 200);
-    /* One bad entry anywhere: refused, the request keeps what it had. */
+    /* One bad entry anywhere: refused, and the request is left with no
+     * segments rather than a mix of old and new ones. */
     sg[7].offset = 4000;
     assert_int_equal(vscsi_req_set_segs(&rq, sg, 10), -EINVAL);
-    assert_int_equal(rq.nr_segments, 26);
+    assert_int_equal(rq.nr_segments, 0);
+    assert_int_equal(vscsi_req_set_segs(&rq, sg, 7), 0);
+    assert_int_equal(rq.nr_segments, 7);
     sg[7].offset = 0;
     sg[3].length = 0;
     assert_int_equal(vscsi_req_set_segs(&rq, sg, 10), -EINVAL);
@@ -288,8 +291,7 @@ static void test_parse_indirect(void **state)
     put_desc(0, 1, 666, 4000, 4000);
     assert_int_equal(cmd.segs[0].gref, 500);
 
-    assert_int_equal(data_reject(&rq, &STRICT, &cmd, storage, 128),
-                     VSCSI_REJ_INDIRECT_UNSUPPORTED);
+    assert_int_equal(data_reject(&rq, &STRICT, &cmd, storage, 128), VSCSI_REJ_INDIRECT_UNSUPPORTED);
     assert_int_equal(data_reject(&rq, &SG128, &cmd, storage, 3), VSCSI_REJ_TOO_MANY_SEGS);
     struct vscsi_limits three = {3, 0, 0};
     assert_int_equal(data_reject(&rq, &three, &cmd, storage, 128), VSCSI_REJ_TOO_MANY_SEGS);
@@ -349,12 +351,71 @@ static void test_parse_indirect_max(void **state)
         vscsi_req_add_indirect(&rq, p, 0, 4096);
     struct vscsi_limits max = {VSCSI_MAX_INDIRECT_SEGS, 0, 0};
     assert_int_equal(vscsi_cmd_parse(&rq, &max, &cmd), 0);
-    assert_int_equal(vscsi_cmd_parse_data(&rq, &max, read_big, big, storage,
-                                          VSCSI_MAX_INDIRECT_SEGS, &cmd),
-                     0);
+    assert_int_equal(
+        vscsi_cmd_parse_data(&rq, &max, read_big, big, storage, VSCSI_MAX_INDIRECT_SEGS, &cmd), 0);
     assert_int_equal(cmd.nr_segs, 13312);
     assert_int_equal(cmd.data_len, 13312ull * 512);
     assert_int_equal(cmd.segs[13311].gref, 25 * 1000 + 511);
+}
+
+/* The branch-free segment checks against the rule written plainly, on every
+ * edge of offset and length, in every position of a 26-segment list, direct
+ * and indirect, with and without empty segments allowed. */
+static int plain_bad(uint16_t off, uint16_t len, int allow_empty)
+{
+    return off >= VSCSI_PAGE_SIZE || (uint32_t)off + len > VSCSI_PAGE_SIZE ||
+           (len == 0 && !allow_empty);
+}
+
+static void test_seg_checks_match_rule(void **state)
+{
+    (void)state;
+    static const uint16_t offs[] = {0, 1, 7, 8, 512, 4088, 4095, 4096, 4097, 8192, 65535};
+    static const uint16_t lens[] = {0, 1, 8, 511, 512, 4088, 4095, 4096, 4097, 8192, 65535};
+    struct vscsi_seg sg[VSCSI_SG_TABLESIZE];
+    struct vscsi_seg storage[VSCSI_SG_TABLESIZE];
+
+    for (unsigned a = 0; a < 2; a++) {
+        struct vscsi_limits lim = {.max_segs = 64, .allow_zero_seg = (uint8_t)a};
+        for (unsigned o = 0; o < sizeof(offs) / sizeof(offs[0]); o++) {
+            for (unsigned l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+                int bad = plain_bad(offs[o], lens[l], (int)a);
+                unsigned pos = (o * 11u + l) % VSCSI_SG_TABLESIZE;
+                struct vscsi_request rq;
+                struct vscsi_cmd cmd;
+
+                for (unsigned i = 0; i < VSCSI_SG_TABLESIZE; i++)
+                    sg[i] = (struct vscsi_seg){200 + i, 0, 4096};
+                sg[pos] = (struct vscsi_seg){200 + pos, offs[o], lens[l]};
+                /* The builder never allows empty segments. */
+                vscsi_req_cdb(&rq, 1, &NX, READ10, 10, VSCSI_DIR_FROM_DEVICE, 0);
+                assert_int_equal(vscsi_req_set_segs(&rq, sg, VSCSI_SG_TABLESIZE) != 0,
+                                 plain_bad(offs[o], lens[l], 0));
+                /* Direct, as received. */
+                memcpy(rq.seg, sg, sizeof(sg));
+                rq.nr_segments = VSCSI_SG_TABLESIZE;
+                assert_int_equal(vscsi_cmd_parse(&rq, &lim, &cmd), 0);
+                assert_int_equal(vscsi_cmd_parse_data(&rq, &lim, read_region, NULL, storage,
+                                                      VSCSI_SG_TABLESIZE, &cmd) != 0,
+                                 bad);
+                if (bad)
+                    assert_int_equal(cmd.bad_index, pos);
+                /* Indirect: the same list from a descriptor page. */
+                for (unsigned i = 0; i < VSCSI_SG_TABLESIZE; i++)
+                    put_desc(0, i, sg[i].gref, sg[i].offset, sg[i].length);
+                vscsi_req_cdb(&rq, 1, &NX, READ10, 10, VSCSI_DIR_FROM_DEVICE, 0);
+                assert_int_equal(vscsi_req_add_indirect(&rq, 100, 0, sizeof(sg)), 0);
+                assert_int_equal(vscsi_cmd_parse(&rq, &lim, &cmd), 0);
+                assert_int_equal(vscsi_cmd_parse_data(&rq, &lim, read_region, NULL, storage,
+                                                      VSCSI_SG_TABLESIZE, &cmd) != 0,
+                                 bad);
+                if (bad)
+                    assert_int_equal(cmd.bad_index, pos);
+                else
+                    assert_int_equal(cmd.data_len, 25u * 4096u + lens[l]);
+            }
+        }
+    }
 }
 
 static void test_reject_answers(void **state)
@@ -376,11 +437,17 @@ static void test_reject_answers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_build_cdb),         cmocka_unit_test(test_build_segments),
-        cmocka_unit_test(test_build_set_segs),  cmocka_unit_test(test_build_indirect),    cmocka_unit_test(test_build_tmr),
-        cmocka_unit_test(test_parse_header),      cmocka_unit_test(test_parse_direct),
-        cmocka_unit_test(test_parse_indirect),    cmocka_unit_test(test_parse_indirect_max),
+        cmocka_unit_test(test_build_cdb),
+        cmocka_unit_test(test_build_segments),
+        cmocka_unit_test(test_build_set_segs),
+        cmocka_unit_test(test_build_indirect),
+        cmocka_unit_test(test_build_tmr),
+        cmocka_unit_test(test_parse_header),
+        cmocka_unit_test(test_parse_direct),
+        cmocka_unit_test(test_parse_indirect),
+        cmocka_unit_test(test_parse_indirect_max),
         cmocka_unit_test(test_reject_answers),
+        cmocka_unit_test(test_seg_checks_match_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
