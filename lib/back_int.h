@@ -36,7 +36,8 @@ struct back_req {
     uint8_t *bounce;                /* copy mode */
     void *map_addr;
     uint32_t map_count;
-    struct vscsi_iov bounce_iov;
+    struct vscsi_iov xfer_iov;
+    uint8_t *xfer; /* copy mode: bounce, or the target's direct buffer */
 };
 
 struct vscsi_back {
@@ -49,13 +50,13 @@ struct vscsi_back {
     int error;
     int gone;
     int watching;
-    int fe_seen;                  /* fe_state holds the last frontend state acted on */
+    int fe_seen; /* fe_state holds the last frontend state acted on */
     enum vscsi_xb_state fe_state;
 
     /* ring */
     int connected;
     int ring_broken;
-    int closing;   /* frontend asked to close; finishing once nothing is in flight */
+    int closing; /* frontend asked to close; finishing once nothing is in flight */
     void *ring_page;
     uint32_t port;
     struct vscsi_back_ring ring;
@@ -88,13 +89,18 @@ void back_respond(struct back_req *r, int32_t rslt, const uint8_t *sense, size_t
 void back_release_data(struct back_req *r);
 void back_push(struct vscsi_back *b);
 
+/* back_direct.c: the target's own buffer for this command (target.h
+ * direct_buffer), or NULL for the bounce path. */
+uint8_t *back_direct_buffer(struct back_req *r);
+
 /* back_tmr.c */
 void back_do_abort(struct back_req *tmr);
 void back_do_reset(struct back_req *tmr);
 void back_cancel_inflight(struct vscsi_back *b, struct back_lun *only, uint8_t host);
 
 /* back_trace.c */
-void back_trace_req(struct vscsi_back *b, const struct vscsi_cmd *cmd, const struct vscsi_request *rq);
+void back_trace_req(struct vscsi_back *b, const struct vscsi_cmd *cmd,
+                    const struct vscsi_request *rq);
 void back_trace_rsp(struct vscsi_back *b, const struct vscsi_response *rsp);
 void back_trace_msg(struct vscsi_back *b, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)

@@ -51,8 +51,8 @@ int back_connect(struct vscsi_back *b)
     rc = vscsi_xb_read_uint(ops, b->cfg.ops_ctx, VSCSI_XS_NO_TXN, b->fe_path, "ring-ref",
                             UINT32_MAX, &ref);
     if (rc == 0)
-        rc = vscsi_xb_read_uint(ops, b->cfg.ops_ctx, VSCSI_XS_NO_TXN, b->fe_path,
-                                "event-channel", UINT32_MAX, &remote_port);
+        rc = vscsi_xb_read_uint(ops, b->cfg.ops_ctx, VSCSI_XS_NO_TXN, b->fe_path, "event-channel",
+                                UINT32_MAX, &remote_port);
     if (rc)
         return rc;
     rc = alloc_req_buffers(b);
@@ -198,8 +198,8 @@ static int copy_segments(struct back_req *r, int to_grant, uint64_t limit)
             len = limit - off;
         if (len == 0)
             continue;
-        r->gcopy[n] = (struct vscsi_grant_copy){s->gref, b->fe_domid, s->offset, (uint16_t)len,
-                                                (uint8_t)to_grant, r->bounce + off, 0};
+        r->gcopy[n] = (struct vscsi_grant_copy){
+            s->gref, b->fe_domid, s->offset, (uint16_t)len, (uint8_t)to_grant, r->xfer + off, 0};
         off += len;
         n++;
     }
@@ -218,28 +218,33 @@ static int copy_segments(struct back_req *r, int to_grant, uint64_t limit)
     return 0;
 }
 
-/* Makes the command's data reachable by the target: a private bounce copy
- * (copy mode) or the frontend's pages mapped for the command's life. */
+/* Makes the command's data reachable by the target: a private copy (copy
+ * mode: our bounce buffer, or the target's own memory when it offers it) or
+ * the frontend's pages mapped for the command's life. */
 static int setup_data(struct back_req *r)
 {
     struct vscsi_back *b = r->b;
     const struct vscsi_cmd *c = &r->cmd;
 
     r->tcmd.data_len = (size_t)c->data_len;
-    if (c->nr_segs == 0) {
-        r->tcmd.iov = NULL;
-        r->tcmd.iovcnt = 0;
+    r->tcmd.iov = NULL;
+    r->tcmd.iovcnt = 0;
+    r->tcmd.direct = 0;
+    if (c->nr_segs == 0)
         return 0;
-    }
     if (b->cfg.data_mode == VSCSI_BACK_COPY) {
+        uint8_t *direct = back_direct_buffer(r);
+
+        r->xfer = direct ? direct : r->bounce;
         if (c->dir == VSCSI_DIR_TO_DEVICE || c->dir == VSCSI_DIR_BIDIRECTIONAL) {
             int rc = copy_segments(r, 0, c->data_len);
             if (rc)
-                return rc;
+                return rc; /* never submitted, direct or not */
         }
-        r->bounce_iov.base = r->bounce;
-        r->bounce_iov.len = (size_t)c->data_len;
-        r->tcmd.iov = &r->bounce_iov;
+        r->tcmd.direct = direct != NULL;
+        r->xfer_iov.base = r->xfer;
+        r->xfer_iov.len = (size_t)c->data_len;
+        r->tcmd.iov = &r->xfer_iov;
         r->tcmd.iovcnt = 1;
         return 0;
     }
@@ -274,8 +279,8 @@ static int rqid_in_flight(struct vscsi_back *b, const struct back_req *self, uin
 static void start_cdb(struct back_req *r)
 {
     struct vscsi_back *b = r->b;
-    int rc = vscsi_cmd_parse_data(&r->copy, &b->lim, read_indirect, b, r->segs,
-                                  b->cfg.max_segs, &r->cmd);
+    int rc = vscsi_cmd_parse_data(&r->copy, &b->lim, read_indirect, b, r->segs, b->cfg.max_segs,
+                                  &r->cmd);
     if (rc) {
         reject(r, r->cmd.reject);
         return;
@@ -285,10 +290,7 @@ static void start_cdb(struct back_req *r)
         return;
     }
     back_trace_req(b, &r->cmd, &r->copy);
-    if (setup_data(r)) {
-        reject(r, VSCSI_REJ_GRANT);
-        return;
-    }
+    /* Complete before setup_data: a target's direct_buffer() reads it. */
     r->tcmd.cdb = r->cmd.cdb;
     r->tcmd.cdb_len = r->cmd.cdb_len;
     r->tcmd.dir = r->cmd.dir;
@@ -296,6 +298,10 @@ static void start_cdb(struct back_req *r)
     r->tcmd.rqid = r->cmd.rqid;
     r->tcmd.engine = r;
     r->tcmd.target_priv = NULL;
+    if (setup_data(r)) {
+        reject(r, VSCSI_REJ_GRANT);
+        return;
+    }
     r->submitted = 1;
     rc = b->cfg.target->submit(b->cfg.target_ctx, r->lun->tlun, &r->tcmd);
     if (rc && r->busy && r->submitted) {

@@ -87,12 +87,16 @@ static void finish(struct held *h)
 static int br_submit(void *tctx, void *lun, struct vscsi_target_cmd *cmd)
 {
     struct vscsi_sim_bridge *br = tctx;
-    struct vscsi_tgt_io io = {cmd->cdb, cmd->cdb_len, cmd->dir,
-                              (const struct vscsi_tgt_iov *)cmd->iov, cmd->iovcnt, cmd->data_len};
+    struct vscsi_tgt_io io = {cmd->cdb,    cmd->cdb_len,
+                              cmd->dir,    (const struct vscsi_tgt_iov *)cmd->iov,
+                              cmd->iovcnt, cmd->data_len};
     struct held now = {cmd, lun, 0, 0, {0}};
 
     _Static_assert(sizeof(struct vscsi_tgt_iov) == sizeof(struct vscsi_iov), "same iovec shape");
-    vscsi_tgt_exec(lun, &io, &now.res);
+    if (cmd->direct) /* iov is the disk's own memory (br_direct_buffer) */
+        vscsi_tgt_exec_direct(lun, &io, &now.res);
+    else
+        vscsi_tgt_exec(lun, &io, &now.res);
     if (!now.res.hang && !now.res.delay_us) {
         finish(&now);
         return 0;
@@ -107,6 +111,23 @@ static int br_submit(void *tctx, void *lun, struct vscsi_target_cmd *cmd)
         }
     finish(&now); /* no room to hold it: complete at once rather than lose it */
     return 0;
+}
+
+/* The fake target accepts what runs as a plain copy of a disk held in
+ * memory (vscsi_tgt_direct()); it executes at submit, so the store is only
+ * read when the command completes, as the contract asks. */
+static int br_direct_buffer(void *tctx, void *lun, const struct vscsi_target_cmd *cmd,
+                            struct vscsi_iov *out)
+{
+    struct vscsi_tgt_io io = {cmd->cdb, cmd->cdb_len, cmd->dir, NULL, 0, cmd->data_len};
+    void *base;
+
+    (void)tctx;
+    if (!vscsi_tgt_direct(lun, &io, &base))
+        return 0;
+    out->base = base;
+    out->len = cmd->data_len;
+    return 1;
 }
 
 static int br_abort(void *tctx, void *lun, struct vscsi_target_cmd *cmd)
@@ -145,6 +166,7 @@ const struct vscsi_target_ops *vscsi_sim_bridge_ops(void)
         .submit = br_submit,
         .abort = br_abort,
         .reset = br_reset,
+        .direct_buffer = br_direct_buffer,
     };
     return &ops;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "target/tgt_int.h"
+#include "vscsiif/wire.h"
 
 /* Limits advertised in the Block Limits VPD page and enforced by the commands. */
 #define DISK_MAX_XFER      0xffffu   /* blocks per READ/WRITE */
@@ -137,6 +138,19 @@ static void medium_error(struct tgt_cmd *c, uint8_t asc, uint64_t lba)
 
 /* ---- READ / WRITE ---- */
 
+/* The initiator's buffer is the store itself at `off` (vscsi_tgt_direct()):
+ * the bytes are where they belong, moving them would be a copy onto itself. */
+static bool in_place(struct tgt_cmd *c, uint64_t off)
+{
+    const struct vscsi_tgt_io *io = c->io;
+    const struct tgt_disk *d = &c->lun->u.d;
+
+    if (!c->direct || d->fd >= 0 || io->iovcnt != 1 || !io->iov || io->iov[0].base != d->mem + off)
+        return false;
+    c->lun->stats.direct++;
+    return true;
+}
+
 static void disk_read(struct tgt_cmd *c, uint64_t lba, uint32_t n)
 {
     struct tgt_disk *d = &c->lun->u.d;
@@ -151,6 +165,10 @@ static void disk_read(struct tgt_cmd *c, uint64_t lba, uint32_t n)
     want = (size_t)(good * d->bs);
     if (want > c->in_cap)
         want = c->in_cap;
+    if (in_place(c, off)) {
+        c->moved = want;
+        want = 0; /* the loop below has nothing left to do */
+    }
     tgt_iter_init(&it, c, 0);
     while (c->moved < want && (k = tgt_iter_next(&it, want - c->moved, &p)) > 0) {
         if (store_read(d, p, k, off)) {
@@ -181,6 +199,10 @@ static void disk_write(struct tgt_cmd *c, uint64_t lba, uint32_t n)
     if (fault)
         good = bad - lba;
     want = (size_t)(good * d->bs);
+    if (in_place(c, off)) { /* all of it is in the store already (target.h: indeterminate) */
+        c->moved = want;
+        want = 0;
+    }
     tgt_iter_init(&it, c, 0);
     while (c->moved < want && (k = tgt_iter_next(&it, want - c->moved, &p)) > 0) {
         if (store_write(d, p, k, off)) {
@@ -211,6 +233,29 @@ static void disk_rw(struct tgt_cmd *c)
         disk_write(c, lba, n);
     else
         disk_read(c, lba, n);
+}
+
+/* Only plain READ and WRITE of a memory store, exactly the blocks the CDB
+ * names, in the direction the CDB says. */
+static bool disk_direct(struct vscsi_tgt_lun *lun, const struct tgt_op *op,
+                        const struct vscsi_tgt_io *io, void **base)
+{
+    const struct tgt_disk *d = &lun->u.d;
+    uint64_t lba;
+    uint32_t n;
+    unsigned lb;
+
+    if (op->fn != disk_rw || d->fd >= 0 || !d->mem)
+        return false;
+    decode_lba(io->cdb, &lba, &n, &lb);
+    if (n == 0 || n > DISK_MAX_XFER || lba > d->blocks || n > d->blocks - lba)
+        return false;
+    if (io->dir != ((io->cdb[0] & 0x02) ? VSCSI_DIR_TO_DEVICE : VSCSI_DIR_FROM_DEVICE))
+        return false;
+    if (io->xfer_len != (uint64_t)n * d->bs)
+        return false;
+    *base = d->mem + lba * d->bs;
+    return true;
 }
 
 /* ---- VERIFY ---- */
@@ -607,6 +652,7 @@ const struct tgt_kind_ops tgt_disk_kind = {
     .mode_bd = disk_bd,
     .select_bd = disk_select_bd,
     .destroy = disk_destroy,
+    .direct = disk_direct,
 };
 
 struct vscsi_tgt_lun *vscsi_tgt_disk_new(const struct vscsi_tgt_disk_opts *o)

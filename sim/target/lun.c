@@ -256,10 +256,10 @@ static void dispatch(struct tgt_cmd *c)
     op->fn(c);
 }
 
-void vscsi_tgt_exec(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
-                    struct vscsi_tgt_result *res)
+static void exec(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
+                 struct vscsi_tgt_result *res, bool direct)
 {
-    struct tgt_cmd c = {.lun = lun, .cdb = io->cdb, .io = io, .res = res};
+    struct tgt_cmd c = {.lun = lun, .cdb = io->cdb, .io = io, .res = res, .direct = direct};
     size_t cap = 0;
 
     memset(res, 0, sizeof(*res));
@@ -289,6 +289,57 @@ void vscsi_tgt_exec(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
 
     size_t resid = io->xfer_len > c.moved ? io->xfer_len - c.moved : 0;
     res->residual = resid > UINT32_MAX ? UINT32_MAX : (uint32_t)resid;
+}
+
+/* The checks dispatch() and tgt_fault_pre() would make, without running
+ * anything: whatever could preempt or divert the command declines. */
+static bool direct_ok(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io, void **base)
+{
+    const uint8_t *cdb = io->cdb;
+    const struct tgt_op *op;
+    bool has_sa;
+    uint8_t key, asc, ascq;
+
+    if (!lun->k->direct || !cdb || io->cdb_len == 0 || lun->ua)
+        return false;
+    for (unsigned i = 0; i < TGT_MAX_FAULTS; i++)
+        if (lun->faults[i].used)
+            return false;
+    op = tgt_find_op(lun, cdb[0], io->cdb_len > 1 ? cdb[1] & 0x1f : 0, &has_sa);
+    if (!op || io->cdb_len < op->len)
+        return false;
+    for (unsigned i = 1; i < op->len; i++)
+        if (cdb[i] & ~op->mask[i])
+            return false;
+    if ((op->flags & TGT_F_READY) && lun->k->not_ready(lun, &key, &asc, &ascq))
+        return false;
+    return lun->k->direct(lun, op, io, base);
+}
+
+int vscsi_tgt_direct(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io, void **base)
+{
+    bool ok;
+
+    if (!lun || !io || !base || !lun->k->direct)
+        return 0;
+    if (lun->lock)
+        pthread_mutex_lock(lun->lock);
+    ok = direct_ok(lun, io, base);
+    if (lun->lock)
+        pthread_mutex_unlock(lun->lock);
+    return ok;
+}
+
+void vscsi_tgt_exec(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
+                    struct vscsi_tgt_result *res)
+{
+    exec(lun, io, res, false);
+}
+
+void vscsi_tgt_exec_direct(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
+                           struct vscsi_tgt_result *res)
+{
+    exec(lun, io, res, true);
 }
 
 void vscsi_tgt_reset(struct vscsi_tgt_lun *lun)

@@ -71,34 +71,34 @@ struct vscsi_tgt_io {
 struct vscsi_tgt_result {
     uint8_t status; /* SAM status */
     uint8_t sense_len;
-    uint8_t sense[96];   /* fixed format (0x70), additional length at byte 7 */
-    uint32_t residual;   /* xfer_len minus bytes actually moved */
-    uint32_t delay_us;   /* injected: the command should complete this much later */
-    uint8_t hang;        /* injected: never complete unless aborted or reset */
+    uint8_t sense[96]; /* fixed format (0x70), additional length at byte 7 */
+    uint32_t residual; /* xfer_len minus bytes actually moved */
+    uint32_t delay_us; /* injected: the command should complete this much later */
+    uint8_t hang;      /* injected: never complete unless aborted or reset */
 };
 
 struct vscsi_tgt_lun; /* opaque */
 
 struct vscsi_tgt_disk_opts {
-    uint64_t blocks;       /* capacity in logical blocks (default 2048) */
-    uint32_t block_size;   /* 512 or 4096 (default 512) */
-    const char *path;      /* backing file, created/extended as needed; NULL = memory */
-    const char *vendor;    /* INQUIRY, space padded to 8; NULL = "VSCSIIF " */
-    const char *product;   /* 16 chars; NULL = kind default */
-    const char *serial;    /* VPD 0x80; NULL = derived from an internal counter */
-    int thin;              /* UNMAP/WRITE SAME UNMAP supported (LBPME) */
+    uint64_t blocks;     /* capacity in logical blocks (default 2048) */
+    uint32_t block_size; /* 512 or 4096 (default 512) */
+    const char *path;    /* backing file, created/extended as needed; NULL = memory */
+    const char *vendor;  /* INQUIRY, space padded to 8; NULL = "VSCSIIF " */
+    const char *product; /* 16 chars; NULL = kind default */
+    const char *serial;  /* VPD 0x80; NULL = derived from an internal counter */
+    int thin;            /* UNMAP/WRITE SAME UNMAP supported (LBPME) */
 };
 
 struct vscsi_tgt_tape_opts {
-    uint64_t capacity;     /* bytes per cartridge before end-of-medium (default 64 MiB) */
-    uint32_t early_warning;/* bytes before the end where EOM early warning is reported */
-    const char *path;      /* NULL = memory; otherwise a directory holding cartridge images */
-    int loaded;            /* a cartridge is in the drive at start (standalone drive) */
+    uint64_t capacity;      /* bytes per cartridge before end-of-medium (default 64 MiB) */
+    uint32_t early_warning; /* bytes before the end where EOM early warning is reported */
+    const char *path;       /* NULL = memory; otherwise a directory holding cartridge images */
+    int loaded;             /* a cartridge is in the drive at start (standalone drive) */
 };
 
 struct vscsi_tgt_changer_opts {
-    unsigned slots;        /* storage elements (default 8), all filled with blank cartridges */
-    unsigned ie_ports;     /* import/export elements (default 1) */
+    unsigned slots;    /* storage elements (default 8), all filled with blank cartridges */
+    unsigned ie_ports; /* import/export elements (default 1) */
     struct vscsi_tgt_lun **drives; /* tape LUNs this changer loads (data transfer elements) */
     unsigned ndrives;
 };
@@ -142,6 +142,19 @@ enum vscsi_tgt_kind vscsi_tgt_kind(const struct vscsi_tgt_lun *lun);
 void vscsi_tgt_exec(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
                     struct vscsi_tgt_result *res);
 
+/* Direct data (the backend's direct_buffer, include/vscsiif/target.h): when
+ * `io` (its iov is not looked at) is a READ or WRITE (6/10/12/16) of a disk
+ * held in memory that is sure to run as plain memory access (valid CDB,
+ * in range, exactly xfer_len = blocks x block size, medium ready, no unit
+ * attention pending, no fault armed), returns 1 and sets *base to those
+ * bytes of the store; otherwise 0. */
+int vscsi_tgt_direct(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io, void **base);
+/* vscsi_tgt_exec() of such a command with io->iov = {*base, xfer_len}: it
+ * moves no bytes (a WRITE's data is in the store already, a READ's stays
+ * there for the caller to take), everything else is as vscsi_tgt_exec(). */
+void vscsi_tgt_exec_direct(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
+                           struct vscsi_tgt_result *res);
+
 /* LUN reset (and power-on): aborts nothing by itself, sets a pending
  * UNIT ATTENTION (29h/00h) reported by the next command but INQUIRY/REPORT LUNS/REQUEST SENSE. */
 void vscsi_tgt_reset(struct vscsi_tgt_lun *lun);
@@ -149,19 +162,20 @@ void vscsi_tgt_reset(struct vscsi_tgt_lun *lun);
 /* Fault injection. */
 enum vscsi_tgt_fault_kind {
     VSCSI_FAULT_NONE = 0,
-    VSCSI_FAULT_SENSE,   /* the nth command answers CHECK CONDITION with key/asc/ascq */
-    VSCSI_FAULT_MEDIUM,  /* reads/writes touching lba (disk) fail with MEDIUM ERROR 11h/00h or 0Ch/00h */
-    VSCSI_FAULT_DELAY,   /* the nth command (0 = every command) reports delay_us */
-    VSCSI_FAULT_HANG,    /* the nth command reports hang */
-    VSCSI_FAULT_BUSY,    /* the nth command answers status BUSY */
+    VSCSI_FAULT_SENSE,  /* the nth command answers CHECK CONDITION with key/asc/ascq */
+    VSCSI_FAULT_MEDIUM, /* reads/writes touching lba (disk) fail with MEDIUM ERROR 11h/00h or
+                           0Ch/00h */
+    VSCSI_FAULT_DELAY,  /* the nth command (0 = every command) reports delay_us */
+    VSCSI_FAULT_HANG,   /* the nth command reports hang */
+    VSCSI_FAULT_BUSY,   /* the nth command answers status BUSY */
 };
 struct vscsi_tgt_fault {
     enum vscsi_tgt_fault_kind kind;
-    uint64_t nth;        /* 1-based command count from now; 0 = every command */
-    uint64_t count;      /* how many times it fires (0 = unlimited) */
+    uint64_t nth;   /* 1-based command count from now; 0 = every command */
+    uint64_t count; /* how many times it fires (0 = unlimited) */
     uint8_t key, asc, ascq;
-    uint64_t lba;        /* MEDIUM */
-    uint32_t delay_us;   /* DELAY */
+    uint64_t lba;      /* MEDIUM */
+    uint32_t delay_us; /* DELAY */
 };
 /* Adds a fault (up to 8 per LUN); returns 0 or -ENOSPC/-EINVAL. */
 int vscsi_tgt_inject(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_fault *f);
@@ -173,6 +187,7 @@ int vscsi_tgt_fault_parse(const char *s, struct vscsi_tgt_fault *f);
 /* Counters for summaries and tests. */
 struct vscsi_tgt_stats {
     uint64_t commands, errors, bytes_in, bytes_out;
+    uint64_t direct; /* commands whose data was in place: no copy by the target */
 };
 void vscsi_tgt_stats(const struct vscsi_tgt_lun *lun, struct vscsi_tgt_stats *out);
 

@@ -74,6 +74,7 @@ struct tgt_cmd {
     size_t in_cap;    /* bytes the initiator can take (0 unless dir is FROM_DEVICE) */
     size_t out_avail; /* bytes the initiator supplies (0 unless dir is TO_DEVICE) */
     size_t moved;     /* bytes transferred so far, either direction */
+    bool direct;      /* vscsi_tgt_exec_direct(): io's buffer may be the medium itself */
 };
 
 /* Appends to the data-in stream, dropping what exceeds `limit` (the allocation
@@ -162,6 +163,10 @@ struct tgt_kind_ops {
      * returns false after setting sense), applied once the whole list is known good. */
     bool (*select_bd)(struct tgt_cmd *c, const uint8_t *bd, size_t len, size_t off, bool apply);
     void (*destroy)(struct vscsi_tgt_lun *lun);
+    /* vscsi_tgt_direct() once the generic checks passed (op found, CDB
+     * fields valid, ready, nothing pending or armed); NULL: never direct. */
+    bool (*direct)(struct vscsi_tgt_lun *lun, const struct tgt_op *op,
+                   const struct vscsi_tgt_io *io, void **base);
 };
 
 extern const struct tgt_kind_ops tgt_disk_kind, tgt_tape_kind, tgt_changer_kind;
@@ -198,7 +203,7 @@ struct tgt_cart {
     uint8_t *data;
     uint64_t dlen, dcap;
     uint64_t space; /* medium used: data bytes plus TGT_FM_SPACE per filemark */
-    uint16_t src; /* last storage/IE element it came from */
+    uint16_t src;   /* last storage/IE element it came from */
     bool svalid;
     bool read_image; /* its image file (if any) has been merged in already */
 };
