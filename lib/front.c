@@ -2,15 +2,22 @@
 /* Frontend handle: creation, start (ring, channel, handshake nodes), close,
  * destruction, getters, and the rqid table. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "front_int.h"
 
+/* The table as first released: the ops after xs_txn_end are optional and
+ * may be missing from an older embedder's smaller table. */
+#define OPS_V1_SIZE                                                                                \
+    (offsetof(struct vscsi_platform_ops, xs_txn_end) +                                             \
+     sizeof(((const struct vscsi_platform_ops *)0)->xs_txn_end))
+
 static int ops_complete(const struct vscsi_platform_ops *o)
 {
-    return o->size >= sizeof(*o) && o->grant_page && o->ungrant_page && o->evtchn_alloc_unbound &&
+    return o->size >= OPS_V1_SIZE && o->grant_page && o->ungrant_page && o->evtchn_alloc_unbound &&
            o->evtchn_notify && o->evtchn_unbind && o->xs_read && o->xs_write && o->xs_directory &&
            o->xs_watch && o->xs_unwatch && o->xs_txn_start && o->xs_txn_end;
 }
@@ -56,6 +63,8 @@ int vscsi_front_new(const struct vscsi_front_config *cfg, struct vscsi_front **o
         if (!r->refs || !r->pages)
             goto nomem;
     }
+    if (vscsi_fi_pool_init(f))
+        goto nomem;
     f->dirbuf_len = (size_t)VSCSI_XB_MAX_DEVS * (VSCSI_FI_NAME_MAX + 1);
     f->dirbuf = malloc(f->dirbuf_len);
     if (!f->dirbuf)
@@ -219,10 +228,13 @@ void vscsi_front_destroy(struct vscsi_front *f)
     for (unsigned i = 0; i < VSCSI_FI_NR_RQ; i++) {
         struct vscsi_fi_rq *r = &f->rq[i];
 
-        if (r->busy)
+        if (r->busy && r->refs)
             vscsi_fi_ungrant_rq(f, r);
-        free(r->refs);
-        free(r->pages);
+    }
+    vscsi_fi_pool_fini(f);
+    for (unsigned i = 0; i < VSCSI_FI_NR_RQ; i++) {
+        free(f->rq[i].refs);
+        free(f->rq[i].pages);
     }
     release_channel_and_ring(f);
     free(f->dirbuf);

@@ -59,12 +59,38 @@ struct vscsi_fi_rq {
     int abort_by;      /* CDB: rqid of the outstanding ABORT naming it, -1 if none */
     int target;        /* ABORT: the command it names */
     uint64_t target_seq;
+    /* Zero copy: 1 + index in f->bufs of the buffer granted in place, 0 when
+     * bounced; off0 is where the data starts in the first page. */
+    uint8_t zc_buf;
+    uint16_t off0;
     /* Granted pages; still granted while held (quarantine included). */
     uint32_t nr_pages, nr_ind;
     uint32_t *refs;
     void **pages;
     uint32_t ind_refs[VSCSI_SG_TABLESIZE];
     void *ind_pages[VSCSI_SG_TABLESIZE];
+};
+
+/*
+ * Page pool of one rqid (platforms with the page-pool ops): the bounce and
+ * descriptor pages its requests have needed so far, granted per request and
+ * kept ungranted in between. A page whose grant the backend kept is dropped
+ * from here and never freed.
+ */
+struct vscsi_fi_pool {
+    void **data; /* cap_segs entries, the first ndata in use */
+    uint32_t ndata, nind;
+    void *ind[VSCSI_SG_TABLESIZE];
+};
+
+/* A zero-copy buffer (vscsi_front_buf_alloc). addr NULL: slot free. */
+struct vscsi_fi_buf {
+    uint8_t *addr;
+    size_t size; /* pages * 4096 */
+    uint32_t pages;
+    uint32_t users;       /* requests holding grants on it */
+    uint32_t quarantined; /* its pages whose grant the backend kept */
+    uint8_t dying;        /* freed by the caller while users > 0 */
 };
 
 struct vscsi_fi_lun {
@@ -85,6 +111,7 @@ struct vscsi_front {
     uint16_t be_domid;
     uint8_t started, watching, have_port, ring_granted;
     uint8_t be_seen_open; /* the backend showed a state other than Closed this session */
+    uint8_t has_pool;     /* the platform has alloc_pages..end_access */
 
     enum vscsi_xb_state state; /* ours, as last written */
     int error;                 /* latched -errno, 0 while healthy */
@@ -101,6 +128,9 @@ struct vscsi_front {
     uint64_t now_ms;
     uint64_t next_seq;
     struct vscsi_fi_rq rq[VSCSI_FI_NR_RQ];
+    struct vscsi_fi_pool pool[VSCSI_FI_NR_RQ];
+    struct vscsi_fi_buf bufs[VSCSI_FRONT_BUFS];
+    uint32_t nbufs; /* slots [0, nbufs) may be in use: lookups stop there */
     struct vscsi_fi_lun luns[VSCSI_XB_MAX_DEVS];
     char *dirbuf; /* vscsi-devs listing */
     size_t dirbuf_len;
@@ -118,6 +148,25 @@ int vscsi_fi_ungrant_rq(struct vscsi_front *f, struct vscsi_fi_rq *r);
 int vscsi_fi_send_tmr(struct vscsi_front *f, uint8_t act, const struct vscsi_nexus *nx, int target,
                       void *user, int internal);
 int vscsi_fi_ring_ok(const struct vscsi_front *f);
+
+/* front_pool.c */
+int vscsi_fi_pool_init(struct vscsi_front *f);
+/* Frees every pool page not granted (disconnect, error; destroy). */
+void vscsi_fi_pool_drop(struct vscsi_front *f);
+/* pool_drop, then the zero-copy buffers and the pool arrays (destroy). */
+void vscsi_fi_pool_fini(struct vscsi_front *f);
+/* The buffer [buf, buf + len) lies in, as an index in f->bufs; -1 if none. */
+int vscsi_fi_buf_find(const struct vscsi_front *f, const void *buf, size_t len);
+/* Pages [buf, buf + len) of buffer b spans. */
+uint32_t vscsi_fi_buf_span(const struct vscsi_front *f, int b, const void *buf, size_t len);
+/* Grant the data pages of a request: pool pages (data-out copied in) or, with
+ * zc >= 0, the caller's buffer in place. r->nr_pages counts what was granted. */
+int vscsi_fi_pool_grant(struct vscsi_front *f, struct vscsi_fi_rq *r, const void *buf, size_t len,
+                        uint32_t pages, int zc);
+/* Descriptor page p of a request from the pool (not granted yet). */
+int vscsi_fi_pool_ind(struct vscsi_front *f, struct vscsi_fi_rq *r, uint32_t p, void **page);
+/* end_access for everything the request holds; -EBUSY if one was kept. */
+int vscsi_fi_pool_end(struct vscsi_front *f, struct vscsi_fi_rq *r);
 
 /* front_rsp.c */
 void vscsi_fi_complete_local(struct vscsi_front *f, struct vscsi_fi_rq *r, uint8_t host);

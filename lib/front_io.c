@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Frontend submission: bounce pages, grants, direct and indirect requests,
- * task management requests. */
+ * task management requests. The page pool and zero-copy buffers are in
+ * front_pool.c. */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -22,6 +23,8 @@ int vscsi_fi_ungrant_rq(struct vscsi_front *f, struct vscsi_fi_rq *r)
 {
     int rc = 0;
 
+    if (f->has_pool)
+        return vscsi_fi_pool_end(f, r);
     for (uint32_t i = 0; i < r->nr_pages; i++) {
         if (f->ops->ungrant_page(f->ctx, r->refs[i], r->pages[i]) < 0) {
             f->st.quarantined_grants++;
@@ -64,11 +67,13 @@ static void ring_send(struct vscsi_front *f, const struct vscsi_request *rq, int
 }
 
 static int grant_data(struct vscsi_front *f, struct vscsi_fi_rq *r, const struct vscsi_front_io *io,
-                      uint32_t pages)
+                      uint32_t pages, int zc)
 {
     int ro = io->dir == VSCSI_DIR_TO_DEVICE;
     const uint8_t *src = io->buf;
 
+    if (f->has_pool)
+        return vscsi_fi_pool_grant(f, r, io->buf, io->len, pages, zc);
     for (uint32_t i = 0; i < pages; i++) {
         size_t off = (size_t)i * VSCSI_PAGE_SIZE;
         size_t n = io->len - off < VSCSI_PAGE_SIZE ? io->len - off : VSCSI_PAGE_SIZE;
@@ -83,12 +88,24 @@ static int grant_data(struct vscsi_front *f, struct vscsi_fi_rq *r, const struct
     return 0;
 }
 
+/* Segment i of a request: the data starts at off0 in the first page, every
+ * other page from its start (off0 is 0 unless granted in place). */
+static struct vscsi_seg seg_of(const struct vscsi_fi_rq *r, size_t len, uint32_t i)
+{
+    size_t pos = i ? (size_t)i * VSCSI_PAGE_SIZE - r->off0 : 0;
+    uint16_t off = i ? 0 : r->off0;
+    size_t room = (size_t)VSCSI_PAGE_SIZE - off;
+    size_t n = len - pos < room ? len - pos : room;
+    struct vscsi_seg s = {r->refs[i], off, (uint16_t)n};
+
+    return s;
+}
+
 static int build_direct(struct vscsi_fi_rq *r, size_t len, struct vscsi_request *rq)
 {
     for (uint32_t i = 0; i < r->nr_pages; i++) {
-        size_t off = (size_t)i * VSCSI_PAGE_SIZE;
-        size_t n = len - off < VSCSI_PAGE_SIZE ? len - off : VSCSI_PAGE_SIZE;
-        int rc = vscsi_req_add_seg(rq, r->refs[i], 0, (uint16_t)n);
+        struct vscsi_seg s = seg_of(r, len, i);
+        int rc = vscsi_req_add_seg(rq, s.gref, s.offset, s.length);
 
         if (rc)
             return rc;
@@ -108,18 +125,32 @@ static int build_indirect(struct vscsi_front *f, struct vscsi_fi_rq *r, size_t l
         uint32_t cnt =
             r->nr_pages - first < VSCSI_SG_PER_PAGE ? r->nr_pages - first : VSCSI_SG_PER_PAGE;
         struct vscsi_seg *d;
-        int rc = f->ops->grant_page(f->ctx, f->be_domid, 1, &r->ind_refs[p], &r->ind_pages[p]);
+        void *page;
+        int rc;
 
+        if (f->has_pool) {
+            /* Granted once written: pool pages are granted as they are. */
+            rc = vscsi_fi_pool_ind(f, r, p, &page);
+        } else {
+            rc = f->ops->grant_page(f->ctx, f->be_domid, 1, &r->ind_refs[p], &r->ind_pages[p]);
+            if (rc >= 0)
+                r->nr_ind = p + 1;
+            page = r->ind_pages[p];
+        }
         if (rc < 0)
             return rc;
-        r->nr_ind = p + 1;
-        d = r->ind_pages[p];
+        d = page;
         for (uint32_t i = 0; i < cnt; i++) {
-            size_t off = (size_t)(first + i) * VSCSI_PAGE_SIZE;
-            size_t n = len - off < VSCSI_PAGE_SIZE ? len - off : VSCSI_PAGE_SIZE;
-            struct vscsi_seg s = {r->refs[first + i], 0, (uint16_t)n};
+            struct vscsi_seg s = seg_of(r, len, first + i);
 
             memcpy(&d[i], &s, sizeof(s));
+        }
+        if (f->has_pool) {
+            rc = f->ops->grant_access(f->ctx, f->be_domid, page, 1, &r->ind_refs[p]);
+            if (rc < 0)
+                return rc;
+            r->ind_pages[p] = page;
+            r->nr_ind = p + 1;
         }
         rc = vscsi_req_add_indirect(rq, r->ind_refs[p], 0,
                                     (uint16_t)(cnt * sizeof(struct vscsi_seg)));
@@ -149,7 +180,7 @@ int vscsi_front_submit(struct vscsi_front *f, const struct vscsi_front_io *io, v
     struct vscsi_request rq;
     struct vscsi_fi_rq *r;
     uint32_t pages, tmo;
-    int id, rc, v;
+    int id, rc, v, zc = -1;
 
     if (!f || !io)
         return -EINVAL;
@@ -164,6 +195,18 @@ int vscsi_front_submit(struct vscsi_front *f, const struct vscsi_front_io *io, v
     pages = (uint32_t)((io->len + VSCSI_PAGE_SIZE - 1) / VSCSI_PAGE_SIZE);
     if (pages > VSCSI_SG_TABLESIZE && pages > f->nr_segs)
         return -E2BIG;
+    if (io->len && f->has_pool) {
+        zc = vscsi_fi_buf_find(f, io->buf, io->len);
+        if (zc >= 0) {
+            /* Unaligned, it may span one page more than bouncing needs. */
+            uint32_t span = vscsi_fi_buf_span(f, zc, io->buf, io->len);
+
+            if (span > VSCSI_SG_TABLESIZE && span > f->nr_segs)
+                zc = -1;
+            else
+                pages = span;
+        }
+    }
     if (vscsi_front_free(&f->ring) == 0)
         return -EAGAIN;
     id = vscsi_fi_rq_alloc(f);
@@ -182,7 +225,7 @@ int vscsi_front_submit(struct vscsi_front *f, const struct vscsi_front_io *io, v
     rc = vscsi_req_cdb(&rq, (uint16_t)id, &io->nx, io->cdb, io->cdb_len, io->dir,
                        (uint16_t)(tmo / 1000u > 0xffffu ? 0xffffu : (tmo + 999u) / 1000u));
     if (!rc)
-        rc = grant_data(f, r, io, pages);
+        rc = grant_data(f, r, io, pages, zc);
     if (!rc)
         rc = pages > VSCSI_SG_TABLESIZE ? build_indirect(f, r, io->len, &rq)
                                         : build_direct(r, io->len, &rq);

@@ -64,6 +64,9 @@ void vscsi_fi_fail_all(struct vscsi_front *f, uint8_t host)
         f->st.failed_locally++;
         f->cfg.done(f->cfg.cb_ctx, user, &res, 0);
     }
+    /* Nothing is granted any more: the pool goes with the connection, so a
+     * pool page never holds bytes of another session. */
+    vscsi_fi_pool_drop(f);
 }
 
 /* Error state: nothing more is sent; everything in flight is finished here
@@ -86,6 +89,9 @@ static void copy_in(struct vscsi_fi_rq *r, size_t bytes)
 {
     uint8_t *dst = r->buf;
 
+    /* Granted in place: the backend wrote the caller's buffer itself. */
+    if (r->zc_buf)
+        return;
     for (uint32_t i = 0; i < r->nr_pages && bytes; i++) {
         size_t n = bytes < VSCSI_PAGE_SIZE ? bytes : VSCSI_PAGE_SIZE;
 

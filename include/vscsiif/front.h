@@ -4,7 +4,8 @@
  *
  * It owns the ring page and event channel, runs the XenStore handshake with
  * the backend, tracks the LUNs the backend offers, turns I/O into direct or
- * indirect requests over granted bounce pages, and matches responses to
+ * indirect requests over granted bounce pages (or the caller's own pages,
+ * see vscsi_front_buf_alloc), and matches responses to
  * requests. The backend is untrusted: any protocol violation (impossible
  * rsp_prod, a response for an rqid not in flight, a grant the backend will
  * not let go) latches the device in an error state; requests in flight are
@@ -50,14 +51,15 @@ struct vscsi_front_config {
     vscsi_front_done_fn done;
     vscsi_front_lun_fn lun;
     void *cb_ctx;
-    uint32_t max_segs;     /* data pages per request we are willing to use; 0 = 128 */
+    uint32_t max_segs;       /* data pages per request we are willing to use; 0 = 128 */
     uint32_t abort_after_ms; /* request timeout before ABORT; 0 = 30000 */
     uint32_t reset_after_ms; /* ABORT/RESET timeout before the next step; 0 = 10000 */
 };
 
 VSCSI_API int vscsi_front_new(const struct vscsi_front_config *cfg, struct vscsi_front **out);
-/* Revokes every grant it can, closes the channel, unwatches, frees. Pages
- * whose grant the backend still holds are leaked on purpose (XSA-396).
+/* Revokes every grant it can, closes the channel, unwatches, frees (the
+ * zero-copy buffers too). Pages whose grant the backend still holds are
+ * leaked on purpose (XSA-396).
  * Requests still in flight are dropped without a callback: close first and
  * wait for Closed to have every request completed. Never call it from a
  * callback of the same handle. (Not vscsi_front_free:
@@ -88,8 +90,8 @@ struct vscsi_front_io {
     struct vscsi_nexus nx;
     const uint8_t *cdb;
     uint8_t cdb_len;
-    uint8_t dir;      /* VSCSI_DIR_TO_DEVICE, FROM_DEVICE or NONE */
-    void *buf;        /* data; copied out before TO_DEVICE, in after FROM_DEVICE */
+    uint8_t dir; /* VSCSI_DIR_TO_DEVICE, FROM_DEVICE or NONE */
+    void *buf;   /* data; copied out before TO_DEVICE, in after FROM_DEVICE */
     size_t len;
     uint32_t timeout_ms; /* 0 = config default */
 };
@@ -97,8 +99,10 @@ struct vscsi_front_io {
 /* Queues one command. Returns the rqid (>= 0); -EAGAIN if 16 are in flight
  * or the ring is full; -ENOTCONN before Connected; -E2BIG if len needs more
  * pages than the backend's feature-sg-grant allows; -EIO in error state;
- * -EINVAL for a bad io. Completion comes through cfg.done with `user`. */
-VSCSI_API int vscsi_front_submit(struct vscsi_front *f, const struct vscsi_front_io *io, void *user);
+ * -EINVAL for a bad io. Completion comes through cfg.done with `user`.
+ * A buf inside a vscsi_front_buf_alloc() buffer is granted, not copied. */
+VSCSI_API int vscsi_front_submit(struct vscsi_front *f, const struct vscsi_front_io *io,
+                                 void *user);
 /* Sends ABORT for a command in flight (rqid) / RESET for a nexus. Returns
  * the rqid of the TMR, or -EAGAIN/-ENOENT/-ENOTCONN/-EIO; -EALREADY if an
  * ABORT for that command is already outstanding. When an ABORT succeeds
@@ -109,6 +113,37 @@ VSCSI_API int vscsi_front_submit(struct vscsi_front *f, const struct vscsi_front
  * or disconnects (§2.8), so they still count against the 16 rqids. */
 VSCSI_API int vscsi_front_abort(struct vscsi_front *f, int rqid, void *user);
 VSCSI_API int vscsi_front_reset(struct vscsi_front *f, const struct vscsi_nexus *nx, void *user);
+
+/*
+ * Zero-copy buffers. A buffer from vscsi_front_buf_alloc() is page-aligned,
+ * virtually contiguous memory that the platform can grant (its alloc_pages
+ * op). A vscsi_front_submit() whose [buf, buf + len) lies inside one such
+ * buffer grants those pages in place instead of bouncing through the
+ * engine's own pages: nothing is copied in either direction, and data-in is
+ * in the buffer when cfg.done runs (`bytes` as always). Each request grants
+ * whole pages, so the backend can read (data-out) or write (data-in) every
+ * byte of the pages the range touches: keep nothing in a buffer that this
+ * backend must not see or change. A range that would need more segments
+ * than negotiated because it is not page-aligned is bounced instead.
+ *
+ * vscsi_front_buf_alloc: len > 0 rounded up to pages, at most
+ * VSCSI_FRONT_BUF_MAX_PAGES; -EOPNOTSUPP when the platform has no page-pool
+ * ops (the Xen userspace adapter), -E2BIG past the maximum, -ENOSPC when
+ * VSCSI_FRONT_BUFS buffers are already allocated, or the platform's error.
+ *
+ * vscsi_front_buf_free: the pointer alloc returned. While a request still
+ * holds grants on the buffer (in flight, or completed locally after an
+ * ABORT/RESET the backend has not answered yet), the free is deferred until
+ * the last of those grants is revoked: the caller must not touch the buffer
+ * again either way. If the backend kept a grant on one of its pages
+ * (quarantined_grants), the whole buffer is leaked on purpose: that page must
+ * never be reused (XSA-396). vscsi_front_destroy() frees the buffers still
+ * allocated, with the same exception.
+ */
+#define VSCSI_FRONT_BUF_MAX_PAGES 1024u
+#define VSCSI_FRONT_BUFS          64u
+VSCSI_API int vscsi_front_buf_alloc(struct vscsi_front *f, size_t len, void **buf);
+VSCSI_API void vscsi_front_buf_free(struct vscsi_front *f, void *buf);
 
 VSCSI_API enum vscsi_xb_state vscsi_front_state(const struct vscsi_front *f);
 VSCSI_API int vscsi_front_error(const struct vscsi_front *f); /* 0 or the latched -errno */

@@ -114,6 +114,32 @@ struct vscsi_platform_ops {
     int (*xs_txn_start)(void *ctx, vscsi_xs_txn *t);
     /* abort != 0 discards. -EAGAIN: a conflicting commit won; start again. */
     int (*xs_txn_end)(void *ctx, vscsi_xs_txn t, int abort);
+
+    /* --- grants, frontend side: page pool (optional) ---
+     * Appended after the first release: the engines use them only when
+     * `size` covers all four and none is NULL, otherwise grant_page and
+     * ungrant_page serve every request as before. With them a frontend
+     * allocates its bounce pages once and grants them per request (the Linux
+     * scsifront model): no allocation, no zeroing and no free on the data
+     * path, and a grant still lives only as long as its request (XSA-396).
+     * They also let a caller's buffer be granted in place (zero copy). A
+     * platform that cannot grant memory it did not allocate itself for the
+     * purpose (Linux gntshr from userspace) leaves them NULL. */
+    /* `count` virtually contiguous, zeroed 4 KiB pages of own memory that
+     * grant_access can grant. Not granted yet: nobody else can see them. */
+    int (*alloc_pages)(void *ctx, uint32_t count, void **addr);
+    /* Gives back `count` pages at `addr`: any run of pages of one
+     * alloc_pages range (so a page that must be kept can stay behind), none
+     * of them granted. */
+    int (*free_pages)(void *ctx, void *addr, uint32_t count);
+    /* Grants one page from alloc_pages to `domid`, as it is: the content is
+     * not touched, so the caller decides what the grantee may see. A page may
+     * be granted more than once at a time (one ref each). */
+    int (*grant_access)(void *ctx, uint16_t domid, void *page, int readonly, uint32_t *ref);
+    /* Revokes without freeing: 0, or -EBUSY when the grantee still has the
+     * page mapped or is copying (XSA-396); the grant then stays and the page
+     * must never be reused or freed. */
+    int (*end_access)(void *ctx, uint32_t ref);
 };
 
 #ifdef __cplusplus

@@ -20,9 +20,10 @@
 
 int vscsi_sim_gnt_init(struct vscsi_sim_dom *dom)
 {
-    /* Every grant_page consumes a page, so the domain can never have more
-     * live grants than pages: size the table to match. */
-    uint32_t nr = VSCSI_SIM_GNT_RESERVED + dom->mem_pages;
+    /* Every grant_page consumes a page; grant_access may grant a pool page
+     * more than once (two requests on one zero-copy buffer), so leave room
+     * for that: twice the pages. */
+    uint32_t nr = VSCSI_SIM_GNT_RESERVED + 2 * dom->mem_pages;
     dom->gnt = calloc(nr, sizeof(*dom->gnt));
     dom->shadow = calloc(nr, sizeof(*dom->shadow));
     dom->free_refs = malloc(sizeof(uint32_t) * nr);
@@ -63,10 +64,16 @@ static void sync_flags(struct vscsi_sim_dom *g, uint32_t ref)
 
 static void release_ref(struct vscsi_sim_dom *g, uint32_t ref)
 {
+    bool pooled = g->shadow[ref].pooled;
     g->gnt[ref].flags = 0;
     g->shadow[ref].allocated = false;
+    g->shadow[ref].pooled = false;
     if (!vscsi_sim_dom_dead(g)) {
-        vscsi_sim_mem_free(g, g->gnt[ref].frame);
+        /* A pool page stays its owner's: only the grant goes. */
+        if (pooled)
+            g->frame_grants[g->gnt[ref].frame]--;
+        else
+            vscsi_sim_mem_free(g, g->gnt[ref].frame);
         g->free_refs[g->nfree_refs++] = ref;
     }
 }
@@ -148,7 +155,8 @@ int vscsi_sim_ungrant_page(struct vscsi_sim_dom *dom, uint32_t ref, void *page)
     pthread_mutex_lock(&dom->gnt_lock);
     if (vscsi_sim_dom_dead(dom))
         rc = -ESRCH;
-    else if (ref < VSCSI_SIM_GNT_RESERVED || ref >= dom->gnt_nr || !dom->shadow[ref].allocated)
+    else if (ref < VSCSI_SIM_GNT_RESERVED || ref >= dom->gnt_nr || !dom->shadow[ref].allocated ||
+             dom->shadow[ref].pooled)
         rc = -EINVAL;
     else if (page != vscsi_sim_mem_page(dom, dom->gnt[ref].frame))
         rc = -EINVAL;
@@ -156,6 +164,104 @@ int vscsi_sim_ungrant_page(struct vscsi_sim_dom *dom, uint32_t ref, void *page)
         rc = -EBUSY; /* entry left as is: the caller must not reuse the page */
     else
         release_ref(dom, ref);
+    pthread_mutex_unlock(&dom->gnt_lock);
+    return rc;
+}
+
+/*
+ * The page pool: pages allocated once and granted per use. Same v1 rules as
+ * above, but the page is neither zeroed by a grant nor freed by a revoke:
+ * what a pool page holds is its owner's business.
+ */
+int vscsi_sim_alloc_pages(struct vscsi_sim_dom *dom, uint32_t count, void **addr)
+{
+    if (!addr || !count)
+        return -EINVAL;
+    int rc;
+    uint32_t first = 0;
+    pthread_mutex_lock(&dom->gnt_lock);
+    if (vscsi_sim_dom_dead(dom))
+        rc = -ESRCH;
+    else
+        rc = vscsi_sim_mem_alloc_run(dom, count, &first);
+    pthread_mutex_unlock(&dom->gnt_lock);
+    if (rc < 0)
+        return rc;
+    /* Zeroed outside the lock: not granted yet, nobody else can reach it. */
+    *addr = vscsi_sim_mem_page(dom, first);
+    memset(*addr, 0, (size_t)count * VSCSI_SIM_PAGE_SIZE);
+    return 0;
+}
+
+int vscsi_sim_free_pages(struct vscsi_sim_dom *dom, void *addr, uint32_t count)
+{
+    int rc = 0;
+    uint32_t first = 0;
+    pthread_mutex_lock(&dom->gnt_lock);
+    if (vscsi_sim_dom_dead(dom)) {
+        rc = -ESRCH;
+    } else if (!count || vscsi_sim_mem_frame(dom, addr, &first) < 0 ||
+               count > dom->mem_pages - first) {
+        rc = -EINVAL;
+    } else {
+        for (uint32_t f = first; f < first + count && !rc; f++) {
+            if (dom->frame_kind[f] != VSCSI_SIM_FRAME_POOL)
+                rc = -EINVAL;
+            else if (dom->frame_grants[f])
+                rc = -EBUSY; /* freeing a granted page is the XSA-396 bug */
+        }
+        for (uint32_t f = first; f < first + count && !rc; f++)
+            vscsi_sim_mem_free(dom, f);
+    }
+    pthread_mutex_unlock(&dom->gnt_lock);
+    return rc;
+}
+
+int vscsi_sim_grant_access(struct vscsi_sim_dom *dom, uint16_t domid, void *page, int readonly,
+                           uint32_t *ref)
+{
+    if (!ref)
+        return -EINVAL;
+    if (vscsi_sim_fault_hit(dom, VSCSI_SIM_FAULT_GRANT_PAGE))
+        return -ENOMEM;
+    int rc = 0;
+    uint32_t frame = 0;
+    pthread_mutex_lock(&dom->gnt_lock);
+    if (vscsi_sim_dom_dead(dom)) {
+        rc = -ESRCH;
+    } else if (vscsi_sim_mem_frame(dom, page, &frame) < 0 ||
+               dom->frame_kind[frame] != VSCSI_SIM_FRAME_POOL) {
+        rc = -EINVAL;
+    } else if (!dom->nfree_refs) {
+        rc = -ENOSPC;
+    } else {
+        uint32_t r = dom->free_refs[--dom->nfree_refs];
+        /* Granter protocol order: domid and frame first, flags last. */
+        dom->gnt[r].domid = domid;
+        dom->gnt[r].frame = frame;
+        dom->gnt[r].flags = (uint16_t)(GTF_PERMIT | (readonly ? GTF_RO : 0));
+        dom->shadow[r].allocated = true;
+        dom->shadow[r].pooled = true;
+        dom->frame_grants[frame]++;
+        *ref = r;
+    }
+    pthread_mutex_unlock(&dom->gnt_lock);
+    return rc;
+}
+
+int vscsi_sim_end_access(struct vscsi_sim_dom *dom, uint32_t ref)
+{
+    int rc = 0;
+    pthread_mutex_lock(&dom->gnt_lock);
+    if (vscsi_sim_dom_dead(dom))
+        rc = -ESRCH;
+    else if (ref < VSCSI_SIM_GNT_RESERVED || ref >= dom->gnt_nr || !dom->shadow[ref].allocated ||
+             !dom->shadow[ref].pooled)
+        rc = -EINVAL;
+    else if (pinned(&dom->shadow[ref]))
+        rc = -EBUSY; /* entry left as is: the caller must not reuse the page */
+    else
+        release_ref(dom, ref); /* the check and the clear in one step, as ungrant */
     pthread_mutex_unlock(&dom->gnt_lock);
     return rc;
 }

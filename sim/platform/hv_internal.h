@@ -33,8 +33,12 @@ struct vscsi_sim_gnt_entry {
 struct vscsi_sim_gnt_shadow {
     uint32_t pins_ro, pins_rw; /* foreign mappings */
     uint32_t copy_rd, copy_wr; /* copies in flight */
-    bool allocated;            /* handed out by grant_page and not ungranted */
+    bool allocated;            /* handed out by grant_page/grant_access, not revoked */
+    bool pooled;               /* grant_access: a revoke leaves the page to its owner */
 };
+
+/* What a frame of domain memory is used for. */
+enum { VSCSI_SIM_FRAME_FREE, VSCSI_SIM_FRAME_GRANT, VSCSI_SIM_FRAME_POOL };
 
 struct vscsi_sim_mapping {
     struct vscsi_sim_mapping *next;
@@ -88,6 +92,8 @@ struct vscsi_sim_dom {
     uint32_t mem_pages;
     uint32_t *free_frames;
     uint32_t nfree_frames;
+    uint8_t *frame_kind;    /* VSCSI_SIM_FRAME_*, per frame */
+    uint32_t *frame_grants; /* live grant_access grants of a pool frame */
     struct vscsi_sim_gnt_entry *gnt;
     struct vscsi_sim_gnt_shadow *shadow;
     uint32_t gnt_nr;
@@ -146,6 +152,10 @@ int vscsi_sim_mem_init(struct vscsi_sim_dom *dom, uint32_t pages);
 void vscsi_sim_mem_fini(struct vscsi_sim_dom *dom);
 int vscsi_sim_mem_alloc(struct vscsi_sim_dom *dom, uint32_t *frame);
 void vscsi_sim_mem_free(struct vscsi_sim_dom *dom, uint32_t frame);
+/* count contiguous frames, marked VSCSI_SIM_FRAME_POOL; -ENOMEM. */
+int vscsi_sim_mem_alloc_run(struct vscsi_sim_dom *dom, uint32_t count, uint32_t *first);
+/* The frame behind an address of the domain's own view; -EINVAL if none. */
+int vscsi_sim_mem_frame(struct vscsi_sim_dom *dom, const void *addr, uint32_t *frame);
 void *vscsi_sim_mem_page(struct vscsi_sim_dom *dom, uint32_t frame);
 void *vscsi_sim_mem_reserve(uint32_t pages);
 int vscsi_sim_mem_map_frame(void *at, struct vscsi_sim_dom *dom, uint32_t frame, bool writable);
@@ -160,6 +170,11 @@ void vscsi_sim_gnt_pin(struct vscsi_sim_dom *granter, uint32_t ref, bool writabl
 int vscsi_sim_grant_page(struct vscsi_sim_dom *dom, uint16_t domid, int readonly, uint32_t *ref,
                          void **page);
 int vscsi_sim_ungrant_page(struct vscsi_sim_dom *dom, uint32_t ref, void *page);
+int vscsi_sim_alloc_pages(struct vscsi_sim_dom *dom, uint32_t count, void **addr);
+int vscsi_sim_free_pages(struct vscsi_sim_dom *dom, void *addr, uint32_t count);
+int vscsi_sim_grant_access(struct vscsi_sim_dom *dom, uint16_t domid, void *page, int readonly,
+                           uint32_t *ref);
+int vscsi_sim_end_access(struct vscsi_sim_dom *dom, uint32_t ref);
 int vscsi_sim_copy_grants(struct vscsi_sim_dom *dom, struct vscsi_grant_copy *segs, uint32_t count);
 int vscsi_sim_map_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t count,
                          const uint32_t *refs, int writable, void **addr);

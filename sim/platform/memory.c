@@ -22,7 +22,9 @@ int vscsi_sim_mem_init(struct vscsi_sim_dom *dom, uint32_t pages)
 {
     dom->mem_pages = pages;
     dom->free_frames = malloc(sizeof(uint32_t) * (pages ? pages : 1));
-    if (!dom->free_frames)
+    dom->frame_kind = calloc(pages ? pages : 1, sizeof(*dom->frame_kind));
+    dom->frame_grants = calloc(pages ? pages : 1, sizeof(*dom->frame_grants));
+    if (!dom->free_frames || !dom->frame_kind || !dom->frame_grants)
         return -ENOMEM;
     /* Lowest frame on top: first allocations are predictable for tests. */
     for (uint32_t i = 0; i < pages; i++)
@@ -52,7 +54,11 @@ void vscsi_sim_mem_fini(struct vscsi_sim_dom *dom)
         close(dom->memfd);
     dom->memfd = -1;
     free(dom->free_frames);
+    free(dom->frame_kind);
+    free(dom->frame_grants);
     dom->free_frames = NULL;
+    dom->frame_kind = NULL;
+    dom->frame_grants = NULL;
     dom->nfree_frames = 0;
 }
 
@@ -61,13 +67,57 @@ int vscsi_sim_mem_alloc(struct vscsi_sim_dom *dom, uint32_t *frame)
     if (!dom->nfree_frames)
         return -ENOMEM;
     *frame = dom->free_frames[--dom->nfree_frames];
+    dom->frame_kind[*frame] = VSCSI_SIM_FRAME_GRANT;
     return 0;
 }
 
 void vscsi_sim_mem_free(struct vscsi_sim_dom *dom, uint32_t frame)
 {
-    if (dom->free_frames)
+    if (dom->free_frames) {
         dom->free_frames[dom->nfree_frames++] = frame;
+        dom->frame_kind[frame] = VSCSI_SIM_FRAME_FREE;
+    }
+}
+
+/* Rare (a frontend fills its pool once), so a plain scan: the highest free
+ * run, which keeps the predictable low frames for grant_page, then the run
+ * taken out of the free stack. */
+int vscsi_sim_mem_alloc_run(struct vscsi_sim_dom *dom, uint32_t count, uint32_t *first)
+{
+    uint32_t run = 0, start = 0, k = 0;
+    bool found = false;
+
+    if (!count || count > dom->nfree_frames)
+        return -ENOMEM;
+    for (uint32_t f = dom->mem_pages; f-- > 0;) {
+        run = dom->frame_kind[f] == VSCSI_SIM_FRAME_FREE ? run + 1 : 0;
+        if (run == count) {
+            start = f;
+            found = true;
+            break;
+        }
+    }
+    if (!found)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < dom->nfree_frames; i++) {
+        uint32_t f = dom->free_frames[i];
+        if (f < start || f >= start + count)
+            dom->free_frames[k++] = f;
+    }
+    dom->nfree_frames = k;
+    for (uint32_t f = start; f < start + count; f++)
+        dom->frame_kind[f] = VSCSI_SIM_FRAME_POOL;
+    *first = start;
+    return 0;
+}
+
+int vscsi_sim_mem_frame(struct vscsi_sim_dom *dom, const void *addr, uint32_t *frame)
+{
+    uintptr_t a = (uintptr_t)addr, m = (uintptr_t)dom->mem;
+    if (!dom->mem || a < m || (a - m) % PAGE || (a - m) / PAGE >= dom->mem_pages)
+        return -EINVAL;
+    *frame = (uint32_t)((a - m) / PAGE);
+    return 0;
 }
 
 void *vscsi_sim_mem_page(struct vscsi_sim_dom *dom, uint32_t frame)

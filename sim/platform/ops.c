@@ -39,6 +39,26 @@ static int op_ungrant_page(void *ctx, uint32_t ref, void *page)
     return vscsi_sim_ungrant_page(ctx, ref, page);
 }
 
+static int op_alloc_pages(void *ctx, uint32_t count, void **addr)
+{
+    return vscsi_sim_alloc_pages(ctx, count, addr);
+}
+
+static int op_free_pages(void *ctx, void *addr, uint32_t count)
+{
+    return vscsi_sim_free_pages(ctx, addr, count);
+}
+
+static int op_grant_access(void *ctx, uint16_t domid, void *page, int readonly, uint32_t *ref)
+{
+    return vscsi_sim_grant_access(ctx, domid, page, readonly, ref);
+}
+
+static int op_end_access(void *ctx, uint32_t ref)
+{
+    return vscsi_sim_end_access(ctx, ref);
+}
+
 static int op_alloc_unbound(void *ctx, uint16_t remote_domid, uint32_t *port)
 {
     return vscsi_sim_evtchn_alloc_unbound(ctx, remote_domid, port);
@@ -133,6 +153,10 @@ static const struct vscsi_platform_ops sim_ops = {
     .xs_unwatch = op_xs_unwatch,
     .xs_txn_start = op_xs_txn_start,
     .xs_txn_end = op_xs_txn_end,
+    .alloc_pages = op_alloc_pages,
+    .free_pages = op_free_pages,
+    .grant_access = op_grant_access,
+    .end_access = op_end_access,
 };
 
 const struct vscsi_platform_ops *vscsi_sim_ops(void)

@@ -73,7 +73,10 @@ struct vscsi_sim_dom *vscsi_sim_dom_create(struct vscsi_sim_hv *hv, uint16_t dom
  * transactions dropped, "@releaseDomain" fired. XenStore nodes stay (removing
  * them is the toolstack's job). The id may then be reused by a new domain. */
 void vscsi_sim_dom_destroy(struct vscsi_sim_dom *dom);
-/* The ops table; ctx = struct vscsi_sim_dom *. */
+/* The ops table; ctx = struct vscsi_sim_dom *. It has the frontend page-pool
+ * ops: alloc_pages takes the highest free run of frames (grant_page keeps
+ * taking the lowest single ones), and free_pages takes any run of pool pages,
+ * refusing with -EBUSY while one of them is granted. */
 const struct vscsi_platform_ops *vscsi_sim_ops(void);
 uint16_t vscsi_sim_dom_id(const struct vscsi_sim_dom *dom);
 /* The live domain with this id, NULL if none. */
@@ -134,7 +137,7 @@ int vscsi_sim_xs_get_perms(struct vscsi_sim_hv *hv, const char *path, struct vsc
  *   EVT_SPURIOUS a vscsi_sim_dom_pending_port() poll by domid: one bound port
  *                becomes pending without any notify before the poll runs
  *   XS_CONFLICT  a transaction commit by domid: -EAGAIN, nothing applied
- *   GRANT_PAGE   a grant_page call by domid: -ENOMEM
+ *   GRANT_PAGE   a grant_page or grant_access call by domid: -ENOMEM
  * Returns 0, -ESRCH if there is no such domain, -EINVAL for a bad kind.
  */
 enum vscsi_sim_fault {
