@@ -19,10 +19,10 @@
 enum ring_impl { IMPL_OURS, IMPL_RAW, IMPL_SPSC, IMPL_NR };
 
 struct ring_cell {
-    int threads;     /* 1: both ends on one thread; 2: front and back pinned apart */
-    unsigned depth;  /* requests kept in flight, 1..16 */
-    unsigned nsegs;  /* data segments per request */
-    int indirect;    /* segments described in indirect pages */
+    int threads;    /* 1: both ends on one thread; 2: front and back pinned apart */
+    unsigned depth; /* requests kept in flight, 1..16 */
+    unsigned nsegs; /* data segments per request */
+    int indirect;   /* segments described in indirect pages */
     char name[48];
 };
 
@@ -57,8 +57,9 @@ enum sim_drive {
 struct sim_fig {
     enum sim_kind kind;
     enum sim_drive drive;
-    uint32_t xfer;  /* bytes per command (0 for null) */
-    int map_mode;   /* backend maps grants instead of copying */
+    uint32_t xfer; /* bytes per command (0 for null) */
+    int map_mode;  /* backend maps grants instead of copying */
+    int zero_copy; /* I/O buffers from vscsi_front_buf_alloc: granted in place, no bounce */
     char name[48];
 };
 
@@ -118,7 +119,7 @@ struct ring_result {
     struct ring_cell cell;
     uint64_t requests; /* per run */
     int reps;
-    double rate[IMPL_NR][BENCH_MAX_REPS];  /* requests per second */
+    double rate[IMPL_NR][BENCH_MAX_REPS];      /* requests per second */
     double req_ntf[IMPL_NR], rsp_ntf[IMPL_NR]; /* per request, all reps */
     double share[IMPL_NR][BENCH_MAX_REPS];     /* cpu_share of each run */
     uint64_t errors[IMPL_NR];
@@ -128,7 +129,7 @@ struct ring_result {
 struct sim_result {
     struct sim_fig fig;
     int reps;
-    uint64_t commands; /* per run */
+    uint64_t commands;            /* per run */
     double rate[BENCH_MAX_REPS];  /* commands/s */
     double bw[BENCH_MAX_REPS];    /* bytes/s (data figures) */
     double memcpy_bw;             /* median bytes/s of memcpy, same block size */

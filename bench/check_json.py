@@ -127,8 +127,10 @@ def check(doc):
     for i, s in enumerate(doc["sim"]):
         w = f"sim[{i}]"
         if not need(s, w, ("name", "kind", "drive", "threads", "commands", "reps", "mcmd_s",
-                           "notify_per_cmd", "errors")):
+                           "notify_per_cmd", "errors", "data_mode", "zero_copy")):
             continue
+        if not isinstance(s["zero_copy"], bool):
+            err(f"{w}.zero_copy: not a boolean")
         check_stat(f"{w}.mcmd_s", s["mcmd_s"])
         if s["kind"] != "null":
             if need(s, w, ("mb_s", "memcpy_mb_s", "ratio_memcpy")):

@@ -43,11 +43,12 @@ struct sim_ctx {
     struct vscsi_back *b;
     struct vscsi_sim_dom *dom0, *domu;
     struct vscsi_nexus nx;
-    uint8_t *bufs; /* QD buffers of fig.xfer bytes: region i of the disk <-> buffer i */
+    uint8_t *bufs;    /* QD buffers of fig.xfer bytes: region i of the disk <-> buffer i */
+    int bufs_granted; /* bufs came from vscsi_front_buf_alloc (zero copy) */
     struct vscsi_sim_io io[QD];
     uint8_t cdb[QD][10];
-    uint32_t idle;         /* bit i: slot i has nothing in flight */
-    uint8_t doneq[QD];     /* slots completed, in completion order */
+    uint32_t idle;     /* bit i: slot i has nothing in flight */
+    uint8_t doneq[QD]; /* slots completed, in completion order */
     unsigned dq_head, dq_tail;
 };
 
@@ -101,9 +102,12 @@ void sim_close(struct sim_ctx *s)
 {
     if (!s)
         return;
+    if (s->bufs_granted)
+        vscsi_front_buf_free(s->f, s->bufs);
+    else
+        free(s->bufs);
     vscsi_sim_world_free(s->w);
     vscsi_tgt_free(s->lun);
-    free(s->bufs);
     free(s);
 }
 
@@ -121,6 +125,8 @@ struct sim_ctx *sim_open(const struct sim_fig *fig)
     struct vscsi_tgt_disk_opts d = {.blocks = (uint64_t)QD * xfer / BLOCK + 2048,
                                     .block_size = BLOCK};
     s->lun = vscsi_tgt_disk_new(&d);
+    /* Seeded through a private buffer: zero-copy buffers exist only once
+     * the frontend is connected. */
     s->bufs = aligned_alloc(4096, (size_t)QD * xfer);
     if (!s->lun || !s->bufs)
         goto fail;
@@ -161,6 +167,15 @@ struct sim_ctx *sim_open(const struct sim_fig *fig)
         goto fail;
     s->f = vscsi_sim_world_front(s->w, 0);
     s->b = vscsi_sim_world_back(s->w, 0);
+    if (fig->zero_copy && s->fig.kind != SIM_NULL) {
+        void *zc = NULL;
+        if (vscsi_front_buf_alloc(s->f, (size_t)QD * xfer, &zc) < 0)
+            goto fail;
+        memcpy(zc, s->bufs, (size_t)QD * xfer);
+        free(s->bufs);
+        s->bufs = zc;
+        s->bufs_granted = 1;
+    }
     s->nx = (struct vscsi_nexus){0, 0, 0};
     {
         struct vscsi_result res;
