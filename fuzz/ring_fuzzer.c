@@ -133,6 +133,10 @@ static void front_produce(struct world *w, unsigned count, uint8_t kinds)
         uint32_t seq = w->seq++;
         int rc;
 
+        /* Built in private memory and copied whole: start from zeros, as the
+         * builders leave seg[] and reserved[] alone. */
+        memset(&rq, 0, sizeof(rq));
+
         if (kinds & (1u << (i & 7))) {
             rc = (seq & 1) ? vscsi_req_abort(&rq, rqid, &nexus, (uint16_t)((rqid + 1) % N))
                            : vscsi_req_reset(&rq, rqid, &nexus);

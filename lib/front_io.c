@@ -58,8 +58,7 @@ static void ring_send(struct vscsi_front *f, const struct vscsi_request *rq, int
     if (n > VSCSI_SG_TABLESIZE)
         n = VSCSI_SG_TABLESIZE;
     memcpy(slot, rq, offsetof(struct vscsi_request, seg) + n * sizeof(struct vscsi_seg));
-    memset(slot->reserved, 0, sizeof(slot->reserved));
-    vscsi_front_produce(&f->ring);
+    vscsi_front_produce(&f->ring); /* zeroes reserved[] in the slot */
     if (vscsi_front_push(&f->ring) || force) {
         f->ops->evtchn_notify(f->ctx, f->port);
         f->st.notifies++;

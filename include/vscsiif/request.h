@@ -34,9 +34,12 @@ extern "C" {
 #define VSCSI_INLINE static inline
 #endif
 
-/* The header every act shares: rqid, act, nexus; CDB, timeout, ref_rqid,
- * nr_segments and reserved[] zeroed, direction NONE. seg[] is not touched
- * (see below). Inline (with an exported copy). */
+/* The header every act shares: rqid, act, nexus; CDB, timeout, ref_rqid and
+ * nr_segments zeroed, direction NONE. seg[] and reserved[] are not touched:
+ * vscsi_front_produce() zeroes reserved[] in the slot (the spec asks senders
+ * to), and only if the slot holds something else there, because writing it
+ * unconditionally dirties one more cache line per request that the backend
+ * must then fetch. Inline (with an exported copy). */
 VSCSI_INLINE void vscsi_req_init(struct vscsi_request *rq, uint16_t rqid, uint8_t act,
                                  const struct vscsi_nexus *nx)
 {
@@ -51,11 +54,10 @@ VSCSI_INLINE void vscsi_req_init(struct vscsi_request *rq, uint16_t rqid, uint8_
     rq->ref_rqid = 0;
     rq->sc_data_direction = VSCSI_DIR_NONE;
     rq->nr_segments = 0;
-    rq->reserved[0] = rq->reserved[1] = rq->reserved[2] = 0;
 }
 
 /* Starts a CDB request: sets rqid, nexus, CDB (zero-padded), direction and
- * timeout, zeroes reserved[] and nr_segments. seg[] is not cleared: built in
+ * timeout, zeroes nr_segments. seg[] is not cleared: built in
  * a ring slot its old bytes are the peer's anyway; built in private memory,
  * publish only the header and the used segments. Returns 0, or -EINVAL if
  * cdb_len is 0 or > 16 or dir > 3. Inline (with an exported copy): it runs

@@ -177,8 +177,16 @@ VSCSI_INLINE struct vscsi_request *vscsi_front_slot(struct vscsi_front_ring *r)
     return &r->sring->ring[r->req_prod_pvt & VSCSI_RING_MASK].req;
 }
 
+/* Also zeroes the slot's reserved[] (senders should, receivers ignore it),
+ * but only when it is not zero already: in a slot it stays zero unless a
+ * peer wrote there, and a store would dirty the slot's last cache line even
+ * for a request that uses only the first. */
 VSCSI_INLINE void vscsi_front_produce(struct vscsi_front_ring *r)
 {
+    struct vscsi_request *rq = &r->sring->ring[r->req_prod_pvt & VSCSI_RING_MASK].req;
+
+    if (rq->reserved[0] | rq->reserved[1] | rq->reserved[2])
+        rq->reserved[0] = rq->reserved[1] = rq->reserved[2] = 0;
     r->req_prod_pvt++;
 }
 
