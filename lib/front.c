@@ -256,7 +256,7 @@ int vscsi_fi_rq_alloc(struct vscsi_front *f)
             uint32_t *refs = r->refs;
             void **pages = r->pages;
 
-            memset(r, 0, sizeof(*r));
+            memset(r, 0, offsetof(struct vscsi_fi_rq, ind_refs));
             r->refs = refs;
             r->pages = pages;
             r->busy = 1;

@@ -67,6 +67,8 @@ struct vscsi_fi_rq {
     uint32_t nr_pages, nr_ind;
     uint32_t *refs;
     void **pages;
+    /* From here on only what nr_ind covers is meaningful: vscsi_fi_rq_alloc
+     * clears the fields above and leaves these 300-odd bytes alone. */
     uint32_t ind_refs[VSCSI_SG_TABLESIZE];
     void *ind_pages[VSCSI_SG_TABLESIZE];
 };
@@ -129,6 +131,7 @@ struct vscsi_front {
     uint64_t next_seq;
     struct vscsi_fi_rq rq[VSCSI_FI_NR_RQ];
     struct vscsi_fi_pool pool[VSCSI_FI_NR_RQ];
+    int *end_status; /* end_access statuses, cap_segs entries (pool only) */
     struct vscsi_fi_buf bufs[VSCSI_FRONT_BUFS];
     uint32_t nbufs; /* slots [0, nbufs) may be in use: lookups stop there */
     struct vscsi_fi_lun luns[VSCSI_XB_MAX_DEVS];
@@ -165,7 +168,10 @@ int vscsi_fi_pool_grant(struct vscsi_front *f, struct vscsi_fi_rq *r, const void
                         uint32_t pages, int zc);
 /* Descriptor page p of a request from the pool (not granted yet). */
 int vscsi_fi_pool_ind(struct vscsi_front *f, struct vscsi_fi_rq *r, uint32_t p, void **page);
-/* end_access for everything the request holds; -EBUSY if one was kept. */
+/* Grants r->ind_pages[0..count) read-only in one call (r->nr_ind = count). */
+int vscsi_fi_pool_grant_ind(struct vscsi_front *f, struct vscsi_fi_rq *r, uint32_t count);
+/* end_access for everything the request holds (one call for the data pages,
+ * one for the descriptors); -EBUSY if one was kept. */
 int vscsi_fi_pool_end(struct vscsi_front *f, struct vscsi_fi_rq *r);
 
 /* front_rsp.c */

@@ -112,45 +112,53 @@ static int build_direct(struct vscsi_fi_rq *r, size_t len, struct vscsi_request 
     return 0;
 }
 
+/* Segments [first, first + cnt) of the request into descriptor page d. */
+static void fill_descriptors(const struct vscsi_fi_rq *r, size_t len, struct vscsi_seg *d,
+                             uint32_t first, uint32_t cnt)
+{
+    for (uint32_t i = 0; i < cnt; i++) {
+        struct vscsi_seg s = seg_of(r, len, first + i);
+
+        memcpy(&d[i], &s, sizeof(s));
+    }
+}
+
 /* Descriptor pages hold nothing but descriptors and are granted read-only,
- * so the backend sees none of our other memory (§5.4 item 12). */
+ * so the backend sees none of our other memory (§5.4 item 12). Pool pages
+ * are granted as they are, so they are all written first and then granted
+ * in one call; grant_page hands out fresh pages already granted. */
 static int build_indirect(struct vscsi_front *f, struct vscsi_fi_rq *r, size_t len,
                           struct vscsi_request *rq)
 {
     uint32_t nind = (r->nr_pages + VSCSI_SG_PER_PAGE - 1) / VSCSI_SG_PER_PAGE;
+    int rc;
 
     for (uint32_t p = 0; p < nind; p++) {
         uint32_t first = p * VSCSI_SG_PER_PAGE;
         uint32_t cnt =
             r->nr_pages - first < VSCSI_SG_PER_PAGE ? r->nr_pages - first : VSCSI_SG_PER_PAGE;
-        struct vscsi_seg *d;
-        void *page;
-        int rc;
 
         if (f->has_pool) {
-            /* Granted once written: pool pages are granted as they are. */
-            rc = vscsi_fi_pool_ind(f, r, p, &page);
+            rc = vscsi_fi_pool_ind(f, r, p, &r->ind_pages[p]);
         } else {
             rc = f->ops->grant_page(f->ctx, f->be_domid, 1, &r->ind_refs[p], &r->ind_pages[p]);
             if (rc >= 0)
                 r->nr_ind = p + 1;
-            page = r->ind_pages[p];
         }
         if (rc < 0)
             return rc;
-        d = page;
-        for (uint32_t i = 0; i < cnt; i++) {
-            struct vscsi_seg s = seg_of(r, len, first + i);
+        fill_descriptors(r, len, r->ind_pages[p], first, cnt);
+    }
+    if (f->has_pool) {
+        rc = vscsi_fi_pool_grant_ind(f, r, nind);
+        if (rc < 0)
+            return rc;
+    }
+    for (uint32_t p = 0; p < nind; p++) {
+        uint32_t first = p * VSCSI_SG_PER_PAGE;
+        uint32_t cnt =
+            r->nr_pages - first < VSCSI_SG_PER_PAGE ? r->nr_pages - first : VSCSI_SG_PER_PAGE;
 
-            memcpy(&d[i], &s, sizeof(s));
-        }
-        if (f->has_pool) {
-            rc = f->ops->grant_access(f->ctx, f->be_domid, page, 1, &r->ind_refs[p]);
-            if (rc < 0)
-                return rc;
-            r->ind_pages[p] = page;
-            r->nr_ind = p + 1;
-        }
         rc = vscsi_req_add_indirect(rq, r->ind_refs[p], 0,
                                     (uint16_t)(cnt * sizeof(struct vscsi_seg)));
         if (rc)

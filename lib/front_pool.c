@@ -40,6 +40,10 @@ int vscsi_fi_pool_init(struct vscsi_front *f)
     f->has_pool = (uint8_t)ops_have_pool(f->ops);
     if (!f->has_pool)
         return 0;
+    /* Data refs are at most cap_segs, descriptor refs at most 26 <= cap_segs. */
+    f->end_status = calloc(f->cap_segs, sizeof(*f->end_status));
+    if (!f->end_status)
+        return -ENOMEM;
     for (unsigned i = 0; i < VSCSI_FI_NR_RQ; i++) {
         f->pool[i].data = calloc(f->cap_segs, sizeof(*f->pool[i].data));
         if (!f->pool[i].data)
@@ -104,6 +108,8 @@ void vscsi_fi_pool_fini(struct vscsi_front *f)
         free(f->pool[i].data);
         f->pool[i].data = NULL;
     }
+    free(f->end_status);
+    f->end_status = NULL;
 }
 
 int vscsi_fi_buf_find(const struct vscsi_front *f, const void *buf, size_t len)
@@ -147,27 +153,40 @@ static int reserve(struct vscsi_front *f, struct vscsi_fi_pool *p, uint32_t need
     return 0;
 }
 
+/* Grants pages[0..count) as refs[0..count) in one call; all or nothing, so
+ * *nr (what the revoke path will end) is either 0 or count. */
+static int grant_batch(struct vscsi_front *f, uint32_t count, void *const *pages, int ro,
+                       uint32_t *refs, uint32_t *nr)
+{
+    int rc;
+
+    if (!count)
+        return 0;
+    rc = f->ops->grant_access(f->ctx, f->be_domid, count, pages, ro, refs);
+    if (rc < 0)
+        return rc;
+    *nr = count;
+    return 0;
+}
+
 static int grant_in_place(struct vscsi_front *f, struct vscsi_fi_rq *r, const void *buf,
                           uint32_t pages, int zc)
 {
     struct vscsi_fi_buf *b = &f->bufs[zc];
     size_t start = (size_t)((uintptr_t)buf - (uintptr_t)b->addr);
     uint8_t *base = b->addr + (start - start % PAGE);
-    int ro = r->dir == VSCSI_DIR_TO_DEVICE;
+    int rc;
 
     r->off0 = (uint16_t)(start % PAGE);
-    /* Counted before the first grant: the revoke path uncounts it. */
+    /* Counted before the grant: the revoke path uncounts it. */
     r->zc_buf = (uint8_t)(zc + 1);
     b->users++;
-    for (uint32_t i = 0; i < pages; i++) {
-        int rc = f->ops->grant_access(f->ctx, f->be_domid, base + i * PAGE, ro, &r->refs[i]);
-
-        if (rc < 0)
-            return rc;
+    for (uint32_t i = 0; i < pages; i++)
         r->pages[i] = base + i * PAGE;
-        r->nr_pages = i + 1;
-    }
-    return 0;
+    rc = grant_batch(f, pages, r->pages, r->dir == VSCSI_DIR_TO_DEVICE, r->refs, &r->nr_pages);
+    if (rc < 0)
+        memset(r->pages, 0, pages * sizeof(*r->pages));
+    return rc;
 }
 
 int vscsi_fi_pool_grant(struct vscsi_front *f, struct vscsi_fi_rq *r, const void *buf, size_t len,
@@ -183,19 +202,26 @@ int vscsi_fi_pool_grant(struct vscsi_front *f, struct vscsi_fi_rq *r, const void
     rc = reserve(f, p, pages);
     if (rc)
         return rc;
-    for (uint32_t i = 0; i < pages; i++) {
+    /* Filled before they are granted: the backend never sees one half done. */
+    for (uint32_t i = 0; ro && i < pages; i++) {
         size_t off = (size_t)i * PAGE;
 
-        /* Filled before it is granted: the backend never sees it half done. */
-        if (ro)
-            memcpy(p->data[i], src + off, len - off < PAGE ? len - off : PAGE);
-        rc = f->ops->grant_access(f->ctx, f->be_domid, p->data[i], ro, &r->refs[i]);
-        if (rc < 0)
-            return rc;
-        r->pages[i] = p->data[i];
-        r->nr_pages = i + 1;
+        memcpy(p->data[i], src + off, len - off < PAGE ? len - off : PAGE);
     }
-    return 0;
+    rc = grant_batch(f, pages, p->data, ro, r->refs, &r->nr_pages);
+    if (rc == 0)
+        memcpy(r->pages, p->data, pages * sizeof(*r->pages));
+    return rc;
+}
+
+int vscsi_fi_pool_grant_ind(struct vscsi_front *f, struct vscsi_fi_rq *r, uint32_t count)
+{
+    int rc = grant_batch(f, count, r->ind_pages, 1, r->ind_refs, &r->nr_ind);
+
+    /* Not granted: the pages stay in the pool, the request forgets them. */
+    if (rc < 0)
+        memset(r->ind_pages, 0, count * sizeof(*r->ind_pages));
+    return rc;
 }
 
 int vscsi_fi_pool_ind(struct vscsi_front *f, struct vscsi_fi_rq *r, uint32_t idx, void **page)
@@ -226,35 +252,54 @@ static uint32_t compact(void **v, uint32_t n)
     return k;
 }
 
+/* Ends the grants of refs[0..n); f->end_status[i] says which stayed. The
+ * statuses are read even when the count says none did: a few compares buy
+ * never freeing a page on a platform's miscount. */
+static void end_batch(struct vscsi_front *f, uint32_t n, const uint32_t *refs)
+{
+    int kept;
+
+    if (!n)
+        return;
+    kept = f->ops->end_access(f->ctx, n, refs, f->end_status);
+    if (kept < 0) {
+        /* Out of contract: the statuses may be stale, so every ref stays. */
+        for (uint32_t i = 0; i < n; i++)
+            f->end_status[i] = kept;
+    }
+}
+
 int vscsi_fi_pool_end(struct vscsi_front *f, struct vscsi_fi_rq *r)
 {
     struct vscsi_fi_pool *p = &f->pool[r - f->rq];
     struct vscsi_fi_buf *b = r->zc_buf ? &f->bufs[r->zc_buf - 1] : NULL;
     int rc = 0, holes = 0;
 
+    end_batch(f, r->nr_pages, r->refs);
     for (uint32_t i = 0; i < r->nr_pages; i++) {
-        if (f->ops->end_access(f->ctx, r->refs[i]) < 0) {
-            /* Still the backend's: out of the pool, never freed. */
-            f->st.quarantined_grants++;
-            rc = -EBUSY;
-            if (b) {
-                b->quarantined++;
-            } else {
-                p->data[i] = NULL;
-                holes = 1;
-            }
-        }
-        r->pages[i] = NULL;
-    }
-    for (uint32_t i = 0; i < r->nr_ind; i++) {
-        if (f->ops->end_access(f->ctx, r->ind_refs[i]) < 0) {
-            f->st.quarantined_grants++;
-            rc = -EBUSY;
-            p->ind[i] = NULL;
+        if (!f->end_status[i])
+            continue;
+        /* Still the backend's: out of the pool, never freed. */
+        f->st.quarantined_grants++;
+        rc = -EBUSY;
+        if (b) {
+            b->quarantined++;
+        } else {
+            p->data[i] = NULL;
             holes = 1;
         }
-        r->ind_pages[i] = NULL;
     }
+    memset(r->pages, 0, r->nr_pages * sizeof(*r->pages));
+    end_batch(f, r->nr_ind, r->ind_refs);
+    for (uint32_t i = 0; i < r->nr_ind; i++) {
+        if (!f->end_status[i])
+            continue;
+        f->st.quarantined_grants++;
+        rc = -EBUSY;
+        p->ind[i] = NULL;
+        holes = 1;
+    }
+    memset(r->ind_pages, 0, r->nr_ind * sizeof(*r->ind_pages));
     r->nr_pages = 0;
     r->nr_ind = 0;
     if (holes) {

@@ -30,7 +30,7 @@ static struct {
     const struct vscsi_platform_ops *real;
     void *du;
     unsigned alloc_calls, alloc_pages, free_calls, freed_pages, grants, ends, grant_pages,
-        ungrant_pages;
+        ungrant_pages, grant_calls, end_calls;
     int fail_alloc; /* next alloc_pages returns this when non-zero */
     void *freed[MAXLOG];
 } W;
@@ -68,18 +68,33 @@ static int w_free_pages(void *ctx, void *addr, uint32_t count)
     return rc;
 }
 
-static int w_grant_access(void *ctx, uint16_t domid, void *page, int ro, uint32_t *ref)
+/* grants/ends count pages, grant_calls/end_calls calls (one per batch). */
+static int w_grant_access(void *ctx, uint16_t domid, uint32_t count, void *const *pages, int ro,
+                          uint32_t *refs)
 {
-    if (ctx == W.du)
-        W.grants++;
-    return W.real->grant_access(ctx, domid, page, ro, ref);
+    int rc = W.real->grant_access(ctx, domid, count, pages, ro, refs);
+
+    if (ctx == W.du) {
+        W.grant_calls++;
+        if (rc == 0)
+            W.grants += count;
+    }
+    return rc;
 }
 
-static int w_end_access(void *ctx, uint32_t ref)
+static int w_end_access(void *ctx, uint32_t count, const uint32_t *refs, int *status)
 {
-    if (ctx == W.du)
-        W.ends++;
-    return W.real->end_access(ctx, ref);
+    int kept = W.real->end_access(ctx, count, refs, status);
+    unsigned busy = 0;
+
+    for (uint32_t i = 0; i < count; i++)
+        busy += status[i] != 0;
+    assert_int_equal(kept, busy); /* the return agrees with the statuses */
+    if (ctx == W.du) {
+        W.end_calls++;
+        W.ends += count;
+    }
+    return kept;
 }
 
 static int w_grant_page(void *ctx, uint16_t domid, int ro, uint32_t *ref, void **page)
@@ -170,7 +185,7 @@ static void test_steady_state(void **state)
     struct fh h;
     struct vscsi_request rq;
     struct vscsi_front_stats st;
-    unsigned calls, pages, grants;
+    unsigned calls, pages, grants, gcalls, ecalls;
     uint32_t frame0, frame;
 
     (void)state;
@@ -180,6 +195,9 @@ static void test_steady_state(void **state)
     assert_int_equal(W.alloc_calls, 1);
     assert_int_equal(W.alloc_pages, 16);
     assert_int_equal(W.grants, 16);
+    /* One grant_access and one end_access for the 16 pages. */
+    assert_int_equal(W.grant_calls, 1);
+    assert_int_equal(W.end_calls, 1);
 
     /* Where pool page 0 of rqid 0 lives. */
     assert_int_equal(fh_submit(&h, VSCSI_DIR_NONE, NULL, 0, NULL), 0);
@@ -201,8 +219,12 @@ static void test_steady_state(void **state)
                                     : 9 * PG;
 
         grants = W.grants;
+        gcalls = W.grant_calls;
+        ecalls = W.end_calls;
         round_trip(&h, i & 1 ? VSCSI_DIR_TO_DEVICE : VSCSI_DIR_FROM_DEVICE, a_buf, len, i + 10);
         assert_int_equal(W.grants - grants, (len + PG - 1) / PG);
+        assert_int_equal(W.grant_calls - gcalls, 1);
+        assert_int_equal(W.end_calls - ecalls, 1);
     }
     assert_int_equal(W.alloc_calls, calls);
     assert_int_equal(W.alloc_pages, pages);
@@ -223,8 +245,14 @@ static void test_steady_state(void **state)
     round_trip(&h, VSCSI_DIR_FROM_DEVICE, a_buf, 27 * PG, 99);
     assert_int_equal(W.alloc_calls, calls + 2);
     assert_int_equal(W.alloc_pages, pages + 12);
-    for (uint32_t i = 0; i < 6; i++)
+    for (uint32_t i = 0; i < 6; i++) {
+        gcalls = W.grant_calls;
+        ecalls = W.end_calls;
         round_trip(&h, i & 1 ? VSCSI_DIR_TO_DEVICE : VSCSI_DIR_FROM_DEVICE, a_buf, 27 * PG, i);
+        /* Data pages and descriptor pages: one batch each. */
+        assert_int_equal(W.grant_calls - gcalls, 2);
+        assert_int_equal(W.end_calls - ecalls, 2);
+    }
     assert_int_equal(W.alloc_calls, calls + 2);
     vscsi_front_stats(h.f, &st);
     assert_int_equal(st.indirect, 7);
@@ -567,7 +595,18 @@ static void test_buf_errors(void **state)
     assert_int_equal(fh_submit(&h, VSCSI_DIR_FROM_DEVICE, a_buf, 3 * PG, NULL), -ENOMEM);
     assert_int_equal(fh_be_take(&h, &rq), 0);
     assert_int_equal(vscsi_sim_grants_active(h.hv, FH_FDOM), 1);
-    /* A grant failing midway on a zero-copy buffer: everything revoked. */
+    /* A grant failing on one page of a batch (the simulator counts pages):
+     * nothing of it granted, nothing sent. */
+    assert_int_equal(vscsi_sim_fault(h.hv, FH_FDOM, VSCSI_SIM_FAULT_GRANT_PAGE, 2, 1), 0);
+    assert_int_equal(fh_submit(&h, VSCSI_DIR_FROM_DEVICE, a_buf, 3 * PG, NULL), -ENOMEM);
+    assert_int_equal(fh_be_take(&h, &rq), 0);
+    assert_int_equal(vscsi_sim_grants_active(h.hv, FH_FDOM), 1);
+    /* ... or on the descriptor page, after the 30 data pages: those revoked. */
+    assert_int_equal(vscsi_sim_fault(h.hv, FH_FDOM, VSCSI_SIM_FAULT_GRANT_PAGE, 31, 1), 0);
+    assert_int_equal(fh_submit(&h, VSCSI_DIR_TO_DEVICE, a_buf, 30 * PG, NULL), -ENOMEM);
+    assert_int_equal(fh_be_take(&h, &rq), 0);
+    assert_int_equal(vscsi_sim_grants_active(h.hv, FH_FDOM), 1);
+    /* A grant failing on a zero-copy buffer: the buffer is not held. */
     assert_int_equal(vscsi_sim_fault(h.hv, FH_FDOM, VSCSI_SIM_FAULT_GRANT_PAGE, 1, 1), 0);
     assert_int_equal(fh_submit(&h, VSCSI_DIR_FROM_DEVICE, bufs[0], 1, NULL), -ENOMEM);
     assert_int_equal(vscsi_sim_grants_active(h.hv, FH_FDOM), 1);

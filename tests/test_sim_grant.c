@@ -380,6 +380,81 @@ static void test_fault_map_copy_grant(void **state)
     assert_int_equal(vscsi_sim_fault(e->hv, 99, VSCSI_SIM_FAULT_MAP, 1, 1), -ESRCH);
 }
 
+/* The page-pool ops in batches: grant_access is all or nothing (a bad page,
+ * too few refs, a fault on any page grant none), end_access revokes each
+ * ref on its own and reports the ones that stay. */
+static void test_pool_batches(void **state)
+{
+    struct sim_env *e = *state;
+    uint8_t *addr;
+    void *gp, *va;
+    uint32_t gref, refs[20];
+    int st[5];
+    uint16_t flags;
+    assert_int_equal(e->ops->alloc_pages(e->front, 4, (void **)&addr), 0);
+    grant(e, 0, &gref, &gp); /* not a pool page */
+
+    void *bad[3] = {addr, gp, addr + PG};
+    assert_int_equal(e->ops->grant_access(e->front, BACK, 3, bad, 0, refs), -EINVAL);
+    assert_int_equal(vscsi_sim_grants_active(e->hv, FRONT), 1);
+    void *same[20];
+    for (int i = 0; i < 20; i++)
+        same[i] = addr;
+    /* 8 pages: 16 refs, one of them taken by grant_page. */
+    assert_int_equal(e->ops->grant_access(e->front, BACK, 16, same, 0, refs), -ENOSPC);
+    assert_int_equal(vscsi_sim_grants_active(e->hv, FRONT), 1);
+    void *four[4] = {addr, addr + PG, addr, addr + 2 * PG};
+    assert_int_equal(vscsi_sim_fault(e->hv, FRONT, VSCSI_SIM_FAULT_GRANT_PAGE, 3, 1), 0);
+    assert_int_equal(e->ops->grant_access(e->front, BACK, 4, four, 0, refs), -ENOMEM);
+    assert_int_equal(vscsi_sim_grants_active(e->hv, FRONT), 1);
+
+    /* A page twice in one batch: two refs on one frame. */
+    assert_int_equal(e->ops->grant_access(e->front, BACK, 4, four, 0, refs), 0);
+    assert_int_equal(vscsi_sim_grants_active(e->hv, FRONT), 5);
+    for (int i = 0; i < 4; i++) {
+        assert_ptr_equal(vscsi_sim_grant_page_ptr(e->hv, FRONT, refs[i]), four[i]);
+        for (int j = 0; j < i; j++)
+            assert_int_not_equal(refs[i], refs[j]);
+    }
+
+    /* Mapped and copied at once: the flags follow the pins. */
+    assert_int_equal(e->ops->map_grants(e->back, FRONT, 1, &refs[1], 1, &va), 0);
+    char buf[8] = "copy";
+    struct vscsi_grant_copy c[2] = {
+        {.ref = refs[1], .domid = FRONT, .len = 8, .to_grant = 1, .local = buf},
+        {.ref = refs[1], .domid = FRONT, .offset = 8, .len = 8, .local = buf}};
+    assert_int_equal(e->ops->copy_grants(e->back, c, 2), 0);
+    assert_int_equal(c[0].status, VSCSI_GNTST_OKAY);
+    assert_int_equal(c[1].status, VSCSI_GNTST_OKAY);
+    assert_int_equal(vscsi_sim_grant_entry(e->hv, FRONT, refs[1], &flags, NULL, NULL), 0);
+    assert_int_equal(flags,
+                     VSCSI_SIM_GTF_permit_access | VSCSI_SIM_GTF_reading | VSCSI_SIM_GTF_writing);
+    assert_string_equal(addr + PG, "copy");
+
+    /* Each ref on its own: the mapped one and a bogus one stay. */
+    uint32_t ends[5] = {refs[0], refs[1], 0, refs[2], refs[3]};
+    assert_int_equal(e->ops->end_access(e->front, 5, ends, st), 2);
+    assert_int_equal(st[0], 0);
+    assert_int_equal(st[1], -EBUSY);
+    assert_int_equal(st[2], -EINVAL);
+    assert_int_equal(st[3], 0);
+    assert_int_equal(st[4], 0);
+    assert_int_equal(vscsi_sim_grants_active(e->hv, FRONT), 2);
+    assert_int_equal(e->ops->free_pages(e->front, addr, 4), -EBUSY);
+    assert_int_equal(e->ops->end_access(e->front, 1, &refs[0], st), 1); /* already gone */
+    assert_int_equal(st[0], -EINVAL);
+    assert_int_equal(e->ops->end_access(e->front, 0, refs, st), 0);
+    assert_int_equal(e->ops->grant_access(e->front, BACK, 0, NULL, 0, NULL), 0);
+    assert_int_equal(e->ops->unmap_grants(e->back, va, 1), 0);
+    assert_int_equal(vscsi_sim_grant_entry(e->hv, FRONT, refs[1], &flags, NULL, NULL), 0);
+    assert_int_equal(flags, VSCSI_SIM_GTF_permit_access);
+    assert_int_equal(e->ops->end_access(e->front, 1, &refs[1], st), 0);
+    assert_int_equal(st[0], 0);
+    assert_int_equal(e->ops->free_pages(e->front, addr, 4), 0);
+    assert_int_equal(e->ops->ungrant_page(e->front, gref, gp), 0);
+    assert_int_equal(vscsi_sim_grants_active(e->hv, FRONT), 0);
+}
+
 static void test_granter_crash_keeps_mapping(void **state)
 {
     struct sim_env *e = *state;
@@ -474,6 +549,7 @@ int main(void)
         SIM_TEST(test_revoke_while_mapped_refused),
         SIM_TEST(test_copy),
         SIM_TEST(test_fault_map_copy_grant),
+        SIM_TEST(test_pool_batches),
         SIM_TEST(test_granter_crash_keeps_mapping),
         SIM_TEST(test_mapper_crash_releases),
         SIM_TEST(test_hostile_poke),

@@ -132,14 +132,20 @@ struct vscsi_platform_ops {
      * alloc_pages range (so a page that must be kept can stay behind), none
      * of them granted. */
     int (*free_pages)(void *ctx, void *addr, uint32_t count);
-    /* Grants one page from alloc_pages to `domid`, as it is: the content is
-     * not touched, so the caller decides what the grantee may see. A page may
-     * be granted more than once at a time (one ref each). */
-    int (*grant_access)(void *ctx, uint16_t domid, void *page, int readonly, uint32_t *ref);
-    /* Revokes without freeing: 0, or -EBUSY when the grantee still has the
-     * page mapped or is copying (XSA-396); the grant then stays and the page
-     * must never be reused or freed. */
-    int (*end_access)(void *ctx, uint32_t ref);
+    /* Grants `count` pages from alloc_pages to `domid`, refs[i] for
+     * pages[i], as they are: the content is not touched, so the caller
+     * decides what the grantee may see. All or nothing: on failure no ref was
+     * granted. A page may be granted more than once at a time (one ref each).
+     * One call per request rather than per page: a platform takes its grant
+     * table lock once per batch. */
+    int (*grant_access)(void *ctx, uint16_t domid, uint32_t count, void *const *pages, int readonly,
+                        uint32_t *refs);
+    /* Revokes `count` refs without freeing, each on its own: status[i] is 0,
+     * or -EBUSY when the grantee still has the page mapped or is copying
+     * (XSA-396), or another negative errno (-EINVAL: not a live grant_access
+     * ref). A ref whose status is not 0 stays granted and its page must never
+     * be reused or freed. Returns how many stayed (0: every ref revoked). */
+    int (*end_access)(void *ctx, uint32_t count, const uint32_t *refs, int *status);
 };
 
 #ifdef __cplusplus

@@ -5,6 +5,15 @@
 
 #include "hv_internal.h"
 
+/* Caller holds fault_lock. */
+static void update_any(struct vscsi_sim_dom *dom)
+{
+    bool any = false;
+    for (unsigned k = 0; k < VSCSI_SIM_FAULT_NR; k++)
+        any |= atomic_load_explicit(&dom->fault_armed[k], memory_order_relaxed);
+    atomic_store_explicit(&dom->fault_any, any, memory_order_relaxed);
+}
+
 int vscsi_sim_fault(struct vscsi_sim_hv *hv, uint16_t domid, enum vscsi_sim_fault kind,
                     uint64_t nth, uint64_t count)
 {
@@ -19,13 +28,14 @@ int vscsi_sim_fault(struct vscsi_sim_hv *hv, uint16_t domid, enum vscsi_sim_faul
     f->left = count;
     f->forever = count == 0;
     atomic_store_explicit(&dom->fault_armed[kind], nth != 0, memory_order_relaxed);
+    update_any(dom);
     pthread_mutex_unlock(&dom->fault_lock);
     return 0;
 }
 
-bool vscsi_sim_fault_hit(struct vscsi_sim_dom *dom, enum vscsi_sim_fault kind)
+bool vscsi_sim_fault_hit_slow(struct vscsi_sim_dom *dom, enum vscsi_sim_fault kind)
 {
-    /* Unarmed is the hot case (every copy segment asks): one relaxed load. */
+    /* Some fault is armed, maybe not this one: still one relaxed load. */
     if (!atomic_load_explicit(&dom->fault_armed[kind], memory_order_relaxed))
         return false;
     bool hit = false;
@@ -36,8 +46,10 @@ bool vscsi_sim_fault_hit(struct vscsi_sim_dom *dom, enum vscsi_sim_fault kind)
             f->skip--;
         } else {
             hit = true;
-            if (!f->forever && --f->left == 0)
+            if (!f->forever && --f->left == 0) {
                 atomic_store_explicit(&dom->fault_armed[kind], false, memory_order_relaxed);
+                update_any(dom);
+            }
         }
     }
     pthread_mutex_unlock(&dom->fault_lock);

@@ -217,53 +217,84 @@ int vscsi_sim_free_pages(struct vscsi_sim_dom *dom, void *addr, uint32_t count)
     return rc;
 }
 
-int vscsi_sim_grant_access(struct vscsi_sim_dom *dom, uint16_t domid, void *page, int readonly,
-                           uint32_t *ref)
+/* The GRANT_PAGE fault counts pages: the nth page of a batch fails the
+ * whole call, so a test can still aim at "the third grant". */
+static bool grant_fault(struct vscsi_sim_dom *dom, uint32_t count)
 {
-    if (!ref)
+    if (!vscsi_sim_faults_armed(dom))
+        return false;
+    for (uint32_t i = 0; i < count; i++)
+        if (vscsi_sim_fault_hit(dom, VSCSI_SIM_FAULT_GRANT_PAGE))
+            return true;
+    return false;
+}
+
+int vscsi_sim_grant_access(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t count,
+                           void *const *pages, int readonly, uint32_t *refs)
+{
+    if (!count)
+        return 0;
+    if (!pages || !refs)
         return -EINVAL;
-    if (vscsi_sim_fault_hit(dom, VSCSI_SIM_FAULT_GRANT_PAGE))
+    if (grant_fault(dom, count))
         return -ENOMEM;
     int rc = 0;
     uint32_t frame = 0;
+    uint16_t flags = (uint16_t)(GTF_PERMIT | (readonly ? GTF_RO : 0));
     pthread_mutex_lock(&dom->gnt_lock);
-    if (vscsi_sim_dom_dead(dom)) {
+    if (vscsi_sim_dom_dead(dom))
         rc = -ESRCH;
-    } else if (vscsi_sim_mem_frame(dom, page, &frame) < 0 ||
-               dom->frame_kind[frame] != VSCSI_SIM_FRAME_POOL) {
-        rc = -EINVAL;
-    } else if (!dom->nfree_refs) {
+    else if (dom->nfree_refs < count)
         rc = -ENOSPC;
-    } else {
+    /* Every page checked before the first is granted: all or nothing. The
+     * frames wait in refs[] (the caller's to overwrite) for the second pass. */
+    for (uint32_t i = 0; i < count && !rc; i++) {
+        if (vscsi_sim_mem_frame(dom, pages[i], &frame) < 0 ||
+            dom->frame_kind[frame] != VSCSI_SIM_FRAME_POOL)
+            rc = -EINVAL;
+        refs[i] = frame;
+    }
+    for (uint32_t i = 0; i < count && !rc; i++) {
         uint32_t r = dom->free_refs[--dom->nfree_refs];
+        frame = refs[i];
         /* Granter protocol order: domid and frame first, flags last. */
         dom->gnt[r].domid = domid;
         dom->gnt[r].frame = frame;
-        dom->gnt[r].flags = (uint16_t)(GTF_PERMIT | (readonly ? GTF_RO : 0));
+        dom->gnt[r].flags = flags;
         dom->shadow[r].allocated = true;
         dom->shadow[r].pooled = true;
         dom->frame_grants[frame]++;
-        *ref = r;
+        refs[i] = r;
     }
     pthread_mutex_unlock(&dom->gnt_lock);
     return rc;
 }
 
-int vscsi_sim_end_access(struct vscsi_sim_dom *dom, uint32_t ref)
+static int end_one(struct vscsi_sim_dom *dom, uint32_t ref)
 {
-    int rc = 0;
+    if (ref < VSCSI_SIM_GNT_RESERVED || ref >= dom->gnt_nr || !dom->shadow[ref].allocated ||
+        !dom->shadow[ref].pooled)
+        return -EINVAL;
+    if (pinned(&dom->shadow[ref]))
+        return -EBUSY;     /* entry left as is: the caller must not reuse the page */
+    release_ref(dom, ref); /* the check and the clear in one step, as ungrant */
+    return 0;
+}
+
+int vscsi_sim_end_access(struct vscsi_sim_dom *dom, uint32_t count, const uint32_t *refs,
+                         int *status)
+{
+    if (count && (!refs || !status))
+        return -EINVAL;
+    int kept = 0;
     pthread_mutex_lock(&dom->gnt_lock);
-    if (vscsi_sim_dom_dead(dom))
-        rc = -ESRCH;
-    else if (ref < VSCSI_SIM_GNT_RESERVED || ref >= dom->gnt_nr || !dom->shadow[ref].allocated ||
-             !dom->shadow[ref].pooled)
-        rc = -EINVAL;
-    else if (pinned(&dom->shadow[ref]))
-        rc = -EBUSY; /* entry left as is: the caller must not reuse the page */
-    else
-        release_ref(dom, ref); /* the check and the clear in one step, as ungrant */
+    bool dead = vscsi_sim_dom_dead(dom);
+    for (uint32_t i = 0; i < count; i++) {
+        status[i] = dead ? -ESRCH : end_one(dom, refs[i]);
+        kept += status[i] != 0;
+    }
     pthread_mutex_unlock(&dom->gnt_lock);
-    return rc;
+    return kept;
 }
 
 /* Status of one copy segment against granter g (locked, live). */
@@ -297,25 +328,26 @@ static int16_t copy_check(struct vscsi_sim_dom *g, uint16_t copier,
 static void copy_pin_run(struct vscsi_sim_dom *dom, struct vscsi_sim_dom *g,
                          struct vscsi_grant_copy *segs, uint32_t n, void **pages)
 {
+    bool faults = vscsi_sim_faults_armed(dom);
+    bool live = g && !vscsi_sim_dom_dead(g);
     for (uint32_t i = 0; i < n; i++) {
         struct vscsi_grant_copy *s = &segs[i];
         pages[i] = NULL;
-        if (vscsi_sim_fault_hit(dom, VSCSI_SIM_FAULT_COPY)) {
+        if (faults && vscsi_sim_fault_hit_slow(dom, VSCSI_SIM_FAULT_COPY)) {
             s->status = VSCSI_GNTST_GENERAL_ERROR;
             continue;
         }
-        if (!g || vscsi_sim_dom_dead(g)) {
+        if (!live) {
             s->status = VSCSI_GNTST_BAD_DOMAIN;
             continue;
         }
         s->status = copy_check(g, dom->domid, s);
         if (s->status != VSCSI_GNTST_OKAY)
             continue;
-        if (s->to_grant)
-            g->shadow[s->ref].copy_wr++;
-        else
-            g->shadow[s->ref].copy_rd++;
-        sync_flags(g, s->ref);
+        struct vscsi_sim_gnt_shadow *sh = &g->shadow[s->ref];
+        /* The shared flags change only when a counter leaves 0. */
+        if ((s->to_grant ? sh->copy_wr++ : sh->copy_rd++) == 0)
+            sync_flags(g, s->ref);
         pages[i] = (uint8_t *)vscsi_sim_mem_page(g, g->gnt[s->ref].frame) + s->offset;
     }
 }
@@ -323,16 +355,16 @@ static void copy_pin_run(struct vscsi_sim_dom *dom, struct vscsi_sim_dom *g,
 static void copy_unpin_run(struct vscsi_sim_dom *g, struct vscsi_grant_copy *segs, uint32_t n,
                            void *const *pages)
 {
+    bool dead = vscsi_sim_dom_dead(g);
     for (uint32_t i = 0; i < n; i++) {
         struct vscsi_grant_copy *s = &segs[i];
         if (!pages[i])
             continue;
-        if (s->to_grant)
-            g->shadow[s->ref].copy_wr--;
-        else
-            g->shadow[s->ref].copy_rd--;
-        sync_flags(g, s->ref);
-        if (vscsi_sim_dom_dead(g) && !pinned(&g->shadow[s->ref]))
+        struct vscsi_sim_gnt_shadow *sh = &g->shadow[s->ref];
+        /* ... and when it drops back to 0. */
+        if (--*(s->to_grant ? &sh->copy_wr : &sh->copy_rd) == 0)
+            sync_flags(g, s->ref);
+        if (dead && !pinned(sh))
             release_ref(g, s->ref);
     }
 }

@@ -116,6 +116,9 @@ struct vscsi_sim_dom {
     _Atomic uint64_t deliver_seq;
 
     pthread_mutex_t fault_lock;
+    /* Some fault_armed[] is set: the one relaxed load the per-page paths
+     * (grant copy, grant_access) pay when no test armed anything. */
+    atomic_bool fault_any;
     atomic_bool fault_armed[VSCSI_SIM_FAULT_NR];
     struct vscsi_sim_fault_state faults[VSCSI_SIM_FAULT_NR];
 
@@ -145,7 +148,16 @@ static inline bool vscsi_sim_dom_dead(const struct vscsi_sim_dom *dom)
 }
 
 /* fault.c */
-bool vscsi_sim_fault_hit(struct vscsi_sim_dom *dom, enum vscsi_sim_fault kind);
+static inline bool vscsi_sim_faults_armed(const struct vscsi_sim_dom *dom)
+{
+    return atomic_load_explicit(&dom->fault_any, memory_order_relaxed);
+}
+/* Counts one operation of `kind`; true if it must fail. */
+bool vscsi_sim_fault_hit_slow(struct vscsi_sim_dom *dom, enum vscsi_sim_fault kind);
+static inline bool vscsi_sim_fault_hit(struct vscsi_sim_dom *dom, enum vscsi_sim_fault kind)
+{
+    return vscsi_sim_faults_armed(dom) && vscsi_sim_fault_hit_slow(dom, kind);
+}
 
 /* memory.c */
 int vscsi_sim_mem_init(struct vscsi_sim_dom *dom, uint32_t pages);
@@ -172,9 +184,10 @@ int vscsi_sim_grant_page(struct vscsi_sim_dom *dom, uint16_t domid, int readonly
 int vscsi_sim_ungrant_page(struct vscsi_sim_dom *dom, uint32_t ref, void *page);
 int vscsi_sim_alloc_pages(struct vscsi_sim_dom *dom, uint32_t count, void **addr);
 int vscsi_sim_free_pages(struct vscsi_sim_dom *dom, void *addr, uint32_t count);
-int vscsi_sim_grant_access(struct vscsi_sim_dom *dom, uint16_t domid, void *page, int readonly,
-                           uint32_t *ref);
-int vscsi_sim_end_access(struct vscsi_sim_dom *dom, uint32_t ref);
+int vscsi_sim_grant_access(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t count,
+                           void *const *pages, int readonly, uint32_t *refs);
+int vscsi_sim_end_access(struct vscsi_sim_dom *dom, uint32_t count, const uint32_t *refs,
+                         int *status);
 int vscsi_sim_copy_grants(struct vscsi_sim_dom *dom, struct vscsi_grant_copy *segs, uint32_t count);
 int vscsi_sim_map_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t count,
                          const uint32_t *refs, int writable, void **addr);

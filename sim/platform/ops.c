@@ -49,14 +49,15 @@ static int op_free_pages(void *ctx, void *addr, uint32_t count)
     return vscsi_sim_free_pages(ctx, addr, count);
 }
 
-static int op_grant_access(void *ctx, uint16_t domid, void *page, int readonly, uint32_t *ref)
+static int op_grant_access(void *ctx, uint16_t domid, uint32_t count, void *const *pages,
+                           int readonly, uint32_t *refs)
 {
-    return vscsi_sim_grant_access(ctx, domid, page, readonly, ref);
+    return vscsi_sim_grant_access(ctx, domid, count, pages, readonly, refs);
 }
 
-static int op_end_access(void *ctx, uint32_t ref)
+static int op_end_access(void *ctx, uint32_t count, const uint32_t *refs, int *status)
 {
-    return vscsi_sim_end_access(ctx, ref);
+    return vscsi_sim_end_access(ctx, count, refs, status);
 }
 
 static int op_alloc_unbound(void *ctx, uint16_t remote_domid, uint32_t *port)

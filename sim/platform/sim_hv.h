@@ -137,7 +137,8 @@ int vscsi_sim_xs_get_perms(struct vscsi_sim_hv *hv, const char *path, struct vsc
  *   EVT_SPURIOUS a vscsi_sim_dom_pending_port() poll by domid: one bound port
  *                becomes pending without any notify before the poll runs
  *   XS_CONFLICT  a transaction commit by domid: -EAGAIN, nothing applied
- *   GRANT_PAGE   a grant_page or grant_access call by domid: -ENOMEM
+ *   GRANT_PAGE   a grant_page call, or one page of a grant_access call, by
+ *                domid: -ENOMEM (that grant_access grants none of its pages)
  * Returns 0, -ESRCH if there is no such domain, -EINVAL for a bad kind.
  */
 enum vscsi_sim_fault {

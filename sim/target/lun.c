@@ -42,6 +42,8 @@ struct vscsi_tgt_lun *tgt_lun_alloc(enum vscsi_tgt_kind kind, const struct tgt_k
         return NULL;
     lun->kind = kind;
     lun->k = k;
+    for (size_t i = tgt_nops(lun); i-- > 0;)
+        lun->op_first[tgt_op_at(lun, i)->opcode] = (uint16_t)(i + 1);
     copy_str(lun->vendor, sizeof(lun->vendor), vendor ? vendor : "VSCSIIF");
     copy_str(lun->product, sizeof(lun->product), product);
     if (!serial) {
@@ -100,7 +102,9 @@ const struct tgt_op *tgt_find_op(const struct vscsi_tgt_lun *lun, uint8_t opcode
     const struct tgt_op *found = NULL;
 
     *has_sa = false;
-    for (size_t i = 0; i < tgt_nops(lun); i++) {
+    /* Entries before the first with this opcode cannot match. */
+    for (size_t i = lun->op_first[opcode] ? lun->op_first[opcode] - 1u : tgt_nops(lun);
+         i < tgt_nops(lun); i++) {
         const struct tgt_op *op = tgt_op_at(lun, i);
 
         if (op->opcode != opcode || !tgt_op_present(lun, op))

@@ -254,6 +254,10 @@ struct vscsi_tgt_lun {
     struct vscsi_tgt_stats stats;
     struct tgt_mpage mp[TGT_MPAGE_MAX];
     unsigned nmp;
+    /* 1 + index (tgt_op_at) of the first op with this opcode, 0 if none:
+     * tgt_find_op runs twice per command and would otherwise walk the SPC
+     * table before it reaches READ or WRITE. */
+    uint16_t op_first[256];
     union {
         struct tgt_disk d;
         struct tgt_tape t;
