@@ -20,6 +20,7 @@
 #include "scenario/io.h"
 #include "target/target.h"
 #include "test_front_harness.h"
+#include "cdb_util.h"
 
 #define PG     4096u
 #define MAXLOG (1u << 16)
@@ -659,25 +660,13 @@ static void test_buf_free_after_abort(void **state)
  * copy or grant map, the fake disk. */
 static const struct vscsi_nexus DISK = {0, 0, 0};
 
-static void rw10(uint8_t *cdb, uint8_t op, uint32_t lba, uint16_t blocks)
-{
-    memset(cdb, 0, 10);
-    cdb[0] = op;
-    cdb[2] = (uint8_t)(lba >> 24);
-    cdb[3] = (uint8_t)(lba >> 16);
-    cdb[4] = (uint8_t)(lba >> 8);
-    cdb[5] = (uint8_t)lba;
-    cdb[7] = (uint8_t)(blocks >> 8);
-    cdb[8] = (uint8_t)blocks;
-}
-
 static void disk_io(struct vscsi_sim_world *w, uint8_t dir, uint32_t lba, void *buf, size_t len)
 {
     struct vscsi_result res;
     uint8_t cdb[10];
     size_t bytes = 0;
 
-    rw10(cdb, dir == VSCSI_DIR_TO_DEVICE ? 0x2a : 0x28, lba, (uint16_t)(len / 512));
+    tu_cdb_rw10(cdb, dir == VSCSI_DIR_TO_DEVICE ? 0x2a : 0x28, lba, (uint16_t)(len / 512));
     assert_int_equal(vscsi_sim_cmd(w, 0, &DISK, cdb, 10, dir, buf, len, &res, &bytes), 0);
     assert_true(vscsi_sim_good(&res));
     assert_int_equal(bytes, dir == VSCSI_DIR_FROM_DEVICE ? len : 0);

@@ -368,13 +368,26 @@ static int plain_bad(uint16_t off, uint16_t len, int allow_empty)
            (len == 0 && !allow_empty);
 }
 
+/* Parses a request whose one bad segment (if any) sits at pos. */
+static void expect_parse(const struct vscsi_request *rq, const struct vscsi_limits *lim, int bad,
+                         unsigned pos, struct vscsi_cmd *cmd)
+{
+    static struct vscsi_seg storage[VSCSI_SG_TABLESIZE];
+
+    assert_int_equal(vscsi_cmd_parse(rq, lim, cmd), 0);
+    assert_int_equal(
+        vscsi_cmd_parse_data(rq, lim, read_region, NULL, storage, VSCSI_SG_TABLESIZE, cmd) != 0,
+        bad);
+    if (bad)
+        assert_int_equal(cmd->bad_index, pos);
+}
+
 static void test_seg_checks_match_rule(void **state)
 {
     (void)state;
     static const uint16_t offs[] = {0, 1, 7, 8, 512, 4088, 4095, 4096, 4097, 8192, 65535};
     static const uint16_t lens[] = {0, 1, 8, 511, 512, 4088, 4095, 4096, 4097, 8192, 65535};
     struct vscsi_seg sg[VSCSI_SG_TABLESIZE];
-    struct vscsi_seg storage[VSCSI_SG_TABLESIZE];
 
     for (unsigned a = 0; a < 2; a++) {
         struct vscsi_limits lim = {.max_segs = 64, .allow_zero_seg = (uint8_t)a};
@@ -395,24 +408,14 @@ static void test_seg_checks_match_rule(void **state)
                 /* Direct, as received. */
                 memcpy(rq.seg, sg, sizeof(sg));
                 rq.nr_segments = VSCSI_SG_TABLESIZE;
-                assert_int_equal(vscsi_cmd_parse(&rq, &lim, &cmd), 0);
-                assert_int_equal(vscsi_cmd_parse_data(&rq, &lim, read_region, NULL, storage,
-                                                      VSCSI_SG_TABLESIZE, &cmd) != 0,
-                                 bad);
-                if (bad)
-                    assert_int_equal(cmd.bad_index, pos);
+                expect_parse(&rq, &lim, bad, pos, &cmd);
                 /* Indirect: the same list from a descriptor page. */
                 for (unsigned i = 0; i < VSCSI_SG_TABLESIZE; i++)
                     put_desc(0, i, sg[i].gref, sg[i].offset, sg[i].length);
                 vscsi_req_cdb(&rq, 1, &NX, READ10, 10, VSCSI_DIR_FROM_DEVICE, 0);
                 assert_int_equal(vscsi_req_add_indirect(&rq, 100, 0, sizeof(sg)), 0);
-                assert_int_equal(vscsi_cmd_parse(&rq, &lim, &cmd), 0);
-                assert_int_equal(vscsi_cmd_parse_data(&rq, &lim, read_region, NULL, storage,
-                                                      VSCSI_SG_TABLESIZE, &cmd) != 0,
-                                 bad);
-                if (bad)
-                    assert_int_equal(cmd.bad_index, pos);
-                else
+                expect_parse(&rq, &lim, bad, pos, &cmd);
+                if (!bad)
                     assert_int_equal(cmd.data_len, 25u * 4096u + lens[l]);
             }
         }
