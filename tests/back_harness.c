@@ -455,8 +455,7 @@ struct bh *bh_new(const struct bh_opts *o)
     assert_non_null(h->fd);
     snprintf(h->bpath, sizeof(h->bpath), "/local/domain/0/backend/vscsi/%u/%u", h->o.fdom,
              h->o.vhost);
-    snprintf(h->fpath, sizeof(h->fpath), "/local/domain/%u/device/vscsi/%u", h->o.fdom,
-             h->o.vhost);
+    snprintf(h->fpath, sizeof(h->fpath), "/local/domain/%u/device/vscsi/%u", h->o.fdom, h->o.vhost);
 
     /* The toolstack: both directories, each readable by the other end. */
     snprintf(p, sizeof(p), "%s/frontend", h->bpath);
@@ -655,8 +654,7 @@ long bh_lun_state(struct bh *h, const char *dev)
     return bh_back_num(h, rel);
 }
 
-void bh_ts_lun(struct bh *h, const char *dev, const char *pdev, const char *vdev,
-               const char *state)
+void bh_ts_lun(struct bh *h, const char *dev, const char *pdev, const char *vdev, const char *state)
 {
     char rel[128];
     if (pdev) {
@@ -779,8 +777,8 @@ unsigned bh_produce(struct bh *h)
         const uint8_t *pg = vscsi_sim_grant_page_ptr(h->hv, h->o.fdom, rq->seg[i].gref);
         if (!pg)
             continue;
-        for (uint32_t o = rq->seg[i].offset; o + 8 <= VSCSI_PAGE_SIZE &&
-                                             o < (uint32_t)rq->seg[i].offset + rq->seg[i].length;
+        for (uint32_t o = rq->seg[i].offset;
+             o + 8 <= VSCSI_PAGE_SIZE && o < (uint32_t)rq->seg[i].offset + rq->seg[i].length;
              o += 8) {
             struct vscsi_seg d;
             memcpy(&d, pg + o, sizeof(d));
@@ -820,6 +818,18 @@ unsigned bh_tur(struct bh *h, uint16_t rqid, struct vscsi_nexus nx)
 {
     static const uint8_t tur[6] = {0};
     assert_int_equal(vscsi_req_cdb(bh_req(h), rqid, &nx, tur, sizeof(tur), VSCSI_DIR_NONE, 0), 0);
+    unsigned rec = bh_produce(h);
+    bh_push(h);
+    return rec;
+}
+
+unsigned bh_tmr(struct bh *h, uint8_t act, uint16_t rqid, struct vscsi_nexus nx, uint16_t ref)
+{
+    struct vscsi_request *rq = bh_req(h);
+    if (act == VSCSI_ACT_ABORT)
+        assert_int_equal(vscsi_req_abort(rq, rqid, &nx, ref), 0);
+    else
+        assert_int_equal(vscsi_req_reset(rq, rqid, &nx), 0);
     unsigned rec = bh_produce(h);
     bh_push(h);
     return rec;
@@ -933,14 +943,22 @@ unsigned bh_xfer_send(struct bh *h, struct bh_xfer *x, struct vscsi_nexus nx)
 {
     struct vscsi_request *rq = bh_req(h);
     uint32_t blocks = (uint32_t)(x->total / 512);
-    uint8_t cdb[10] = {x->dir == VSCSI_DIR_TO_DEVICE ? 0x2a : 0x28, 0, 0, 0, 0, 0x10, 0,
-                       (uint8_t)(blocks >> 8), (uint8_t)blocks, 0};
+    uint8_t cdb[10] = {x->dir == VSCSI_DIR_TO_DEVICE ? 0x2a : 0x28,
+                       0,
+                       0,
+                       0,
+                       0,
+                       0x10,
+                       0,
+                       (uint8_t)(blocks >> 8),
+                       (uint8_t)blocks,
+                       0};
 
     assert_int_equal(vscsi_req_cdb(rq, x->rqid, &nx, cdb, sizeof(cdb), x->dir, 30), 0);
     if (x->indirect) {
         for (uint32_t k = 0; k < x->nind; k++)
-            assert_int_equal(vscsi_req_add_indirect(rq, x->ind_ref[k], x->ind_off[k], x->ind_len[k]),
-                             0);
+            assert_int_equal(
+                vscsi_req_add_indirect(rq, x->ind_ref[k], x->ind_off[k], x->ind_len[k]), 0);
     } else {
         for (uint32_t i = 0; i < x->nsegs; i++)
             assert_int_equal(vscsi_req_add_seg(rq, x->ref[i], x->off[i], x->len[i]), 0);

@@ -29,11 +29,11 @@
 #include "vscsiif/back.h"
 #include "vscsiif/vscsiif.h"
 
-#define BH_FDOM       5
-#define BH_FE_PAGES   2048
-#define BH_MAX_CMDS   2048
-#define BH_MAX_TLUNS  300
-#define BH_MAX_REFS   (VSCSI_SIM_GNT_RESERVED + BH_FE_PAGES)
+#define BH_FDOM      5
+#define BH_FE_PAGES  2048
+#define BH_MAX_CMDS  2048
+#define BH_MAX_TLUNS 300
+#define BH_MAX_REFS  (VSCSI_SIM_GNT_RESERVED + BH_FE_PAGES)
 
 #define BH_RSLT_ERROR      VSCSI_RSLT(VSCSI_HOST_ERROR, 0)
 #define BH_RSLT_NO_CONNECT VSCSI_RSLT(VSCSI_HOST_NO_CONNECT, 0)
@@ -70,8 +70,8 @@ struct bh_target {
     int submit_rc;               /* != 0: submit() refuses */
     int abort_rc;                /* what abort() says for a pending command */
     int reset_rc;
-    int no_fill;                 /* READ completes without touching the buffer */
-    int scribble;                /* WRITE: overwrite the buffer it was given */
+    int no_fill;  /* READ completes without touching the buffer */
+    int scribble; /* WRITE: overwrite the buffer it was given */
     /* how synchronous completions complete */
     uint8_t host, status;
     const uint8_t *sense;
@@ -89,7 +89,7 @@ struct bh_target {
 /* ---------------------------------------------------------------- the bench */
 
 struct bh_opts {
-    uint16_t fdom;     /* 0: BH_FDOM */
+    uint16_t fdom; /* 0: BH_FDOM */
     unsigned vhost;
     uint32_t max_segs; /* feature-sg-grant */
     enum vscsi_back_data_mode mode;
@@ -138,7 +138,7 @@ struct bh {
 
     /* what the engine did through its ops */
     unsigned notifies, maps_at_notify, map_calls, map_fail, copy_calls;
-    unsigned ref_reads[BH_MAX_REFS];  /* indirect-style reads: RO single maps + copies from */
+    unsigned ref_reads[BH_MAX_REFS]; /* indirect-style reads: RO single maps + copies from */
     unsigned ref_map_ro[BH_MAX_REFS];
     unsigned ref_map_rw[BH_MAX_REFS];
     unsigned ref_copy_to[BH_MAX_REFS];
@@ -201,6 +201,8 @@ void bh_push(struct bh *h);
 void bh_kick(struct bh *h);
 /* a TEST UNIT READY to nx, pushed; returns its record */
 unsigned bh_tur(struct bh *h, uint16_t rqid, struct vscsi_nexus nx);
+/* an ABORT of ref (act VSCSI_ACT_ABORT) or a LUN RESET of nx, pushed; returns its record */
+unsigned bh_tmr(struct bh *h, uint8_t act, uint16_t rqid, struct vscsi_nexus nx, uint16_t ref);
 /* a raw request copied into the slot, pushed */
 unsigned bh_send_raw(struct bh *h, const struct vscsi_request *rq);
 const struct vscsi_response *bh_rsp(struct bh *h, unsigned rec);

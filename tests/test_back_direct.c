@@ -336,20 +336,6 @@ static void test_direct_read_pages_revoked(void **state)
 
 /* ABORT, LUN RESET and disconnect with direct commands in flight: each gets
  * its one answer and nothing reaches the frontend's pages. */
-static unsigned tmr(struct bh *h, uint8_t act, uint16_t rqid, uint16_t ref)
-{
-    struct vscsi_request *rq = bh_req(h);
-    struct vscsi_nexus nx = bh_nx(0, 0, 0);
-
-    if (act == VSCSI_ACT_ABORT)
-        assert_int_equal(vscsi_req_abort(rq, rqid, &nx, ref), 0);
-    else
-        assert_int_equal(vscsi_req_reset(rq, rqid, &nx), 0);
-    unsigned rec = bh_produce(h);
-    bh_push(h);
-    return rec;
-}
-
 static void test_direct_abort_reset_disconnect(void **state)
 {
     (void)state;
@@ -366,13 +352,13 @@ static void test_direct_abort_reset_disconnect(void **state)
     assert_int_equal(d.directs, 2);
     assert_int_equal(bh_tgt_pending(h), 2);
 
-    unsigned ab = tmr(h, VSCSI_ACT_ABORT, 10, 1);
+    unsigned ab = bh_tmr(h, VSCSI_ACT_ABORT, 10, bh_nx(0, 0, 0), 1);
     assert_int_equal(bh_rslt(h, a), BH_RSLT_ABORT);
     assert_int_equal(bh_rslt(h, ab), VSCSI_RSLT_RESET_SUCCESS);
     bh_xfer_check_read(h, &r1, 0);
     copied(h, &r1, 0);
 
-    unsigned rs = tmr(h, VSCSI_ACT_RESET, 11, 0);
+    unsigned rs = bh_tmr(h, VSCSI_ACT_RESET, 11, bh_nx(0, 0, 0), 0);
     assert_int_equal(bh_rslt(h, b), BH_RSLT_RESET);
     assert_int_equal(bh_rslt(h, rs), VSCSI_RSLT_RESET_SUCCESS);
     assert_int_equal(bh_tgt_pending(h), 0);

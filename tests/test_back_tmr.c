@@ -17,19 +17,6 @@ static struct bh *connected(enum vscsi_back_data_mode mode, unsigned nluns)
     return h;
 }
 
-static unsigned tmr(struct bh *h, uint8_t act, uint16_t rqid, struct vscsi_nexus nx,
-                    uint16_t ref)
-{
-    struct vscsi_request *rq = bh_req(h);
-    if (act == VSCSI_ACT_ABORT)
-        assert_int_equal(vscsi_req_abort(rq, rqid, &nx, ref), 0);
-    else
-        assert_int_equal(vscsi_req_reset(rq, rqid, &nx), 0);
-    unsigned rec = bh_produce(h);
-    bh_push(h);
-    return rec;
-}
-
 static unsigned read_cmd(struct bh *h, struct bh_xfer *x, uint16_t rqid, struct vscsi_nexus nx)
 {
     bh_xfer_prep(h, x, rqid, VSCSI_DIR_FROM_DEVICE, 4, rqid % 2, 2, 0);
@@ -57,7 +44,7 @@ static void test_abort_in_flight(void **state)
         for (unsigned i = 0; i < 3; i++)
             c[i] = read_cmd(h, &x[i], (uint16_t)(1 + i), bh_nx(0, 0, 0));
         assert_int_equal(bh_tgt_pending(h), 3);
-        unsigned a = tmr(h, VSCSI_ACT_ABORT, 9, bh_nx(0, 0, 0), 2);
+        unsigned a = bh_tmr(h, VSCSI_ACT_ABORT, 9, bh_nx(0, 0, 0), 2);
         /* the victim first, then the ABORT */
         assert_int_equal(bh_rslt(h, c[1]), BH_RSLT_ABORT);
         assert_int_equal(bh_rslt(h, a), VSCSI_RSLT_RESET_SUCCESS);
@@ -116,25 +103,25 @@ static void test_abort_refused_or_unknown(void **state)
 
     /* the target cannot take it back */
     h->tgt.abort_rc = -EBUSY;
-    unsigned a = tmr(h, VSCSI_ACT_ABORT, 2, bh_nx(0, 0, 0), 1);
+    unsigned a = bh_tmr(h, VSCSI_ACT_ABORT, 2, bh_nx(0, 0, 0), 1);
     assert_int_equal(bh_rslt(h, a), VSCSI_RSLT_RESET_FAILED);
     assert_int_equal(h->sent[c].answers, 0);
     assert_int_equal(bh_tcmd_by_rqid(h, 1)->state, BH_T_PENDING);
     h->tgt.abort_rc = 0;
 
     /* no such rqid in flight, or on another LUN, or an ABORT naming itself */
-    a = tmr(h, VSCSI_ACT_ABORT, 3, bh_nx(0, 0, 0), 77);
+    a = bh_tmr(h, VSCSI_ACT_ABORT, 3, bh_nx(0, 0, 0), 77);
     assert_int_equal(bh_rslt(h, a), VSCSI_RSLT_RESET_FAILED);
-    a = tmr(h, VSCSI_ACT_ABORT, 4, bh_nx(0, 1, 0), 1);
+    a = bh_tmr(h, VSCSI_ACT_ABORT, 4, bh_nx(0, 1, 0), 1);
     assert_int_equal(bh_rslt(h, a), VSCSI_RSLT_RESET_FAILED);
-    a = tmr(h, VSCSI_ACT_ABORT, 5, bh_nx(0, 0, 0), 5);
+    a = bh_tmr(h, VSCSI_ACT_ABORT, 5, bh_nx(0, 0, 0), 5);
     assert_int_equal(bh_rslt(h, a), VSCSI_RSLT_RESET_FAILED);
     assert_int_equal(h->sent[c].answers, 0);
 
     /* a target without TMRs */
     int (*saved)(void *, void *, struct vscsi_target_cmd *) = h->tgt.ops.abort;
     h->tgt.ops.abort = NULL;
-    a = tmr(h, VSCSI_ACT_ABORT, 6, bh_nx(0, 0, 0), 1);
+    a = bh_tmr(h, VSCSI_ACT_ABORT, 6, bh_nx(0, 0, 0), 1);
     assert_int_equal(bh_rslt(h, a), VSCSI_RSLT_RESET_FAILED);
     h->tgt.ops.abort = saved;
     assert_int_equal(bh_tcmd_by_rqid(h, 1)->state, BH_T_PENDING);
@@ -144,7 +131,7 @@ static void test_abort_refused_or_unknown(void **state)
 
     /* and once completed, it is unknown */
     unsigned n = h->tgt.nabort;
-    a = tmr(h, VSCSI_ACT_ABORT, 7, bh_nx(0, 0, 0), 1);
+    a = bh_tmr(h, VSCSI_ACT_ABORT, 7, bh_nx(0, 0, 0), 1);
     assert_int_equal(bh_rslt(h, a), VSCSI_RSLT_RESET_FAILED);
     assert_int_equal(h->tgt.nabort, n); /* the engine knew without asking */
     assert_int_equal(bh_stats(h).in_flight, 0);
@@ -162,7 +149,7 @@ static void test_abort_target_enoent(void **state)
     unsigned c = read_cmd(h, &x, 1, bh_nx(0, 0, 0));
 
     h->tgt.abort_rc = -ENOENT;
-    unsigned a = tmr(h, VSCSI_ACT_ABORT, 2, bh_nx(0, 0, 0), 1);
+    unsigned a = bh_tmr(h, VSCSI_ACT_ABORT, 2, bh_nx(0, 0, 0), 1);
     assert_int_equal(bh_rslt(h, a), VSCSI_RSLT_RESET_FAILED);
     complete_read(h, &x, c);
     bh_xfer_free(&x);
@@ -177,8 +164,8 @@ static void tmrs_refused(uint16_t abort_rqid, struct vscsi_nexus abort_nx, uint1
 {
     struct bh *h = connected(VSCSI_BACK_COPY, 1);
     unsigned c = bh_tur(h, 1, bh_nx(0, 0, 0));
-    unsigned a = tmr(h, VSCSI_ACT_ABORT, abort_rqid, abort_nx, 1);
-    unsigned r = tmr(h, VSCSI_ACT_RESET, reset_rqid, reset_nx, 0);
+    unsigned a = bh_tmr(h, VSCSI_ACT_ABORT, abort_rqid, abort_nx, 1);
+    unsigned r = bh_tmr(h, VSCSI_ACT_RESET, reset_rqid, reset_nx, 0);
 
     assert_int_equal(bh_rslt(h, a), rslt);
     assert_int_equal(bh_rslt(h, r), rslt);
@@ -206,7 +193,7 @@ static void test_reset(void **state)
 
         for (unsigned i = 0; i < 6; i++)
             c[i] = read_cmd(h, &x[i], (uint16_t)(10 + i), bh_nx(0, (uint16_t)(i % 2), 0));
-        unsigned r = tmr(h, VSCSI_ACT_RESET, 20, bh_nx(0, 0, 0), 0);
+        unsigned r = bh_tmr(h, VSCSI_ACT_RESET, 20, bh_nx(0, 0, 0), 0);
         assert_int_equal(h->tgt.nreset, 1);
         assert_int_equal(bh_rslt(h, r), VSCSI_RSLT_RESET_SUCCESS);
         for (unsigned i = 0; i < 6; i += 2) {
@@ -227,7 +214,7 @@ static void test_reset(void **state)
         for (unsigned i = 1; i < 6; i += 2)
             complete_read(h, &x[i], c[i]);
         /* a reset of an idle LUN succeeds too */
-        r = tmr(h, VSCSI_ACT_RESET, 21, bh_nx(0, 1, 0), 0);
+        r = bh_tmr(h, VSCSI_ACT_RESET, 21, bh_nx(0, 1, 0), 0);
         assert_int_equal(bh_rslt(h, r), VSCSI_RSLT_RESET_SUCCESS);
         for (unsigned i = 0; i < 6; i++)
             bh_xfer_free(&x[i]);
@@ -244,13 +231,13 @@ static void test_reset_refused_or_missing(void **state)
     unsigned c = read_cmd(h, &x, 1, bh_nx(0, 0, 0));
 
     h->tgt.reset_rc = -EIO;
-    unsigned r = tmr(h, VSCSI_ACT_RESET, 2, bh_nx(0, 0, 0), 0);
+    unsigned r = bh_tmr(h, VSCSI_ACT_RESET, 2, bh_nx(0, 0, 0), 0);
     assert_int_equal(bh_rslt(h, r), VSCSI_RSLT_RESET_FAILED);
     assert_int_equal(h->sent[c].answers, 0);
     h->tgt.reset_rc = 0;
 
     h->tgt.ops.reset = NULL;
-    r = tmr(h, VSCSI_ACT_RESET, 3, bh_nx(0, 0, 0), 0);
+    r = bh_tmr(h, VSCSI_ACT_RESET, 3, bh_nx(0, 0, 0), 0);
     assert_int_equal(bh_rslt(h, r), VSCSI_RSLT_RESET_FAILED);
     assert_int_equal(h->sent[c].answers, 0);
     assert_int_equal(bh_tcmd_by_rqid(h, 1)->state, BH_T_PENDING);
@@ -299,14 +286,10 @@ static void test_tmr_ignores_payload(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_abort_in_flight),
-        cmocka_unit_test(test_abort_same_batch),
-        cmocka_unit_test(test_abort_refused_or_unknown),
-        cmocka_unit_test(test_abort_target_enoent),
-        cmocka_unit_test(test_tmr_unknown_nexus),
-        cmocka_unit_test(test_reset),
-        cmocka_unit_test(test_reset_refused_or_missing),
-        cmocka_unit_test(test_tmr_duplicate_rqid),
+        cmocka_unit_test(test_abort_in_flight),          cmocka_unit_test(test_abort_same_batch),
+        cmocka_unit_test(test_abort_refused_or_unknown), cmocka_unit_test(test_abort_target_enoent),
+        cmocka_unit_test(test_tmr_unknown_nexus),        cmocka_unit_test(test_reset),
+        cmocka_unit_test(test_reset_refused_or_missing), cmocka_unit_test(test_tmr_duplicate_rqid),
         cmocka_unit_test(test_tmr_ignores_payload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
