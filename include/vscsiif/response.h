@@ -99,8 +99,14 @@ VSCSI_INLINE int vscsi_rsp_decode(const struct vscsi_response *copy, uint8_t act
     uint32_t rslt = (uint32_t)copy->rslt;
 
     if (act != VSCSI_ACT_CDB || (rslt & 0xff00ff00u) || VSCSI_RSLT_HOST(rslt) > VSCSI_HOST_MAX ||
-        copy->sense_len != 0 || copy->residual_len > data_len)
-        return vscsi_rsp_decode_full(copy, act, data_len, out);
+        copy->sense_len != 0 || copy->residual_len > data_len) {
+        /* Through a copy, so `out` never escapes (see vscsi_cmd_parse_data). */
+        struct vscsi_result tmp;
+        int rc = vscsi_rsp_decode_full(copy, act, data_len, &tmp);
+
+        *out = tmp;
+        return rc;
+    }
     out->rqid = copy->rqid;
     out->status = (uint8_t)VSCSI_RSLT_STATUS(rslt);
     out->host = (uint8_t)VSCSI_RSLT_HOST(rslt);
