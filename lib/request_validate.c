@@ -22,36 +22,11 @@ static int check_data_seg(const struct vscsi_seg *s, const struct vscsi_limits *
 /* One branch-free pass for the common all-valid case (up to 1024 segments
  * per indirect request); only a bad list is walked again to name the first
  * offender. */
-static int data_segs_ok(const struct vscsi_cmd *cmd, const struct vscsi_limits *lim,
-                        uint64_t *total_out)
-{
-    const struct vscsi_seg *sg = cmd->segs;
-    uint64_t total = 0;
-    uint32_t acc = 0;
-    int bad;
-
-    if (!lim->allow_zero_seg) {
-        for (uint32_t i = 0; i < cmd->nr_segs; i++) {
-            acc |= VSCSI_SEG_BITS_NONEMPTY(sg[i].offset, sg[i].length);
-            total += sg[i].length;
-        }
-        bad = VSCSI_SEG_BAD_NONEMPTY(acc);
-    } else {
-        for (uint32_t i = 0; i < cmd->nr_segs; i++) {
-            acc |= VSCSI_SEG_BITS_EMPTY_OK(sg[i].offset, sg[i].length);
-            total += sg[i].length;
-        }
-        bad = VSCSI_SEG_BAD_EMPTY_OK(acc);
-    }
-    *total_out = total;
-    return !bad;
-}
-
-static int check_data_segs(struct vscsi_cmd *cmd, const struct vscsi_limits *lim)
+int vscsi_cmd_check_data_full(struct vscsi_cmd *cmd, const struct vscsi_limits *lim)
 {
     uint64_t total = 0;
 
-    if (data_segs_ok(cmd, lim, &total)) {
+    if (vscsi_segs_ok(cmd->segs, cmd->nr_segs, lim->allow_zero_seg, &total)) {
         if (cmd->nr_segs && cmd->dir == VSCSI_DIR_NONE)
             return reject(cmd, VSCSI_REJ_DIR_MISMATCH, 0);
         cmd->data_len = total;
@@ -110,7 +85,7 @@ static int parse_indirect(const struct vscsi_request *copy, const struct vscsi_l
     cmd->nr_pages = (uint8_t)pages;
     cmd->nr_segs = total;
     cmd->segs = storage;
-    return check_data_segs(cmd, lim);
+    return vscsi_cmd_check_data_full(cmd, lim);
 }
 
 int vscsi_cmd_parse_data_full(const struct vscsi_request *copy, const struct vscsi_limits *lim,
@@ -132,7 +107,7 @@ int vscsi_cmd_parse_data_full(const struct vscsi_request *copy, const struct vsc
     }
     cmd->nr_segs = n;
     cmd->segs = copy->seg;
-    return check_data_segs(cmd, lim);
+    return vscsi_cmd_check_data_full(cmd, lim);
 }
 
 int32_t vscsi_reject_rslt(enum vscsi_reject r)

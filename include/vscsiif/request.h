@@ -302,31 +302,101 @@ VSCSI_INLINE int vscsi_cmd_parse_data_slow(const struct vscsi_request *copy,
     return rc;
 }
 
+/* 1 if all n data segments are inside their pages (and, unless allow_empty,
+ * non-empty), with their byte total in *total: one pass, no early exit. */
+VSCSI_INLINE int vscsi_segs_ok(const struct vscsi_seg *sg, uint32_t n, int allow_empty,
+                               uint64_t *total)
+{
+    uint64_t sum = 0;
+    uint32_t acc = 0;
+    int ok;
+
+    if (!allow_empty) {
+        for (uint32_t i = 0; i < n; i++) {
+            acc |= VSCSI_SEG_BITS_NONEMPTY(sg[i].offset, sg[i].length);
+            sum += sg[i].length;
+        }
+        ok = !VSCSI_SEG_BAD_NONEMPTY(acc);
+    } else {
+        for (uint32_t i = 0; i < n; i++) {
+            acc |= VSCSI_SEG_BITS_EMPTY_OK(sg[i].offset, sg[i].length);
+            sum += sg[i].length;
+        }
+        ok = !VSCSI_SEG_BAD_EMPTY_OK(acc);
+    }
+    *total = sum;
+    return ok;
+}
+
+/* Checks the data segments a view already holds (cmd->segs, cmd->nr_segs:
+ * for an indirect request the regions read once into storage) and sets
+ * data_len, or the reject and the offending index. Never reads guest memory. */
+VSCSI_API int vscsi_cmd_check_data_full(struct vscsi_cmd *cmd, const struct vscsi_limits *lim);
+
+VSCSI_INLINE int vscsi_cmd_check_data_slow(struct vscsi_cmd *cmd, const struct vscsi_limits *lim)
+{
+    struct vscsi_cmd tmp = *cmd; /* as in vscsi_cmd_parse_data_slow */
+    int rc = vscsi_cmd_check_data_full(&tmp, lim);
+
+    *cmd = tmp;
+    return rc;
+}
+
+/* Indirect requests: page descriptors checked on the private copy, each
+ * region read exactly once through rd, then the data segments checked on
+ * what was read. Anything unusual before the reads goes to the full
+ * function (it reads nothing either until the descriptors pass); after the
+ * reads only the checks of vscsi_cmd_check_data_full() remain, on storage. */
+VSCSI_INLINE int vscsi_cmd_parse_indirect(const struct vscsi_request *copy,
+                                          const struct vscsi_limits *lim, vscsi_indirect_read_fn rd,
+                                          void *rd_ctx, struct vscsi_seg *storage,
+                                          size_t storage_len, struct vscsi_cmd *cmd)
+{
+    unsigned pages = copy->nr_segments & VSCSI_SG_COUNT_MASK;
+    uint32_t limit = lim->max_segs < storage_len ? lim->max_segs : (uint32_t)storage_len;
+    uint32_t shape = 0, align = 0, total = 0;
+    uint64_t bytes;
+
+    if (pages == 0 || pages > VSCSI_SG_TABLESIZE || lim->max_segs == 0 || !rd)
+        return vscsi_cmd_parse_data_slow(copy, lim, rd, rd_ctx, storage, storage_len, cmd);
+    for (unsigned i = 0; i < pages; i++) {
+        shape |= VSCSI_SEG_BITS_NONEMPTY(copy->seg[i].offset, copy->seg[i].length);
+        align |= (uint32_t)copy->seg[i].offset | copy->seg[i].length;
+        total += copy->seg[i].length / (uint32_t)sizeof(struct vscsi_seg);
+    }
+    if (VSCSI_SEG_BAD_NONEMPTY(shape) || (align % sizeof(struct vscsi_seg)) || total > limit)
+        return vscsi_cmd_parse_data_slow(copy, lim, rd, rd_ctx, storage, storage_len, cmd);
+    total = 0;
+    for (unsigned i = 0; i < pages; i++) {
+        if (rd(rd_ctx, &copy->seg[i], &storage[total]) < 0) {
+            vscsi_cmd_reject(cmd, VSCSI_REJ_GRANT, i);
+            return -EIO;
+        }
+        total += copy->seg[i].length / (uint32_t)sizeof(struct vscsi_seg);
+    }
+    cmd->indirect = 1;
+    cmd->nr_pages = (uint8_t)pages;
+    cmd->nr_segs = total;
+    cmd->segs = storage;
+    if (!vscsi_segs_ok(storage, total, lim->allow_zero_seg, &bytes) ||
+        copy->sc_data_direction == VSCSI_DIR_NONE)
+        return vscsi_cmd_check_data_slow(cmd, lim);
+    cmd->data_len = bytes;
+    return 0;
+}
+
 VSCSI_INLINE int vscsi_cmd_parse_data(const struct vscsi_request *copy,
                                       const struct vscsi_limits *lim, vscsi_indirect_read_fn rd,
                                       void *rd_ctx, struct vscsi_seg *storage, size_t storage_len,
                                       struct vscsi_cmd *cmd)
 {
     unsigned n = copy->nr_segments;
-    uint32_t bad = 0;
-    uint64_t total = 0;
+    uint64_t total;
 
-    if (n > VSCSI_SG_TABLESIZE) /* indirect, or too many */
-        return vscsi_cmd_parse_data_slow(copy, lim, rd, rd_ctx, storage, storage_len, cmd);
-    if (!lim->allow_zero_seg) {
-        for (unsigned i = 0; i < n; i++) {
-            bad |= VSCSI_SEG_BITS_NONEMPTY(copy->seg[i].offset, copy->seg[i].length);
-            total += copy->seg[i].length;
-        }
-        bad = VSCSI_SEG_BAD_NONEMPTY(bad);
-    } else {
-        for (unsigned i = 0; i < n; i++) {
-            bad |= VSCSI_SEG_BITS_EMPTY_OK(copy->seg[i].offset, copy->seg[i].length);
-            total += copy->seg[i].length;
-        }
-        bad = VSCSI_SEG_BAD_EMPTY_OK(bad);
-    }
-    if (bad || (n && copy->sc_data_direction == VSCSI_DIR_NONE))
+    if (n & VSCSI_SG_GRANT)
+        return vscsi_cmd_parse_indirect(copy, lim, rd, rd_ctx, storage, storage_len, cmd);
+    if (n > VSCSI_SG_TABLESIZE || !vscsi_segs_ok(copy->seg, n, lim->allow_zero_seg, &total) ||
+        (n && copy->sc_data_direction == VSCSI_DIR_NONE))
         return vscsi_cmd_parse_data_slow(copy, lim, rd, rd_ctx, storage, storage_len, cmd);
     cmd->nr_segs = n;
     cmd->segs = copy->seg;
