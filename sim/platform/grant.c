@@ -392,16 +392,32 @@ int vscsi_sim_copy_grants(struct vscsi_sim_dom *dom, struct vscsi_grant_copy *se
         copy_pin_run(dom, g, &segs[i], n, pages);
         if (g)
             pthread_mutex_unlock(&g->gnt_lock);
-        for (uint32_t k = 0; k < n; k++) {
+        for (uint32_t k = 0; k < n;) {
             struct vscsi_grant_copy *s = &segs[i + k];
-            if (!pages[k])
+            if (!pages[k]) {
+                k++;
                 continue;
+            }
+            /* Segments that continue each other on both sides (a buffer
+             * granted page by page into consecutive frames, copied to or from
+             * one contiguous buffer) move in one memcpy: the checks and pins
+             * above stay per segment, only the bytes go in one piece, at the
+             * speed of one large copy instead of many 4 KiB ones. */
+            size_t len = s->len;
+            uint32_t m = 1;
+            while (k + m < n && pages[k + m] && segs[i + k + m].to_grant == s->to_grant &&
+                   (uint8_t *)pages[k + m] == (uint8_t *)pages[k] + len &&
+                   (uint8_t *)segs[i + k + m].local == (uint8_t *)s->local + len) {
+                len += segs[i + k + m].len;
+                m++;
+            }
             if (s->to_grant)
-                memcpy(pages[k], s->local, s->len);
+                memcpy(pages[k], s->local, len);
             else
-                memcpy(s->local, pages[k], s->len);
-            ok++;
-            bytes += s->len;
+                memcpy(s->local, pages[k], len);
+            ok += m;
+            bytes += len;
+            k += m;
         }
         if (g) {
             pthread_mutex_lock(&g->gnt_lock);
