@@ -17,6 +17,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -167,8 +168,22 @@ void vscsi_sim_mem_free(struct vscsi_sim_dom *dom, uint32_t frame);
 /* count contiguous frames, marked VSCSI_SIM_FRAME_POOL; -ENOMEM. */
 int vscsi_sim_mem_alloc_run(struct vscsi_sim_dom *dom, uint32_t count, uint32_t *first);
 /* The frame behind an address of the domain's own view; -EINVAL if none. */
-int vscsi_sim_mem_frame(struct vscsi_sim_dom *dom, const void *addr, uint32_t *frame);
-void *vscsi_sim_mem_page(struct vscsi_sim_dom *dom, uint32_t frame);
+/* Inline: the grant paths call these once per page. */
+static inline int vscsi_sim_mem_frame(struct vscsi_sim_dom *dom, const void *addr, uint32_t *frame)
+{
+    uintptr_t a = (uintptr_t)addr, m = (uintptr_t)dom->mem;
+    if (!dom->mem || a < m || (a - m) % VSCSI_SIM_PAGE_SIZE ||
+        (a - m) / VSCSI_SIM_PAGE_SIZE >= dom->mem_pages)
+        return -EINVAL;
+    *frame = (uint32_t)((a - m) / VSCSI_SIM_PAGE_SIZE);
+    return 0;
+}
+static inline void *vscsi_sim_mem_page(struct vscsi_sim_dom *dom, uint32_t frame)
+{
+    if (!dom->mem || frame >= dom->mem_pages)
+        return NULL;
+    return dom->mem + (size_t)frame * VSCSI_SIM_PAGE_SIZE;
+}
 void *vscsi_sim_mem_reserve(uint32_t pages);
 int vscsi_sim_mem_map_frame(void *at, struct vscsi_sim_dom *dom, uint32_t frame, bool writable);
 void vscsi_sim_mem_release(void *addr, uint32_t pages);

@@ -111,22 +111,6 @@ int vscsi_sim_mem_alloc_run(struct vscsi_sim_dom *dom, uint32_t count, uint32_t 
     return 0;
 }
 
-int vscsi_sim_mem_frame(struct vscsi_sim_dom *dom, const void *addr, uint32_t *frame)
-{
-    uintptr_t a = (uintptr_t)addr, m = (uintptr_t)dom->mem;
-    if (!dom->mem || a < m || (a - m) % PAGE || (a - m) / PAGE >= dom->mem_pages)
-        return -EINVAL;
-    *frame = (uint32_t)((a - m) / PAGE);
-    return 0;
-}
-
-void *vscsi_sim_mem_page(struct vscsi_sim_dom *dom, uint32_t frame)
-{
-    if (!dom->mem || frame >= dom->mem_pages)
-        return NULL;
-    return dom->mem + (size_t)frame * PAGE;
-}
-
 void *vscsi_sim_mem_reserve(uint32_t pages)
 {
     /* PROT_NONE placeholder: the frames are then MAP_FIXED over it, which
