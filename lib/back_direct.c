@@ -5,13 +5,13 @@
 #include <stddef.h>
 
 #include "back_int.h"
+#include "table_size.h"
 
 /* A table built before direct_buffer existed ends in front of it: its size
  * says so, and nothing past that size may be read. */
 static int has_direct_buffer(const struct vscsi_target_ops *t)
 {
-    return t->size >= offsetof(struct vscsi_target_ops, direct_buffer) + sizeof(t->direct_buffer) &&
-           t->direct_buffer != NULL;
+    return VSCSI_TABLE_HAS(struct vscsi_target_ops, t, direct_buffer) && t->direct_buffer != NULL;
 }
 
 uint8_t *back_direct_buffer(struct back_req *r)

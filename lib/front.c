@@ -8,18 +8,15 @@
 #include <string.h>
 
 #include "front_int.h"
-
-/* The table as first released: the ops after xs_txn_end are optional and
- * may be missing from an older embedder's smaller table. */
-#define OPS_V1_SIZE                                                                                \
-    (offsetof(struct vscsi_platform_ops, xs_txn_end) +                                             \
-     sizeof(((const struct vscsi_platform_ops *)0)->xs_txn_end))
+#include "table_size.h"
 
 static int ops_complete(const struct vscsi_platform_ops *o)
 {
-    return o->size >= OPS_V1_SIZE && o->grant_page && o->ungrant_page && o->evtchn_alloc_unbound &&
-           o->evtchn_notify && o->evtchn_unbind && o->xs_read && o->xs_write && o->xs_directory &&
-           o->xs_watch && o->xs_unwatch && o->xs_txn_start && o->xs_txn_end;
+    /* The table as first released: the ops after xs_txn_end are optional. */
+    return VSCSI_TABLE_HAS(struct vscsi_platform_ops, o, xs_txn_end) && o->grant_page &&
+           o->ungrant_page && o->evtchn_alloc_unbound && o->evtchn_notify && o->evtchn_unbind &&
+           o->xs_read && o->xs_write && o->xs_directory && o->xs_watch && o->xs_unwatch &&
+           o->xs_txn_start && o->xs_txn_end;
 }
 
 int vscsi_front_new(const struct vscsi_front_config *cfg, struct vscsi_front **out)

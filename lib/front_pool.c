@@ -24,13 +24,14 @@
 #include <string.h>
 
 #include "front_int.h"
+#include "table_size.h"
 
 #define PAGE ((size_t)VSCSI_PAGE_SIZE)
 
 static int ops_have_pool(const struct vscsi_platform_ops *o)
 {
     /* Never read past what the embedder's table holds. */
-    if (o->size < offsetof(struct vscsi_platform_ops, end_access) + sizeof(o->end_access))
+    if (!VSCSI_TABLE_HAS(struct vscsi_platform_ops, o, end_access))
         return 0;
     return o->alloc_pages && o->free_pages && o->grant_access && o->end_access;
 }
