@@ -36,8 +36,7 @@ struct back_req {
     uint8_t *bounce;                /* copy mode */
     void *map_addr;
     uint32_t map_count;
-    struct vscsi_iov xfer_iov;
-    uint8_t *xfer; /* copy mode: bounce, or the target's direct buffer */
+    struct vscsi_iov xfer_iov; /* copy mode: bounce, or the target's direct buffer */
 };
 
 struct vscsi_back {

@@ -190,6 +190,7 @@ static int copy_segments(struct back_req *r, int to_grant, uint64_t limit)
     struct vscsi_back *b = r->b;
     uint64_t off = 0;
     uint32_t n = 0;
+    uint8_t *xfer = r->xfer_iov.base;
 
     for (uint32_t i = 0; i < r->cmd.nr_segs && off < limit; i++) {
         const struct vscsi_seg *s = &r->cmd.segs[i];
@@ -199,7 +200,7 @@ static int copy_segments(struct back_req *r, int to_grant, uint64_t limit)
         if (len == 0)
             continue;
         r->gcopy[n] = (struct vscsi_grant_copy){
-            s->gref, b->fe_domid, s->offset, (uint16_t)len, (uint8_t)to_grant, r->xfer + off, 0};
+            s->gref, b->fe_domid, s->offset, (uint16_t)len, (uint8_t)to_grant, xfer + off, 0};
         off += len;
         n++;
     }
@@ -235,15 +236,14 @@ static int setup_data(struct back_req *r)
     if (b->cfg.data_mode == VSCSI_BACK_COPY) {
         uint8_t *direct = back_direct_buffer(r);
 
-        r->xfer = direct ? direct : r->bounce;
+        r->xfer_iov.base = direct ? direct : r->bounce;
+        r->xfer_iov.len = (size_t)c->data_len;
         if (c->dir == VSCSI_DIR_TO_DEVICE || c->dir == VSCSI_DIR_BIDIRECTIONAL) {
             int rc = copy_segments(r, 0, c->data_len);
             if (rc)
                 return rc; /* never submitted, direct or not */
         }
         r->tcmd.direct = direct != NULL;
-        r->xfer_iov.base = r->xfer;
-        r->xfer_iov.len = (size_t)c->data_len;
         r->tcmd.iov = &r->xfer_iov;
         r->tcmd.iovcnt = 1;
         return 0;
