@@ -112,6 +112,14 @@ static int build_direct(struct vscsi_fi_rq *r, size_t len, struct vscsi_request 
     return 0;
 }
 
+/* Descriptors in indirect page p: full pages, the last one what is left. */
+static uint32_t descs_in_page(const struct vscsi_fi_rq *r, uint32_t p)
+{
+    uint32_t first = p * VSCSI_SG_PER_PAGE;
+
+    return r->nr_pages - first < VSCSI_SG_PER_PAGE ? r->nr_pages - first : VSCSI_SG_PER_PAGE;
+}
+
 /* Segments [first, first + cnt) of the request into descriptor page d. */
 static void fill_descriptors(const struct vscsi_fi_rq *r, size_t len, struct vscsi_seg *d,
                              uint32_t first, uint32_t cnt)
@@ -134,10 +142,6 @@ static int build_indirect(struct vscsi_front *f, struct vscsi_fi_rq *r, size_t l
     int rc;
 
     for (uint32_t p = 0; p < nind; p++) {
-        uint32_t first = p * VSCSI_SG_PER_PAGE;
-        uint32_t cnt =
-            r->nr_pages - first < VSCSI_SG_PER_PAGE ? r->nr_pages - first : VSCSI_SG_PER_PAGE;
-
         if (f->has_pool) {
             rc = vscsi_fi_pool_ind(f, r, p, &r->ind_pages[p]);
         } else {
@@ -147,7 +151,7 @@ static int build_indirect(struct vscsi_front *f, struct vscsi_fi_rq *r, size_t l
         }
         if (rc < 0)
             return rc;
-        fill_descriptors(r, len, r->ind_pages[p], first, cnt);
+        fill_descriptors(r, len, r->ind_pages[p], p * VSCSI_SG_PER_PAGE, descs_in_page(r, p));
     }
     if (f->has_pool) {
         rc = vscsi_fi_pool_grant_ind(f, r, nind);
@@ -155,12 +159,8 @@ static int build_indirect(struct vscsi_front *f, struct vscsi_fi_rq *r, size_t l
             return rc;
     }
     for (uint32_t p = 0; p < nind; p++) {
-        uint32_t first = p * VSCSI_SG_PER_PAGE;
-        uint32_t cnt =
-            r->nr_pages - first < VSCSI_SG_PER_PAGE ? r->nr_pages - first : VSCSI_SG_PER_PAGE;
-
         rc = vscsi_req_add_indirect(rq, r->ind_refs[p], 0,
-                                    (uint16_t)(cnt * sizeof(struct vscsi_seg)));
+                                    (uint16_t)(descs_in_page(r, p) * sizeof(struct vscsi_seg)));
         if (rc)
             return rc;
     }
