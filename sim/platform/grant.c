@@ -115,6 +115,34 @@ void vscsi_sim_gnt_dom_dying(struct vscsi_sim_dom *dom)
     pthread_mutex_unlock(&dom->gnt_lock);
 }
 
+/* Fills a free entry (lock held). Granter protocol order: domid and frame
+ * first, flags last. */
+static void publish(struct vscsi_sim_dom *dom, uint32_t r, uint16_t domid, uint32_t frame,
+                    uint16_t flags, bool pooled)
+{
+    dom->gnt[r].domid = domid;
+    dom->gnt[r].frame = frame;
+    dom->gnt[r].flags = flags;
+    dom->shadow[r].allocated = true;
+    dom->shadow[r].pooled = pooled;
+}
+
+/* A ref this domain granted, by grant_page (pooled false) or grant_access. */
+static bool live_ref(const struct vscsi_sim_dom *dom, uint32_t ref, bool pooled)
+{
+    return ref >= VSCSI_SIM_GNT_RESERVED && ref < dom->gnt_nr && dom->shadow[ref].allocated &&
+           dom->shadow[ref].pooled == pooled;
+}
+
+/* v1 revoke (lock held): the in-use check and the clear in one step. */
+static int revoke(struct vscsi_sim_dom *dom, uint32_t ref)
+{
+    if (pinned(&dom->shadow[ref]))
+        return -EBUSY; /* entry left as is: the caller must not reuse the page */
+    release_ref(dom, ref);
+    return 0;
+}
+
 int vscsi_sim_grant_page(struct vscsi_sim_dom *dom, uint16_t domid, int readonly, uint32_t *ref,
                          void **page)
 {
@@ -138,11 +166,7 @@ int vscsi_sim_grant_page(struct vscsi_sim_dom *dom, uint16_t domid, int readonly
         /* Zeroed before the entry is valid: a grantee holding a stale ref
          * number may try it the moment the flags are set. */
         memset(p, 0, VSCSI_SIM_PAGE_SIZE);
-        /* Granter protocol order: domid and frame first, flags last. */
-        dom->gnt[r].domid = domid;
-        dom->gnt[r].frame = frame;
-        dom->gnt[r].flags = (uint16_t)(GTF_PERMIT | (readonly ? GTF_RO : 0));
-        dom->shadow[r].allocated = true;
+        publish(dom, r, domid, frame, (uint16_t)(GTF_PERMIT | (readonly ? GTF_RO : 0)), false);
         *ref = r;
         *page = p;
     }
@@ -156,15 +180,10 @@ int vscsi_sim_ungrant_page(struct vscsi_sim_dom *dom, uint32_t ref, void *page)
     pthread_mutex_lock(&dom->gnt_lock);
     if (vscsi_sim_dom_dead(dom))
         rc = -ESRCH;
-    else if (ref < VSCSI_SIM_GNT_RESERVED || ref >= dom->gnt_nr || !dom->shadow[ref].allocated ||
-             dom->shadow[ref].pooled)
+    else if (!live_ref(dom, ref, false) || page != vscsi_sim_mem_page(dom, dom->gnt[ref].frame))
         rc = -EINVAL;
-    else if (page != vscsi_sim_mem_page(dom, dom->gnt[ref].frame))
-        rc = -EINVAL;
-    else if (pinned(&dom->shadow[ref]))
-        rc = -EBUSY; /* entry left as is: the caller must not reuse the page */
     else
-        release_ref(dom, ref);
+        rc = revoke(dom, ref);
     pthread_mutex_unlock(&dom->gnt_lock);
     return rc;
 }
@@ -258,12 +277,7 @@ int vscsi_sim_grant_access(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t c
     for (uint32_t i = 0; i < count && !rc; i++) {
         uint32_t r = dom->free_refs[--dom->nfree_refs];
         frame = refs[i];
-        /* Granter protocol order: domid and frame first, flags last. */
-        dom->gnt[r].domid = domid;
-        dom->gnt[r].frame = frame;
-        dom->gnt[r].flags = flags;
-        dom->shadow[r].allocated = true;
-        dom->shadow[r].pooled = true;
+        publish(dom, r, domid, frame, flags, true);
         dom->frame_grants[frame]++;
         refs[i] = r;
     }
@@ -273,13 +287,7 @@ int vscsi_sim_grant_access(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t c
 
 static int end_one(struct vscsi_sim_dom *dom, uint32_t ref)
 {
-    if (ref < VSCSI_SIM_GNT_RESERVED || ref >= dom->gnt_nr || !dom->shadow[ref].allocated ||
-        !dom->shadow[ref].pooled)
-        return -EINVAL;
-    if (pinned(&dom->shadow[ref]))
-        return -EBUSY;     /* entry left as is: the caller must not reuse the page */
-    release_ref(dom, ref); /* the check and the clear in one step, as ungrant */
-    return 0;
+    return live_ref(dom, ref, true) ? revoke(dom, ref) : -EINVAL;
 }
 
 int vscsi_sim_end_access(struct vscsi_sim_dom *dom, uint32_t count, const uint32_t *refs,
@@ -316,16 +324,11 @@ static int16_t copy_check(struct vscsi_sim_dom *g, uint16_t copier,
     return VSCSI_GNTST_OKAY;
 }
 
-/*
- * The benchmark fast path: per segment a bounds check and a memcpy under the
- * granter's lock, which is taken once per run of segments of one granter.
- * Holding the lock across the memcpy is what makes the copy "in use" for a
- * concurrent revoke; the pins are set for the GTF_reading/GTF_writing contract
- * even though nobody can observe them while the lock is held.
- */
-/* Checks and pins one run of segments of granter g (lock held); returns how
- * many passed. Pinned entries report GTF_reading/writing and cannot be
- * revoked, exactly as while Xen copies. */
+/* Checks and pins one run of segments of granter g (lock held); pages[i] is
+ * where segment i's bytes are, NULL for a segment that failed. Pinned entries
+ * report GTF_reading/writing and cannot be revoked, exactly as while Xen
+ * copies: that, not the lock, keeps a concurrent revoke away while the bytes
+ * move outside it. */
 static void copy_pin_run(struct vscsi_sim_dom *dom, struct vscsi_sim_dom *g,
                          struct vscsi_grant_copy *segs, uint32_t n, void **pages)
 {
