@@ -218,38 +218,58 @@ static bool report_ua(struct tgt_cmd *c)
     return false;
 }
 
-static void dispatch(struct tgt_cmd *c)
+/* Why check_cdb() found no op: a reserved bit set (byte, bits), an unknown
+ * service action of a known opcode (bad_sa), or neither (invalid opcode). */
+struct cdb_fault {
+    unsigned byte;
+    uint8_t bits;
+    bool bad_sa;
+};
+
+/* The op a CDB names, once its length and reserved bits pass; NULL otherwise. */
+static const struct tgt_op *check_cdb(const struct vscsi_tgt_lun *lun, const uint8_t *cdb,
+                                      uint8_t len, struct cdb_fault *f)
 {
-    const uint8_t *cdb = c->cdb;
-    uint8_t len = c->io->cdb_len;
     const struct tgt_op *op;
     bool has_sa;
-    uint8_t key, asc, ascq;
 
-    if (!cdb || len == 0) {
-        tgt_sense(c, VSCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
-        return;
-    }
-    op = tgt_find_op(c->lun, cdb[0], len > 1 ? cdb[1] & 0x1f : 0, &has_sa);
+    *f = (struct cdb_fault){0, 0, false};
+    if (!cdb || len == 0)
+        return NULL;
+    op = tgt_find_op(lun, cdb[0], len > 1 ? cdb[1] & 0x1f : 0, &has_sa);
     if (!op) {
-        if (has_sa && len > 1)
-            tgt_bad_cdb(c, 1, 4);
-        else
-            tgt_sense(c, VSCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
-        return;
+        f->bad_sa = has_sa && len > 1;
+        return NULL;
     }
     /* The group code fixes the CDB length; a shorter CDB cannot be parsed at all. */
-    if (len < op->len) {
-        tgt_sense(c, VSCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
-        return;
-    }
+    if (len < op->len)
+        return NULL;
     for (unsigned i = 1; i < op->len; i++) {
         uint8_t bad = (uint8_t)(cdb[i] & ~op->mask[i]);
 
         if (bad) {
-            tgt_bad_cdb(c, i, top_bit(bad));
-            return;
+            f->byte = i;
+            f->bits = bad;
+            return NULL;
         }
+    }
+    return op;
+}
+
+static void dispatch(struct tgt_cmd *c)
+{
+    struct cdb_fault fault;
+    const struct tgt_op *op = check_cdb(c->lun, c->cdb, c->io->cdb_len, &fault);
+    uint8_t key, asc, ascq;
+
+    if (!op) {
+        if (fault.bits)
+            tgt_bad_cdb(c, fault.byte, top_bit(fault.bits));
+        else if (fault.bad_sa)
+            tgt_bad_cdb(c, 1, 4);
+        else
+            tgt_sense(c, VSCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00); /* invalid opcode */
+        return;
     }
     if (!(op->flags & TGT_F_NO_UA) && report_ua(c))
         return;
@@ -299,22 +319,18 @@ static void exec(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
  * anything: whatever could preempt or divert the command declines. */
 static bool direct_ok(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io, void **base)
 {
-    const uint8_t *cdb = io->cdb;
+    struct cdb_fault fault;
     const struct tgt_op *op;
-    bool has_sa;
     uint8_t key, asc, ascq;
 
-    if (!lun->k->direct || !cdb || io->cdb_len == 0 || lun->ua)
+    if (!lun->k->direct || lun->ua)
         return false;
     for (unsigned i = 0; i < TGT_MAX_FAULTS; i++)
         if (lun->faults[i].used)
             return false;
-    op = tgt_find_op(lun, cdb[0], io->cdb_len > 1 ? cdb[1] & 0x1f : 0, &has_sa);
-    if (!op || io->cdb_len < op->len)
+    op = check_cdb(lun, io->cdb, io->cdb_len, &fault);
+    if (!op)
         return false;
-    for (unsigned i = 1; i < op->len; i++)
-        if (cdb[i] & ~op->mask[i])
-            return false;
     if ((op->flags & TGT_F_READY) && lun->k->not_ready(lun, &key, &asc, &ascq))
         return false;
     return lun->k->direct(lun, op, io, base);
