@@ -14,17 +14,3 @@ void wl_write_descs(const struct wl_pages *p, unsigned slot, unsigned nsegs)
         }
     }
 }
-
-void wl_cdb(uint8_t cdb[16], uint64_t seq, unsigned nsegs)
-{
-    uint32_t lba = (uint32_t)seq;
-    uint32_t blocks = nsegs * (WL_PAGE / 512u);
-    memset(cdb, 0, 16);
-    cdb[0] = 0x28;
-    cdb[2] = (uint8_t)(lba >> 24);
-    cdb[3] = (uint8_t)(lba >> 16);
-    cdb[4] = (uint8_t)(lba >> 8);
-    cdb[5] = (uint8_t)lba;
-    cdb[7] = (uint8_t)(blocks >> 8);
-    cdb[8] = (uint8_t)blocks;
-}
