@@ -14,6 +14,10 @@
 #include <string.h>
 
 #include "bench.h"
+
+#ifndef LP_INLINE
+#define LP_INLINE static inline __attribute__((always_inline))
+#endif
 #include "ring_work.h"
 #include "vscsiif/request.h"
 #include "vscsiif/response.h"
@@ -63,7 +67,7 @@ static void lp_reset(loop_ctx *x)
             wl_write_descs(&x->ind, slot, x->nsegs);
 }
 
-static inline void lp_f_submit(loop_ctx *x, uint64_t seq)
+LP_INLINE void lp_f_submit(loop_ctx *x, uint64_t seq, const int ro)
 {
     struct vscsi_request *rq = vscsi_front_slot(&x->f.ring);
     unsigned slot = x->f.ring.req_prod_pvt & VSCSI_RING_MASK;
@@ -73,7 +77,7 @@ static inline void lp_f_submit(loop_ctx *x, uint64_t seq)
         x->f.build_errors++;
         return;
     }
-    if (x->ringonly) {
+    if (ro) {
         WL_FILL(rq, seq, x->nsegs, x->indirect, slot);
         vscsi_front_produce(&x->f.ring);
         return;
@@ -109,13 +113,13 @@ static inline int lp_f_final(loop_ctx *x)
     return vscsi_front_final_check(&x->f.ring);
 }
 
-static inline int lp_f_reap(loop_ctx *x, uint64_t seq)
+LP_INLINE int lp_f_reap(loop_ctx *x, uint64_t seq, const int ro)
 {
     struct vscsi_result res;   /* a view, as an embedder keeps it: on the stack */
     struct vscsi_response rsp; /* the private copy */
 
     vscsi_front_take(&x->f.ring, &rsp);
-    if (x->ringonly)
+    if (ro)
         return WL_REAP(&rsp, seq, x->f.sense);
     int rc = vscsi_rsp_decode(&rsp, VSCSI_ACT_CDB, x->data_len, &res);
     return rc != 0 || res.rqid != (uint16_t)seq || !vscsi_result_ok(&res) || res.residual != 0;
@@ -143,7 +147,7 @@ static int read_indirect(void *ctx, const struct vscsi_seg *d, void *dst)
     return 0;
 }
 
-static inline void lp_b_serve(loop_ctx *x)
+LP_INLINE void lp_b_serve(loop_ctx *x, const int ro)
 {
     struct ours_back *b = &x->b;
     struct vscsi_response *slot;
@@ -152,7 +156,7 @@ static inline void lp_b_serve(loop_ctx *x)
     uint8_t host = VSCSI_HOST_OK;
 
     vscsi_back_take(&b->ring, &copy);
-    if (x->ringonly) {
+    if (ro) {
         int32_t rslt = WL_CONSUME(&copy, &b->pend, &x->ind, b->storage, x->data_len);
 
         slot = vscsi_back_slot(&b->ring);

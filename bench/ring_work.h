@@ -86,6 +86,14 @@ static inline unsigned wl_ind_count(unsigned nsegs, unsigned page)
  * rewriting them per request would only add the same work to every side). */
 void wl_write_descs(const struct wl_pages *p, unsigned slot, unsigned nsegs);
 
+/* The ring-only consumer's indirect work, the same machine code for every
+ * implementation (compiled once, ring_work.c): each of the n regions the
+ * page descriptors name copied once into storage (bounded by the pages and
+ * WL_MAX_SEGS entries), then the grant refs and lengths of what was read
+ * summed. Returns the entries read. */
+uint32_t wl_read_regions(const struct wl_pages *p, const struct wl_seg *desc, unsigned n,
+                         void *storage, uint32_t *gref_sum, uint64_t *len);
+
 static inline uint64_t wl_data_len(unsigned nsegs)
 {
     return (uint64_t)nsegs * WL_PAGE;
@@ -145,26 +153,32 @@ static inline uint8_t wl_dir(unsigned nsegs)
     } while (0)
 
 /* What a backend keeps of a request to execute it (scsiback's pending_req):
- * private memory, so the stores are real. */
+ * private memory, so the stores are real. Direct segments are read where
+ * the copy holds them (their grant refs folded into gref_sum, as a driver
+ * folds them into its grant map list); no pointer into the copy escapes, so
+ * a raw consumer's local copy needs only the fields read. */
 struct wl_pend {
     uint8_t cdb[16];
     uint16_t rqid, timeout, ref_rqid, channel, id, lun;
     uint8_t act, cdb_len, dir, nr_segments;
     uint32_t nsegs;
+    uint32_t gref_sum;
     uint64_t data_len;
-    const struct wl_seg *segs;
+    const struct wl_seg *segs; /* indirect: the regions read into storage */
 };
 
 /* Ring-only consumer: what a backend must copy out of its private copy of
  * a request, without checking anything but the bounds of its own copies:
  * the header into the pending record, the used segments (for indirect
- * requests, each region copied once into storage), and their byte total.
- * Evaluates to the rslt to answer: 0 if this is the request that was sent. */
+ * requests, each region copied once into storage), their grant refs and
+ * byte total. Evaluates to the rslt to answer: 0 if this is the request that
+ * was sent. */
 #define WL_CONSUME(req, pend, ind, storage, want_len)                                              \
     ({                                                                                             \
         struct wl_pend *pd_ = (pend);                                                              \
         unsigned n_ = (req)->nr_segments & 0x7fu;                                                  \
         uint64_t len_ = 0;                                                                         \
+        uint32_t gs_ = 0;                                                                          \
         n_ = n_ > 26u ? 26u : n_;                                                                  \
         memcpy(pd_->cdb, (req)->cmnd, 16);                                                         \
         pd_->rqid = (req)->rqid;                                                                   \
@@ -178,23 +192,23 @@ struct wl_pend {
         pd_->dir = (req)->sc_data_direction;                                                       \
         pd_->nr_segments = (req)->nr_segments;                                                     \
         if ((req)->nr_segments & 0x80u) {                                                          \
-            uint32_t tot_ = 0;                                                                     \
+            struct wl_seg d_[26];                                                                  \
             for (unsigned i_ = 0; i_ < n_; i_++) {                                                 \
-                const uint8_t *pg_ = wl_page((ind), (req)->seg[i_].gref);                          \
-                uint32_t l_ = (req)->seg[i_].length & ~7u;                                         \
-                if (!pg_ || tot_ + l_ / 8u > WL_MAX_SEGS || (req)->seg[i_].offset + l_ > WL_PAGE)  \
-                    break;                                                                         \
-                memcpy(&(storage)[tot_], pg_ + (req)->seg[i_].offset, l_);                         \
-                tot_ += l_ / 8u;                                                                   \
+                d_[i_].gref = (req)->seg[i_].gref;                                                 \
+                d_[i_].offset = (req)->seg[i_].offset;                                             \
+                d_[i_].length = (req)->seg[i_].length;                                             \
             }                                                                                      \
+            pd_->nsegs = wl_read_regions((ind), d_, n_, (void *)(storage), &gs_, &len_);           \
             pd_->segs = (const struct wl_seg *)(const void *)(storage);                            \
-            pd_->nsegs = tot_;                                                                     \
         } else {                                                                                   \
-            pd_->segs = (const struct wl_seg *)(const void *)(req)->seg;                           \
+            for (unsigned i_ = 0; i_ < n_; i_++) {                                                 \
+                gs_ += (req)->seg[i_].gref;                                                        \
+                len_ += (req)->seg[i_].length;                                                     \
+            }                                                                                      \
+            pd_->segs = NULL;                                                                      \
             pd_->nsegs = n_;                                                                       \
         }                                                                                          \
-        for (uint32_t i_ = 0; i_ < pd_->nsegs; i_++)                                               \
-            len_ += pd_->segs[i_].length;                                                          \
+        pd_->gref_sum = gs_;                                                                       \
         pd_->data_len = len_;                                                                      \
         (int32_t)(len_ == (want_len) && pd_->cdb[0] == 0x28 ? 0 : 7 << 16);                        \
     })

@@ -39,6 +39,10 @@
 #endif
 
 #include "bench.h"
+
+#ifndef LP_INLINE
+#define LP_INLINE static inline __attribute__((always_inline))
+#endif
 #include "xen_work.h"
 
 #define STR_(x) #x
@@ -75,8 +79,9 @@ static void lp_reset(loop_ctx *x)
             wl_write_descs(&x->ind, slot, x->p.nsegs);
 }
 
-static inline void lp_f_submit(loop_ctx *x, uint64_t seq)
+LP_INLINE void lp_f_submit(loop_ctx *x, uint64_t seq, const int ro)
 {
+    (void)ro; /* raw code fills the slot inline in both layers */
     vscsiif_front_ring_t *r = &x->f.ring;
     vscsiif_request_t *rq = RING_GET_REQUEST(r, r->req_prod_pvt);
     unsigned slot = r->req_prod_pvt & (RING_SIZE(r) - 1);
@@ -114,14 +119,14 @@ static inline int lp_f_final(loop_ctx *x)
     return more;
 }
 
-static inline int lp_f_reap(loop_ctx *x, uint64_t seq)
+LP_INLINE int lp_f_reap(loop_ctx *x, uint64_t seq, const int ro)
 {
     vscsiif_front_ring_t *r = &x->f.ring;
     vscsiif_response_t rsp;
 
     RING_COPY_RESPONSE(r, r->rsp_cons, &rsp);
     r->rsp_cons++;
-    if (x->ringonly)
+    if (ro)
         return WL_REAP(&rsp, seq, x->f.sense);
     return xw_check(&rsp, seq, x->p.data_len, x->f.sense);
 }
@@ -150,7 +155,7 @@ static inline int lp_b_final(loop_ctx *x)
     return more;
 }
 
-static inline void lp_b_serve(loop_ctx *x)
+LP_INLINE void lp_b_serve(loop_ctx *x, const int ro)
 {
     vscsiif_back_ring_t *r = &x->b.ring;
     vscsiif_request_t req; /* a local: only what is read below is loaded */
@@ -158,7 +163,7 @@ static inline void lp_b_serve(loop_ctx *x)
 
     RING_COPY_REQUEST(r, r->req_cons, &req);
     r->req_cons++;
-    if (x->ringonly)
+    if (ro)
         rslt = WL_CONSUME(&req, &x->b.pend, &x->ind, x->b.storage, x->p.data_len);
     else
         rslt = xw_validate(&req, &x->p, &x->ind, x->b.storage, &x->b.pend);

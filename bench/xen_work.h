@@ -42,6 +42,7 @@ static inline int32_t xw_validate(const vscsiif_request_t *req, const struct xw_
     const vscsiif_segment_t *segs = req->seg;
     unsigned n = req->nr_segments & ~VSCSIIF_SG_GRANT & 0xffu, nseg;
     uint64_t len = 0;
+    uint32_t gsum = 0;
 
     if (req->sc_data_direction > 3 || req->cmd_len > VSCSIIF_MAX_COMMAND_SIZE)
         return bad;
@@ -81,6 +82,7 @@ static inline int32_t xw_validate(const vscsiif_request_t *req, const struct xw_
             segs[i].length == 0)
             return bad;
         len += segs[i].length;
+        gsum += segs[i].gref;
     }
     if (nseg && req->sc_data_direction == 3)
         return bad;
@@ -96,8 +98,9 @@ static inline int32_t xw_validate(const vscsiif_request_t *req, const struct xw_
     pd->ref_rqid = req->ref_rqid;
     pd->dir = req->sc_data_direction;
     pd->nr_segments = req->nr_segments;
-    pd->segs = (const struct wl_seg *)(const void *)segs;
+    pd->segs = segs == storage ? (const struct wl_seg *)(const void *)segs : NULL;
     pd->nsegs = nseg;
+    pd->gref_sum = gsum;
     pd->data_len = len;
     if (pd->cdb[0] != 0x28 || len != p->data_len)
         return bad;
