@@ -131,10 +131,19 @@ static inline int codec_check_segs(struct vscsi_cmd *cmd, const struct vscsi_lim
  * region is then read exactly once through rd into storage, and the data
  * segments are checked on what was read. Nothing is read before every
  * descriptor passed. */
-static inline int codec_parse_indirect(const struct vscsi_request *copy,
-                                       const struct vscsi_limits *lim, vscsi_indirect_read_fn rd,
-                                       void *rd_ctx, struct vscsi_seg *storage, size_t storage_len,
-                                       struct vscsi_cmd *cmd, unsigned pages)
+#if defined(__GNUC__) || defined(__clang__)
+#define CODEC_COLD __attribute__((noinline, unused))
+#else
+#define CODEC_COLD
+#endif
+
+/* Out of line (CODEC_COLD): the direct path, once per request, then keeps
+ * its few registers instead of saving the ones this loop with calls needs. */
+CODEC_COLD static int codec_parse_indirect(const struct vscsi_request *copy,
+                                           const struct vscsi_limits *lim,
+                                           vscsi_indirect_read_fn rd, void *rd_ctx,
+                                           struct vscsi_seg *storage, size_t storage_len,
+                                           struct vscsi_cmd *cmd, unsigned pages)
 {
     uint32_t limit = lim->max_segs < storage_len ? lim->max_segs : (uint32_t)storage_len;
     uint32_t shape = 0, align = 0, total = 0;
