@@ -156,6 +156,8 @@ static int check_combination(const struct cli_opts *o)
                                      kind_names[o->inject_kind]);
     if (o->poll && !o->threaded)
         return vscsi_cli_usage_error(PROG, "--poll needs --threaded");
+    if (o->replay && o->json)
+        return vscsi_cli_usage_error(PROG, "--json does not apply to --replay (one line per file)");
     return 0;
 }
 

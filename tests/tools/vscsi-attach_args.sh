@@ -13,9 +13,9 @@ usage "need DOMID PDEV VDEV" "$t" 1 0:0:0:0
 usage "--wait: 'abc' is not a number" "$t" --wait abc 1 0:0:0:0 0:0:0:0
 usage "--wait: '-5' is not a number" "$t" --wait -5 1 0:0:0:0 0:0:0:0
 usage "--wait: '3601' out of range" "$t" --wait 3601 1 0:0:0:0 0:0:0:0
-usage "--backend: bad domid 'abc'" "$t" --backend abc 1 0:0:0:0 0:0:0:0
-usage "bad domid 'x'" "$t" x 0:0:0:0 0:0:0:0
-usage "bad domid '32752'" "$t" 32752 0:0:0:0 0:0:0:0
+usage "--backend: 'abc' is not a number" "$t" --backend abc 1 0:0:0:0 0:0:0:0
+usage "DOMID: 'x' is not a number" "$t" x 0:0:0:0 0:0:0:0
+usage "DOMID: '32752' out of range 0\.\.32751" "$t" 32752 0:0:0:0 0:0:0:0
 usage "bad p-dev 'bogus'" "$t" 1 bogus 0:0:0:0
 usage "bad v-dev '0:0:0'" "$t" 1 0:0:0:0 0:0:0
 usage "unknown LUN option 'feature-hots'" "$t" 1 0:0:0:0 0:0:0:0 feature-hots

@@ -6,9 +6,9 @@ set -u
 t=$1
 
 common "$t"
-usage "--backend: bad domid 'abc'" "$t" --backend abc
-usage "--backend: bad domid '-1'" "$t" --backend -1
-usage "bad domid 'x'" "$t" x
+usage "--backend: 'abc' is not a number" "$t" --backend abc
+usage "--backend: '-1' is not a number" "$t" --backend -1
+usage "DOMID: 'x' is not a number" "$t" x
 usage "at most one DOMID" "$t" 1 2
 if no_xen; then
   status 1 "cannot open XenStore" "$t" --backend 0 1

@@ -40,6 +40,7 @@ usage "--poll needs --threaded" "$sim" --poll
 usage "--replay: /: not a regular file" "$sim" --replay /
 usage "--replay: /nonexistent/x: No such file" "$sim" --replay /nonexistent/x
 usage "unexpected argument 'extra'" "$sim" extra
+usage "--json does not apply to --replay" "$sim" --replay "$replay" --json
 usage "requires an argument" "$sim" --qd
 
 # What runs: an injected fault is a run, PASS or FAIL, never a usage error.

@@ -235,8 +235,8 @@ int main(int argc, char **argv)
             config = optarg;
             break;
         case 'b':
-            if (vscsi_tool_parse_domid(optarg, &o.backend))
-                return vscsi_cli_usage_error(PROG, "--backend: bad domid '%s' (0-32751)", optarg);
+            if (vscsi_tool_arg_domid(PROG, "--backend", optarg, &o.backend))
+                return VSCSI_EXIT_USAGE;
             o.have_backend = 1;
             break;
         case 'w':
@@ -264,8 +264,8 @@ int main(int argc, char **argv)
     if (!config && (npos < 3 || npos > 4))
         return vscsi_cli_usage_error(
             PROG, "need DOMID PDEV VDEV [feature-host] (%d arguments given)", npos);
-    if (vscsi_tool_parse_domid(argv[optind], &domid))
-        return vscsi_cli_usage_error(PROG, "bad domid '%s' (0-32751)", argv[optind]);
+    if (vscsi_tool_arg_domid(PROG, "DOMID", argv[optind], &domid))
+        return VSCSI_EXIT_USAGE;
     rc = config ? items_from_config(config, items, &nitems)
                 : items_from_args(argv + optind, npos, items);
     if (rc)

@@ -126,8 +126,8 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'b':
-            if (vscsi_tool_parse_domid(optarg, &v.backend_domid))
-                return vscsi_cli_usage_error(PROG, "--backend: bad domid '%s' (0-32751)", optarg);
+            if (vscsi_tool_arg_domid(PROG, "--backend", optarg, &v.backend_domid))
+                return VSCSI_EXIT_USAGE;
             have_backend = 1;
             break;
         case 't':
@@ -154,8 +154,8 @@ int main(int argc, char **argv)
     if (argc - optind != (whole ? 1 : 2))
         return vscsi_cli_usage_error(PROG, "need %s (%d arguments given)",
                                      whole ? "DOMID with --vhost" : "DOMID VDEV", argc - optind);
-    if (vscsi_tool_parse_domid(argv[optind], &v.frontend_domid))
-        return vscsi_cli_usage_error(PROG, "bad domid '%s' (0-32751)", argv[optind]);
+    if (vscsi_tool_arg_domid(PROG, "DOMID", argv[optind], &v.frontend_domid))
+        return VSCSI_EXIT_USAGE;
     struct vscsi_vdev vd;
     if (!whole) {
         struct vscsi_parse_error err;

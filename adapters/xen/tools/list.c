@@ -93,8 +93,8 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'b':
-            if (vscsi_tool_parse_domid(optarg, &backend))
-                return vscsi_cli_usage_error(PROG, "--backend: bad domid '%s' (0-32751)", optarg);
+            if (vscsi_tool_arg_domid(PROG, "--backend", optarg, &backend))
+                return VSCSI_EXIT_USAGE;
             have_backend = 1;
             break;
         case 'l':
@@ -111,8 +111,8 @@ int main(int argc, char **argv)
     }
     if (argc - optind > 1)
         return vscsi_cli_usage_error(PROG, "at most one DOMID (%d arguments given)", argc - optind);
-    if (argc - optind == 1 && vscsi_tool_parse_domid(argv[optind], &only))
-        return vscsi_cli_usage_error(PROG, "bad domid '%s' (0-32751)", argv[optind]);
+    if (argc - optind == 1 && vscsi_tool_arg_domid(PROG, "DOMID", argv[optind], &only))
+        return VSCSI_EXIT_USAGE;
     have_only = argc - optind == 1;
     if ((rc = vscsi_xen_open(VSCSI_XEN_XS, &x))) {
         fprintf(stderr, "vscsi-list: cannot open XenStore: %s\n", strerror(-rc));
