@@ -23,6 +23,8 @@ usage "with --config: DOMID only" "$t" --config "$cfg" 1 0:0:0:0
 usage "--config: /nonexistent: No such file" "$t" --config /nonexistent 1
 echo 'name = "x"' >"$cfg"
 usage "no vscsi setting" "$t" --config "$cfg" 1
+echo "vscsi = [ ]" >"$cfg"
+usage "--config: .*: the vscsi setting lists no LUN" "$t" --dry-run --config "$cfg" 1
 echo "vscsi = [ '0:0:0:0, 0:0:0:0', 'bogus, 0:0:1:0' ]" >"$cfg"
 usage "--config: .*unrecognised p-dev.*line 1, column" "$t" --config "$cfg" 1
 status 0 "would add p-dev 0:0:0:0 as v-dev 0:0:0:0" "$t" --dry-run --wait 5 1 0:0:0:0 0:0:0:0

@@ -188,6 +188,8 @@ static int items_from_config(const char *config, struct item *items, size_t *n)
     if (rc)
         return vscsi_cli_usage_error(PROG, "--config: %s: %s", config,
                                      rc == -ENOENT ? "no vscsi setting" : err.message);
+    if (*n == 0)
+        return vscsi_cli_usage_error(PROG, "--config: %s: the vscsi setting lists no LUN", config);
     for (size_t i = 0; i < *n; i++) {
         char pdev[VSCSI_PDEV_STR_SIZE];
         vscsi_pdev_format(&e[i].pdev, pdev, sizeof(pdev));
