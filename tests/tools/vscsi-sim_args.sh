@@ -6,6 +6,7 @@ set -u
 sim=$1
 replay=$2 # a valid replay file (fuzz corpus)
 
+command -v python3 >/dev/null || { echo "FAIL python3 is needed to check the JSON (scripts/deps.sh)"; exit 1; }
 common "$sim"
 usage "--qd: 'abc' is not a number" "$sim" --qd abc
 usage "--qd: '0' out of range 1\.\.16" "$sim" --qd 0
