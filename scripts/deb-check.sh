@@ -34,8 +34,12 @@ fi
 # A clean copy: the tracked and new files, none of the build directories.
 src="$work/vscsiif"
 mkdir -p "$src"
-(cd "$top" && git ls-files -co --exclude-standard -z | xargs -0 tar -cf - --no-recursion) |
-  tar -xf - -C "$src"
+if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  (cd "$top" && git ls-files -co --exclude-standard -z | xargs -0 tar -cf - --no-recursion) |
+    tar -xf - -C "$src"
+else
+  tar -C "$top" --exclude='./build*' --exclude=./out --exclude=./.git -cf - . | tar -xf - -C "$src"
+fi
 (cd "$src" && dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) || {
   tail -40 "$work/build.log"
   echo "deb-check: dpkg-buildpackage failed" >&2
