@@ -360,6 +360,52 @@ static void test_sysfs_limits(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+#ifdef VSCSI_HAVE_SIM
+#include "target/target.h"
+
+/* The simulator's fake tape and changer publish RSOC command timeouts: what
+ * vscsi-back learns from a real drive's RSOC it learns from them the same way. */
+static void test_fake_target_rsoc(void **state)
+{
+    (void)state;
+    struct vscsi_tgt_tape_opts to = {.loaded = 1};
+    struct vscsi_tgt_lun *tape = vscsi_tgt_tape_new(&to), *disk = vscsi_tgt_disk_new(NULL);
+    static uint8_t buf[8192];
+    static struct vscsi_sg_tmo t;
+    const uint8_t rsoc[12] = {0xa3, 0x0c, 0x80, 0, 0, 0, 0, 0, 0x20, 0, 0, 0};
+    struct vscsi_tgt_iov iov = {buf, sizeof(buf)};
+    struct vscsi_tgt_io io = {rsoc, 12, VSCSI_DIR_FROM_DEVICE, &iov, 1, sizeof(buf)};
+    struct vscsi_tgt_result r;
+    const uint8_t rewind[6] = {0x01}, locate[10] = {0x2b}, read6[6] = {0x08, 0, 0, 1, 0, 0};
+
+    assert_non_null(tape);
+    vscsi_tgt_exec(tape, &io, &r);
+    assert_int_equal(r.status, 0);
+    assert_true(vscsi_sg_rsoc_parse(buf, sizeof(buf) - r.residual, &t) > 10);
+    t.pdt = 0x01;
+    assert_int_equal(vscsi_sg_timeout_ms(&t, NULL, rewind, 6, 60000), 1200000);
+    assert_int_equal(vscsi_sg_timeout_ms(&t, NULL, locate, 10, 60000), 2400000);
+    assert_int_equal(vscsi_sg_timeout_ms(&t, NULL, read6, 6, 60000), 900000);
+
+    /* Block Limits of the fake disk, lowered as for a real one, says what the
+     * fake itself says once it knows the transport */
+    const uint8_t inq[6] = {0x12, 1, 0xb0, 0, 64, 0};
+    uint8_t a[64], b[64];
+    struct vscsi_tgt_iov ia = {a, 64}, ib = {b, 64};
+    struct vscsi_tgt_io qa = {inq, 6, VSCSI_DIR_FROM_DEVICE, &ia, 1, 64};
+    struct vscsi_tgt_io qb = {inq, 6, VSCSI_DIR_FROM_DEVICE, &ib, 1, 64};
+    struct vscsi_sg_limits lim = {.transport = vscsi_sg_transport_bytes(32), .block_size = 512};
+    vscsi_tgt_exec(disk, &qa, &r);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(vscsi_sg_clamp_reply(inq, 6, a, 64, &lim), 1);
+    vscsi_tgt_set_xfer_max(disk, vscsi_tgt_xfer_max_segs(32));
+    vscsi_tgt_exec(disk, &qb, &r);
+    assert_memory_equal(a, b, 64);
+    vscsi_tgt_free(tape);
+    vscsi_tgt_free(disk);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +417,9 @@ int main(void)
         cmocka_unit_test(test_overrides_parse),
         cmocka_unit_test(test_answer),
         cmocka_unit_test(test_sysfs_limits),
+#ifdef VSCSI_HAVE_SIM
+        cmocka_unit_test(test_fake_target_rsoc),
+#endif
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
