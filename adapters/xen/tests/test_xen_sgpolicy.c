@@ -306,6 +306,29 @@ static void test_answer(void **state)
     assert_int_equal(vscsi_sg_answer_of(0, 0, 0, 512, 512).resid, 512);
 }
 
+static void test_unit_attention(void **state)
+{
+    (void)state;
+    const uint8_t fixed_ua[18] = {0x70, 0, 0x06, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x29},
+                  fixed_nr[18] = {0x70, 0, 0x02, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x04},
+                  desc_ua[8] = {0x72, 0x06, 0x28, 0x00}, desc_ir[8] = {0x72, 0x05, 0x24};
+
+    assert_true(vscsi_sg_sense_is_ua(fixed_ua, 18));
+    assert_true(vscsi_sg_sense_is_ua((const uint8_t[]){0xf1, 0, 0x06}, 3)); /* VALID, deferred */
+    assert_false(vscsi_sg_sense_is_ua(fixed_nr, 18));
+    assert_true(vscsi_sg_sense_is_ua(desc_ua, 8));
+    assert_false(vscsi_sg_sense_is_ua(desc_ir, 8));
+    assert_false(vscsi_sg_sense_is_ua(fixed_ua, 2)); /* too short to say */
+    assert_false(vscsi_sg_sense_is_ua((const uint8_t[]){0x06, 0x06, 0x06}, 3));
+    /* INQUIRY, REPORT LUNS, REQUEST SENSE pass a unit attention; the rest get it */
+    assert_false(vscsi_sg_ua_preempts((const uint8_t[]){0x12, 0, 0, 0, 36, 0}, 6));
+    assert_false(vscsi_sg_ua_preempts((const uint8_t[]){0xa0}, 12));
+    assert_false(vscsi_sg_ua_preempts((const uint8_t[]){0x03}, 6));
+    assert_true(vscsi_sg_ua_preempts((const uint8_t[]){0x00}, 6));
+    assert_true(vscsi_sg_ua_preempts((const uint8_t[]){0x08}, 6));
+    assert_false(vscsi_sg_ua_preempts(NULL, 0));
+}
+
 static char root[64];
 
 static void put_file(const char *rel, const char *text)
@@ -417,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_overrides_parse),
         cmocka_unit_test(test_answer),
         cmocka_unit_test(test_sysfs_limits),
+        cmocka_unit_test(test_unit_attention),
 #ifdef VSCSI_HAVE_SIM
         cmocka_unit_test(test_fake_target_rsoc),
 #endif

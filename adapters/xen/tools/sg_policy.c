@@ -326,6 +326,24 @@ unsigned vscsi_sg_timeout_ms(const struct vscsi_sg_tmo *dev, const struct vscsi_
     return sec * 1000u > floor_ms ? sec * 1000u : floor_ms;
 }
 
+/* ---- unit attentions ---- */
+
+int vscsi_sg_ua_preempts(const uint8_t *cdb, size_t cdb_len)
+{
+    if (!cdb || cdb_len == 0)
+        return 0;
+    return cdb[0] != 0x12 && cdb[0] != 0xa0 && cdb[0] != 0x03;
+}
+
+int vscsi_sg_sense_is_ua(const uint8_t *sense, size_t len)
+{
+    if (len >= 3 && (sense[0] & 0x7e) == 0x70)
+        return (sense[2] & 0x0f) == 0x06;
+    if (len >= 2 && (sense[0] & 0x7e) == 0x72)
+        return (sense[1] & 0x0f) == 0x06;
+    return 0;
+}
+
 /* ---- the answer ---- */
 
 #define SG_DID_TIME_OUT   0x03

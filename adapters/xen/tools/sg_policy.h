@@ -90,6 +90,17 @@ int vscsi_sg_overrides_parse(const char *spec, struct vscsi_sg_overrides *ov, ch
 unsigned vscsi_sg_timeout_ms(const struct vscsi_sg_tmo *dev, const struct vscsi_sg_overrides *ov,
                              const uint8_t *cdb, size_t cdb_len, unsigned floor_ms);
 
+/* ---- unit attentions our own probing took ---- */
+
+/* A unit attention a device reports is consumed by whichever command gets it:
+ * when vscsi-back's own probe at open got one, the guest's first command that
+ * a unit attention preempts (anything but INQUIRY, REPORT LUNS, REQUEST
+ * SENSE: SAM-5 5.14) is answered with it instead, so the guest still learns
+ * of the reset or the medium change. */
+int vscsi_sg_ua_preempts(const uint8_t *cdb, size_t cdb_len);
+/* Whether sense data (fixed or descriptor format) says UNIT ATTENTION. */
+int vscsi_sg_sense_is_ua(const uint8_t *sense, size_t len);
+
 /* ---- the answer ---- */
 
 struct vscsi_sg_answer {

@@ -28,8 +28,10 @@ struct vscsi_sg_lun {
     int fd;
     char dev[64];
     struct vscsi_sg_limits lim;
-    uint64_t max_bytes;      /* vscsi_sg_limit_bytes(&lim) */
-    struct vscsi_sg_tmo tmo; /* from the device's RSOC, if it has timeouts */
+    uint64_t max_bytes;          /* vscsi_sg_limit_bytes(&lim) */
+    struct vscsi_sg_tmo tmo;     /* from the device's RSOC, if it has timeouts */
+    uint8_t ua[VSCSI_SENSE_LEN]; /* a unit attention our probing took, owed to the guest */
+    uint8_t ua_len;
 };
 
 /* Set once at startup, before any LUN opens (vscsi-back's options). */
@@ -46,8 +48,8 @@ void vscsi_sg_set_transport(uint32_t max_segs)
     g_transport = vscsi_sg_transport_bytes(max_segs);
 }
 
-/* One data-in command of our own at open time; returns the bytes received or -1. */
-static int probe(int fd, const uint8_t *cdb, uint8_t cdb_len, uint8_t *buf, unsigned len)
+static int probe_once(struct vscsi_sg_lun *l, const uint8_t *cdb, uint8_t cdb_len, uint8_t *buf,
+                      unsigned len)
 {
     struct sg_io_hdr h;
     uint8_t sense[VSCSI_SENSE_LEN];
@@ -62,9 +64,32 @@ static int probe(int fd, const uint8_t *cdb, uint8_t cdb_len, uint8_t *buf, unsi
     h.dxferp = buf;
     h.dxfer_len = len;
     h.timeout = 10000;
-    if (ioctl(fd, SG_IO, &h) < 0 || h.status || h.host_status || (h.driver_status & 0x0f))
+    if (ioctl(l->fd, SG_IO, &h) < 0)
+        return -1;
+    if (h.status == 0x02 && h.sb_len_wr && vscsi_sg_sense_is_ua(sense, h.sb_len_wr)) {
+        if (!l->ua_len) {
+            l->ua_len = h.sb_len_wr <= sizeof(l->ua) ? h.sb_len_wr : sizeof(l->ua);
+            memcpy(l->ua, sense, l->ua_len);
+        }
+        return -2;
+    }
+    if (h.status || h.host_status || (h.driver_status & 0x0f))
         return -1;
     return h.resid > 0 && (unsigned)h.resid <= len ? (int)(len - (unsigned)h.resid) : (int)len;
+}
+
+/* One data-in command of our own at open time; returns the bytes received or -1.
+ * A unit attention it meets is kept for the guest (the first one: the most
+ * important is reported first) and the command is tried again. */
+static int probe(struct vscsi_sg_lun *l, const uint8_t *cdb, uint8_t cdb_len, uint8_t *buf,
+                 unsigned len)
+{
+    for (int tries = 0; tries < 4; tries++) {
+        int rc = probe_once(l, cdb, cdb_len, buf, len);
+        if (rc != -2)
+            return rc;
+    }
+    return -1;
 }
 
 /* What the device publishes about itself, and what the host and the transport allow. */
@@ -79,15 +104,15 @@ static void learn(struct vscsi_sg_lun *l)
     char msg[128];
     int n, rs;
 
-    if (probe(l->fd, inq, 6, b, sizeof(b)) >= 1)
+    if (probe(l, inq, 6, b, sizeof(b)) >= 1)
         l->tmo.pdt = b[0] & 0x1f;
-    if (r && (n = probe(l->fd, rsoc, 12, r, 0x8000)) > 0)
+    if (r && (n = probe(l, rsoc, 12, r, 0x8000)) > 0)
         vscsi_sg_rsoc_parse(r, (size_t)n, &l->tmo);
     free(r);
     l->lim.transport = g_transport;
     if (vscsi_tool_dev_to_hctl(l->dev, &hc, msg, sizeof(msg)) == 0)
         vscsi_sg_sysfs_limits(hc.host, hc.channel, hc.target, hc.lun, &l->lim);
-    if (!l->lim.block_size && l->tmo.pdt == 0x00 && probe(l->fd, rc10, 10, b, 8) == 8) {
+    if (!l->lim.block_size && l->tmo.pdt == 0x00 && probe(l, rc10, 10, b, 8) == 8) {
         uint32_t bs = (uint32_t)b[4] << 24 | (uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7];
         if (bs >= 512 && bs <= 65536)
             l->lim.block_size = bs;
@@ -211,6 +236,12 @@ void vscsi_sg_exec(struct vscsi_sg_lun *l, struct vscsi_target_cmd *cmd, unsigne
     default:
         /* SG_IO v3 has no bidirectional transfers. */
         vscsi_back_complete_host(cmd, VSCSI_HOST_ERROR, 0, NULL, 0, (uint32_t)cmd->data_len);
+        return;
+    }
+    if (l->ua_len && vscsi_sg_ua_preempts(cmd->cdb, cmd->cdb_len)) {
+        uint8_t n = l->ua_len;
+        l->ua_len = 0;
+        vscsi_back_complete_host(cmd, VSCSI_HOST_OK, 0x02, l->ua, n, (uint32_t)cmd->data_len);
         return;
     }
     if (cmd->dir != VSCSI_DIR_NONE && cmd->data_len) {
