@@ -24,3 +24,11 @@ target_compile_definitions(test_xen_platform PRIVATE _GNU_SOURCE)
 
 vscsi_add_test(test_xen_sysfs SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_xen_sysfs.c
                LIBS vscsi_xen_tools LABELS xen)
+
+vscsi_add_test(test_xen_sgpolicy SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_xen_sgpolicy.c
+               LIBS vscsi_xen_tools LABELS xen)
+if(TARGET vscsi_sim)
+  # Cross-check against the simulator's fake target, which publishes RSOC timeouts too.
+  target_link_libraries(test_xen_sgpolicy PRIVATE vscsi_sim)
+  target_compile_definitions(test_xen_sgpolicy PRIVATE VSCSI_HAVE_SIM=1)
+endif()

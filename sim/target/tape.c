@@ -219,6 +219,8 @@ static void tape_read(struct tgt_cmd *c)
         tgt_bad_cdb(c, 1, 0);
         return;
     }
+    if (tgt_xfer_over(c, fixed ? (uint64_t)len * t->blksz : len, 2))
+        return;
     uint32_t nblk = fixed ? len : (len ? 1 : 0);
     for (uint32_t i = 0; i < nblk; i++) {
         uint32_t resid = fixed ? nblk - i : len;
@@ -270,7 +272,8 @@ static void tape_write(struct tgt_cmd *c)
         tgt_bad_cdb(c, 1, 0);
         return;
     }
-    if (!fixed && len > TAPE_MAX_BLK) {
+    if ((!fixed && len > TAPE_MAX_BLK) ||
+        tgt_xfer_over(c, fixed ? (uint64_t)len * t->blksz : len, 2)) {
         tgt_bad_cdb(c, 2, -1);
         return;
     }
@@ -472,7 +475,10 @@ static void tape_block_limits(struct tgt_cmd *c)
 {
     uint8_t b[6] = {0};
 
-    tgt_put24(b + 1, TAPE_MAX_BLK);
+    /* No more than one command can carry through the transport (vscsi_tgt_set_xfer_max). */
+    uint64_t max =
+        c->lun->xfer_max && c->lun->xfer_max < TAPE_MAX_BLK ? c->lun->xfer_max : TAPE_MAX_BLK;
+    tgt_put24(b + 1, (uint32_t)max);
     tgt_put16(b + 4, 1);
     tgt_put(c, sizeof(b), b, sizeof(b));
 }

@@ -28,6 +28,7 @@ extern "C" {
 /* SAM status bytes */
 #define VSCSI_SAM_GOOD                 0x00
 #define VSCSI_SAM_CHECK_CONDITION      0x02
+#define VSCSI_SAM_CONDITION_MET        0x04
 #define VSCSI_SAM_BUSY                 0x08
 #define VSCSI_SAM_RESERVATION_CONFLICT 0x18
 #define VSCSI_SAM_TASK_SET_FULL        0x28
@@ -142,6 +143,14 @@ enum vscsi_tgt_kind vscsi_tgt_kind(const struct vscsi_tgt_lun *lun);
 void vscsi_tgt_exec(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
                     struct vscsi_tgt_result *res);
 
+/* vscsi_tgt_exec() through I_T nexus `initiator` (vscsi_tgt_exec() is
+ * initiator 0). Only reservations look at it: after RESERVE(6/10) through one
+ * nexus every other gets RESERVATION CONFLICT (but for INQUIRY, REQUEST
+ * SENSE, REPORT LUNS, RELEASE and the MAINTENANCE IN reports), until the
+ * holder releases or the LUN is reset. */
+void vscsi_tgt_exec_nexus(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
+                          uint32_t initiator, struct vscsi_tgt_result *res);
+
 /* Direct data (the backend's direct_buffer, include/vscsiif/target.h): when
  * `io` (its iov is not looked at) is a READ or WRITE (6/10/12/16) of a disk
  * held in memory that is sure to run as plain memory access (valid CDB,
@@ -154,6 +163,18 @@ int vscsi_tgt_direct(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io, v
  * there for the caller to take), everything else is as vscsi_tgt_exec(). */
 void vscsi_tgt_exec_direct(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
                            struct vscsi_tgt_result *res);
+
+/* The most one command can move through the transport serving this LUN, in
+ * bytes (0: no limit, the default). The disk's Block Limits VPD page and the
+ * tape's READ BLOCK LIMITS then report no more, and a READ/WRITE asking for
+ * more is refused (ILLEGAL REQUEST, INVALID FIELD IN CDB) rather than cut
+ * short. vscsi_tgt_xfer_max_segs() is what a vscsiif backend can carry with
+ * feature-sg-grant max_segs (0: direct segments only). */
+void vscsi_tgt_set_xfer_max(struct vscsi_tgt_lun *lun, uint64_t bytes);
+static inline uint64_t vscsi_tgt_xfer_max_segs(uint32_t max_segs)
+{
+    return (uint64_t)(max_segs ? max_segs : 26u) * 4096u; /* VSCSI_SG_TABLESIZE pages */
+}
 
 /* LUN reset (and power-on): aborts nothing by itself, sets a pending
  * UNIT ATTENTION (29h/00h) reported by the next command but INQUIRY/REPORT LUNS/REQUEST SENSE. */

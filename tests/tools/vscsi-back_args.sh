@@ -15,6 +15,9 @@ usage "--max-segs: '13313' out of range" "$t" --max-segs 13313
 usage "--max-segs: 'many' is not a number" "$t" --max-segs many
 usage "--sg-timeout: '0' out of range" "$t" --sg-timeout 0
 usage "--sg-timeout: '1m' is not a number" "$t" --sg-timeout 1m
+usage "--sg-op-timeout: bad opcode in '0x100=5'" "$t" --sg-op-timeout 0x100=5
+usage "--sg-op-timeout: bad seconds in '0x19=0'" "$t" --sg-op-timeout 0x19=0
+usage "--sg-op-timeout: trailing ','" "$t" --sg-op-timeout 0x19=5,
 usage "--fake-disk-mb: 'abc' is not a number" "$t" --fake disk --fake-disk-mb abc
 usage "--fake-disk-mb: '0' out of range" "$t" --fake disk --fake-disk-mb 0
 usage "--fake-disk-mb needs --fake" "$t" --fake-disk-mb 8

@@ -236,6 +236,7 @@ static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
             return -ENOMEM;
         }
         snprintf(pdev, sizeof(pdev), FAKE_ALIAS ":%u", i);
+        vscsi_tgt_set_xfer_max(g.fake[i], vscsi_tgt_xfer_max_segs(g.max_segs));
         rc = vscsi_sim_bridge_add(g.br, pdev, g.fake[i]);
         static const char *const kinds[] = {"disk", "tape", "changer"};
         logmsg("fake %s registered as p-dev %s", kinds[vscsi_tgt_kind(g.fake[i])], pdev);
@@ -393,6 +394,8 @@ static void usage(FILE *f)
           "  --sg               SG_IO passthrough for any other p-dev: h:c:t:l or /dev/sgN\n"
           "                     (synchronous: one command at a time per daemon)\n"
           "  --sg-timeout SEC   SG_IO timeout, 1-86400 (default 60)\n"
+          "  --sg-op-timeout OP=SEC[,...]  per-opcode SG_IO timeouts, over the device's own\n"
+          "                     (RSOC) and the tape/changer defaults, e.g. 0x19=36000\n"
           "  --max-segs N       feature-sg-grant to offer (0 or 26..13312, default 128)\n"
           "  --map              map the guest's data pages instead of grant-copying them\n"
           "  --foreground       do not detach from the terminal\n"
@@ -449,6 +452,7 @@ int main(int argc, char **argv)
                                        {"fake-dir", required_argument, NULL, 'D'},
                                        {"sg", no_argument, NULL, 's'},
                                        {"sg-timeout", required_argument, NULL, 'T'},
+                                       {"sg-op-timeout", required_argument, NULL, 'O'},
                                        {"max-segs", required_argument, NULL, 'S'},
                                        {"map", no_argument, NULL, 'm'},
                                        {"foreground", no_argument, NULL, 'f'},
@@ -497,6 +501,12 @@ int main(int argc, char **argv)
                                              optarg, VSCSI_SG_TABLESIZE,
                                              (unsigned)VSCSI_MAX_INDIRECT_SEGS);
             break;
+        case 'O': {
+            char msg[160];
+            if (vscsi_sg_set_timeouts(optarg, msg, sizeof(msg)))
+                return vscsi_cli_usage_error(PROG, "--sg-op-timeout: %s", msg);
+            break;
+        }
         case 'm':
             g.map_mode = 1;
             break;
@@ -535,6 +545,7 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": --pidfile %s: %s\n", pidfile, strerror(errno));
         return VSCSI_EXIT_FAIL;
     }
+    vscsi_sg_set_transport(g.max_segs); /* what the guest is told and held to */
     if (fake) {
 #ifdef VSCSI_HAVE_FAKE
         if ((rc = setup_fake(fake, disk_mb, fake_dir))) {
