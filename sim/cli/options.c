@@ -28,7 +28,12 @@ static const char usage[] =
     "  --disk-blocks N    disk size in 512-byte blocks (default 8192)\n"
     "  --inject [K:]SPEC  fault on the first LUN of kind K (default disk), SPEC as\n"
     "                     sense:nth=5,key=3,asc=0x11,ascq=0 | medium:lba=100 |\n"
-    "                     delay:us=2000 | hang:nth=3 | busy:nth=2\n"
+    "                     delay:us=2000 | hang:nth=3 | busy:nth=2 |\n"
+    "                     tapealert:flag=N (tape: TapeAlert flag N, 1-64)\n"
+    "  --tape-config OPTS tapes and changer, comma-separated key=value: capacity=SIZE\n"
+    "                     (K/M/G/T, default 64M), ew=SIZE, serial=S, changer-serial=S,\n"
+    "                     barcodes=TAG[:TAG...], medium-serial=PREFIX, slots=N, ie=N,\n"
+    "                     dir=DIR (cartridge images and inventory survive), ua=0|1\n"
     "  --no-hotplug       skip the hotplug step\n"
     "  --trace            one decoded line per request, response and state change\n"
     "  --json             summary as one JSON object\n"
@@ -87,7 +92,7 @@ static int bad(const char *opt, const char *arg)
 int cli_parse(int argc, char **argv, struct cli_opts *o)
 {
     enum { O_LUNS = 256, O_POLL, O_WL, O_QD, O_OPS, O_SECS, O_SEED, O_THR, O_DM, O_NOIND, O_BLOCKS,
-           O_INJ, O_NOHP, O_TRACE, O_JSON, O_PROG, O_REPLAY, O_HELP };
+           O_INJ, O_NOHP, O_TRACE, O_JSON, O_PROG, O_REPLAY, O_HELP, O_TAPECFG };
     static const struct option longopts[] = {
         {"luns", required_argument, 0, O_LUNS},     {"workload", required_argument, 0, O_WL},
         {"qd", required_argument, 0, O_QD},         {"ops", required_argument, 0, O_OPS},
@@ -97,7 +102,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         {"inject", required_argument, 0, O_INJ},    {"no-hotplug", no_argument, 0, O_NOHP},
         {"trace", no_argument, 0, O_TRACE},         {"json", no_argument, 0, O_JSON},
         {"progress", no_argument, 0, O_PROG},       {"replay", required_argument, 0, O_REPLAY},
-        {"help", no_argument, 0, O_HELP},           {0, 0, 0, 0},
+        {"help", no_argument, 0, O_HELP},           {"tape-config", required_argument, 0, O_TAPECFG},
+        {0, 0, 0, 0},
     };
     uint64_t v;
     int c;
@@ -205,6 +211,16 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         case O_REPLAY:
             o->replay = optarg;
             break;
+        case O_TAPECFG: {
+            static struct vscsi_tgt_media_config probe;
+            char err[256];
+            if (vscsi_tgt_media_config_parse(optarg, &probe, err, sizeof(err))) {
+                fprintf(stderr, "vscsi-sim: --tape-config: %s\n", err);
+                return -1;
+            }
+            o->tape_config = optarg;
+            break;
+        }
         case O_HELP:
             fputs(usage, stdout);
             return 1;

@@ -168,7 +168,8 @@ static const struct vscsi_target_ops target_ops = {
 };
 
 #ifdef VSCSI_HAVE_FAKE
-static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
+static int setup_fake(const char *list, unsigned disk_mb, const char *dir,
+                      const struct vscsi_tgt_media_config *media)
 {
     char *dup = strdup(list), *save = NULL, *tok;
     struct vscsi_tgt_lun *tapes[MAX_FAKE];
@@ -200,7 +201,9 @@ static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
             }
             g.fake[i] = vscsi_tgt_disk_new(&o);
         } else if (strcmp(tok, "tape") == 0) {
-            struct vscsi_tgt_tape_opts o = {0};
+            struct vscsi_tgt_tape_opts o = media->tape;
+            if (ntapes) /* the configured serial and tag are the first drive's */
+                o.serial = o.barcode = NULL;
             g.fake[i] = vscsi_tgt_tape_new(&o);
             tapes[ntapes++] = g.fake[i];
         } else if (strcmp(tok, "changer") == 0) {
@@ -214,7 +217,7 @@ static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
     }
     free(dup);
     for (unsigned c = 0; c < nchangers && !rc; c++) {
-        struct vscsi_tgt_changer_opts o = {0};
+        struct vscsi_tgt_changer_opts o = media->changer;
         o.drives = tapes;
         o.ndrives = ntapes;
         g.fake[changer_idx[c]] = vscsi_tgt_changer_new(&o);
@@ -376,6 +379,8 @@ static void usage(FILE *f)
           "                     (a changer loads the listed tapes)\n"
           "  --fake-disk-mb N   size of each fake disk (default 64)\n"
           "  --fake-dir DIR     back fake disks by DIR/disk<i>.img instead of memory\n"
+          "  --fake-tape OPTS   fake tapes and changer: capacity=2G,serial=S,barcodes=T1:T2,\n"
+          "                     slots=N,dir=DIR,... (vscsi-sim --help lists every key)\n"
           "  --sg               SG_IO passthrough for any other p-dev: h:c:t:l or /dev/sgN\n"
           "                     (synchronous: one command at a time per daemon)\n"
           "  --sg-timeout SEC   SG_IO timeout (default 60)\n"
@@ -395,6 +400,7 @@ int main(int argc, char **argv)
     static const struct option lo[] = {{"fake", required_argument, NULL, 'F'},
                                        {"fake-disk-mb", required_argument, NULL, 'M'},
                                        {"fake-dir", required_argument, NULL, 'D'},
+                                       {"fake-tape", required_argument, NULL, 'L'},
                                        {"sg", no_argument, NULL, 's'},
                                        {"sg-timeout", required_argument, NULL, 'T'},
                                        {"max-segs", required_argument, NULL, 'S'},
@@ -405,7 +411,7 @@ int main(int argc, char **argv)
                                        {"once", no_argument, NULL, 'o'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    const char *fake = NULL, *fake_dir = NULL, *pidfile = NULL;
+    const char *fake = NULL, *fake_dir = NULL, *fake_tape = NULL, *pidfile = NULL;
     unsigned disk_mb = 64;
     int fg = 0, c, rc;
 
@@ -414,6 +420,7 @@ int main(int argc, char **argv)
         case 'F': fake = optarg; break;
         case 'M': disk_mb = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'D': fake_dir = optarg; break;
+        case 'L': fake_tape = optarg; break;
         case 's': g.sg = 1; break;
         case 'T': g.sg_timeout_ms = (unsigned)strtoul(optarg, NULL, 10) * 1000u; break;
         case 'S': g.max_segs = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -432,16 +439,27 @@ int main(int argc, char **argv)
     }
     if (fake) {
 #ifdef VSCSI_HAVE_FAKE
-        if ((rc = setup_fake(fake, disk_mb ? disk_mb : 64, fake_dir))) {
+        static struct vscsi_tgt_media_config media;
+        char err[256];
+        if (vscsi_tgt_media_config_parse(fake_tape ? fake_tape : "", &media, err, sizeof(err))) {
+            fprintf(stderr, "vscsi-back: --fake-tape: %s\n", err);
+            return 2;
+        }
+        if ((rc = setup_fake(fake, disk_mb ? disk_mb : 64, fake_dir, &media))) {
             fprintf(stderr, "vscsi-back: fake target: %s\n", strerror(-rc));
             return 1;
         }
 #else
         (void)disk_mb;
         (void)fake_dir;
+        (void)fake_tape;
         fprintf(stderr, "vscsi-back: built without the simulator: no fake target\n");
         return 1;
 #endif
+    }
+    if (fake_tape && !fake) {
+        fprintf(stderr, "vscsi-back: --fake-tape needs --fake\n");
+        return 2;
     }
     if (!fake && !g.sg)
         fprintf(stderr, "vscsi-back: warning: neither --fake nor --sg: every LUN will be refused\n");
