@@ -295,9 +295,15 @@ static int logs_and_mam(struct tape_run *t, const struct vscsi_nexus *tp, uint64
     ls[2] = 0x6e;
     if ((rc = good(t, tp, ls, 10, VSCSI_DIR_FROM_DEVICE, b, sizeof(b), "LOG SENSE 2Eh")))
         return rc;
-    for (size_t off = 4; off + 5 <= t->got; off += 5)
-        if ((rc = check(t, b[off + 4] == 0, "TapeAlert flag set without a fault")))
+    /* 64 one-byte flags, codes 1..64 in order; a flag may be set (--inject tapealert). */
+    if ((rc = check(t, t->got == 4 + 64 * 5 && b[0] == 0x2e, "TapeAlert page length")))
+        return rc;
+    for (unsigned i = 0; i < 64; i++) {
+        const uint8_t *p = b + 4 + i * 5;
+        if ((rc = check(t, p[0] == 0 && p[1] == i + 1 && p[3] == 1 && p[4] <= 1,
+                        "TapeAlert parameter malformed")))
             return rc;
+    }
     /* application vendor: written, then read back through READ ATTRIBUTE from 0800h */
     memcpy(wattr, vend, sizeof(vend));
     memcpy(wattr + 9, "VSCSISIM", 8);

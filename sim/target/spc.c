@@ -184,8 +184,9 @@ static void mode_sense(struct tgt_cmd *c)
     if (page == 0x3f) {
         for (unsigned i = 0; i < lun->nmp; i++)
             off += copy_mpage(&lun->mp[i], pc, b + off);
-    } else if (page == 0x00 && lun->k->mode_bd) {
-        /* No page, only the header and block descriptor: what Linux st reads at every open. */
+    } else if (page == 0x00 && lun->kind == VSCSI_TGT_TAPE) {
+        /* SSC: no page, the header and block descriptor only (what Linux st reads at
+         * every open); for SBC page 0 stays vendor specific, which we have none of. */
     } else {
         const struct tgt_mpage *p = find_mpage(lun, (uint8_t)page);
 
