@@ -228,6 +228,14 @@ static void test_mode_page0(void **state)
     r = RUN_IN(t, b, 64, 0x1a, 0, 0x00, 1, 64, 0);
     assert_bad_cdb(r, 3, -1);
     vscsi_tgt_free(t);
+    /* page 0 is SSC's: a disk and a changer still have no such page */
+    struct vscsi_tgt_lun *d = vscsi_tgt_disk_new(NULL), *c = vscsi_tgt_changer_new(NULL);
+    r = RUN_IN(d, b, 64, 0x1a, 0, 0x00, 0, 64, 0);
+    assert_bad_cdb(r, 2, 5);
+    r = RUN_IN(c, b, 64, 0x1a, 0, 0x00, 0, 64, 0);
+    assert_bad_cdb(r, 2, 5);
+    vscsi_tgt_free(c);
+    vscsi_tgt_free(d);
 }
 
 static void test_report_density(void **state)
