@@ -287,6 +287,14 @@ static void test_inventory_survives_restart(void **state)
     mklib(&l, dir, 0);
     assert_tag(l.chg, 0x1000, "A0001L6");
     freelib(&l);
+    /* an empty library stays empty */
+    f = fopen(path, "w");
+    fputs("VSCSI-LIBRARY 1\n", f);
+    fclose(f);
+    mklib(&l, dir, 0);
+    assert_tag(l.chg, 0x1000, "");
+    assert_tag(l.chg, 0x1003, "");
+    freelib(&l);
 
     snprintf(path, sizeof(path), "rm -rf '%s'", dir);
     assert_int_equal(system(path), 0);

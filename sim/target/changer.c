@@ -507,17 +507,14 @@ static bool fill(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_changer_opts 
 
     if (!tags)
         return false;
-    if (inv_load(ch, tags)) {
-        for (unsigned i = 0; i < ch->nel; i++)
-            if (tags[i][0] && ch->el[i].type == EL_DT && ch->el[i].drive->u.t.cart)
-                memset(tags, 0, ch->nel * sizeof(*tags)); /* a drive already holds one */
-    } else {
+    bool saved = inv_load(ch, tags);
+    for (unsigned i = 0; saved && i < ch->nel; i++)
+        if (tags[i][0] && ch->el[i].type == EL_DT && ch->el[i].drive->u.t.cart)
+            saved = false; /* a drive already holds one: the file is not about this library */
+    if (!saved)
         memset(tags, 0, ch->nel * sizeof(*tags));
-    }
-    bool any = false;
-    for (unsigned i = 0; i < ch->nel; i++)
-        any |= tags[i][0] != 0;
-    for (unsigned i = 0, s = 0; !any && i < ch->nel; i++) {
+    /* A saved inventory stands even when empty: the operator may have emptied the library. */
+    for (unsigned i = 0, s = 0; !saved && i < ch->nel; i++) {
         if (ch->el[i].type != EL_ST)
             continue;
         if (s < o->nbarcodes)
