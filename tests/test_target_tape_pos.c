@@ -203,6 +203,19 @@ static void test_mode_page0(void **state)
     uint8_t w[2048] = {1, 2, 3};
     assert_good(RUN_OUT(t, w, 2048, 0x0a, 0x01, 0, 0, 2, 0));
     assert_int_equal(tape_pos(t, NULL), 2);
+    /* MODE SELECT(10): 8-byte header, descriptor at 8; a 16-byte descriptor is refused */
+    uint8_t p10[16] = {0, 0, 0, 0x10, 0, 0, 0, 8, 0x58, 0, 0, 0, 0, 0, 0x08, 0x00};
+    assert_good(RUN_OUT(t, p10, sizeof(p10), 0x55, 0x10, 0, 0, 0, 0, 0, 0, sizeof(p10), 0));
+    r = RUN_IN(t, b, 12, 0x1a, 0, 0x00, 0, 12, 0);
+    assert_int_equal(b[4], 0x58);
+    assert_int_equal(be32(b + 8) & 0xffffff, 2048);
+    uint8_t p16[24] = {0, 0, 0, 0x10, 0, 0, 0, 16};
+    r = RUN_OUT(t, p16, sizeof(p16), 0x55, 0x10, 0, 0, 0, 0, 0, 0, sizeof(p16), 0);
+    assert_bad_param(r, 6, -1);
+    p10[14] = 0x04; /* back to 1024 */
+    assert_good(RUN_OUT(t, p10, sizeof(p10), 0x55, 0x10, 0, 0, 0, 0, 0, 0, sizeof(p10), 0));
+    p[4] = 0x5a;
+    assert_good(RUN_OUT(t, p, sizeof(p), 0x15, 0x10, 0, 0, sizeof(p), 0));
     /* DBD: header only */
     r = RUN_IN(t, b, 64, 0x1a, 0x08, 0x00, 0, 64, 0);
     assert_good(r);

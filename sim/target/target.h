@@ -161,8 +161,19 @@ int vscsi_tgt_changer_ie(struct vscsi_tgt_lun *changer, unsigned ie, const char 
  *    cartridge first enters the drive, written when it is unloaded or freed.
  *    A standalone drive's cartridge is "ST0001L6"; a changer's slot i starts
  *    with "VSnnnnL6", nnnn = i + 1.
+ *    The image also holds the cartridge's medium auxiliary memory (READ/WRITE
+ *    ATTRIBUTE: load count, volume change reference, host attributes).
+ *    A changer with a path keeps "<path>/library.inv" (which tag is in which
+ *    element, drives included), rewritten after every move; at start it wins
+ *    over the configured tags when it parses, and is ignored otherwise.
  *  - A cartridge moved into a drive makes the drive report UNIT ATTENTION
  *    28h/00h (medium may have changed) once, like a real autoloader.
+ *    Unit attentions are kept per LUN: the target sees one initiator (the
+ *    backend), so MODE PARAMETERS CHANGED, which SPC-4 sends only to the
+ *    other I_T nexuses, never arises.
+ *  - TapeAlert flags (LOG SENSE 2Eh) are raised by medium errors (5 read
+ *    failure, 6 write failure) and by injection, and cleared when page 2Eh
+ *    is read with cumulative values.
  *  - Free a drive or its changer in either order; a freed drive's element
  *    becomes inaccessible, a freed changer leaves the cartridge in the drive.
  *  - Data-out shorter than the CDB requires: ABORTED COMMAND 4Bh/00h, nothing
