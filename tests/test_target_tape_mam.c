@@ -106,17 +106,26 @@ static void test_device_and_medium_attrs(void **state)
     /* first attribute identifier */
     assert_good(READ_ATTR(t, b, sizeof(b), 0x00, 0x0401));
     assert_int_equal(be16(b + 4), 0x0401);
-    /* the attribute list, the supported list, volume and partition lists */
+    /* the attribute list (27 device and medium attributes and the barcode) and the
+     * supported list (15 host attributes more) ignore the first identifier */
     assert_good(READ_ATTR(t, b, sizeof(b), 0x01, 0x0800));
-    assert_int_equal(be32(b), 2);
-    assert_int_equal(be16(b + 4), 0x0806);
+    assert_int_equal(be32(b), 28 * 2);
+    assert_int_equal(be16(b + 4), 0x0000);
+    assert_int_equal(be16(b + 4 + 27 * 2), 0x0806);
     assert_good(READ_ATTR(t, b, sizeof(b), 0x05, 0x0800));
-    assert_int_equal(be32(b), 15 * 2);
-    assert_int_equal(be16(b + 4), 0x0800);
+    assert_int_equal(be32(b), 42 * 2);
+    assert_int_equal(be16(b + 4 + 27 * 2), 0x0800);
+    assert_int_equal(be16(b + 4 + 41 * 2), 0x0821);
+    /* volume and partition lists: one each; the numbers they would list are ignored */
     assert_good(READ_ATTR(t, b, sizeof(b), 0x02, 0));
+    assert_memory_equal(b, ((uint8_t[]){0, 2, 0, 1}), 4);
+    assert_good(RUN_IN(t, b, 64, 0x8c, 0x02, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 64, 0, 0));
     assert_memory_equal(b, ((uint8_t[]){0, 2, 0, 1}), 4);
     assert_good(READ_ATTR(t, b, sizeof(b), 0x03, 0));
     assert_memory_equal(b, ((uint8_t[]){0, 2, 0, 1}), 4);
+    assert_good(RUN_IN(t, b, 64, 0x8c, 0x03, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 64, 0, 0));
+    r = RUN_IN(t, b, 64, 0x8c, 0x03, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0);
+    assert_bad_cdb(r, 5, -1);
     /* a short allocation length truncates */
     r = READ_ATTR(t, b, 10, 0x00, 0);
     assert_good(r);

@@ -197,17 +197,19 @@ static size_t emit(uint8_t *b, size_t off, uint16_t id, bool ro, uint8_t fmt, co
     return off + ATTR_HDR + n;
 }
 
-static bool mam_checks(struct tgt_cmd *c)
+/* The volume list ignores the volume and partition numbers, the partition list
+ * the partition number (sa < 0: WRITE ATTRIBUTE, which has both). */
+static bool mam_checks(struct tgt_cmd *c, int sa)
 {
     if (!c->lun->u.t.cart) {
         tgt_sense(c, VSCSI_SK_NOT_READY, 0x3a, 0x00);
         return false;
     }
-    if (c->cdb[5] != 0) { /* one logical volume */
+    if (sa != 0x02 && c->cdb[5] != 0) { /* one logical volume */
         tgt_bad_cdb(c, 5, -1);
         return false;
     }
-    if (c->cdb[7] != 0) { /* one partition */
+    if (sa != 0x02 && sa != 0x03 && c->cdb[7] != 0) { /* one partition */
         tgt_bad_cdb(c, 7, -1);
         return false;
     }
@@ -223,8 +225,10 @@ void tape_read_attr(struct tgt_cmd *c)
     uint8_t b[2048], v[64], fmt;
     size_t ri = 0, hi = 0;
 
-    if (!mam_checks(c))
+    if (!mam_checks(c, (int)sa))
         return;
+    if (sa != 0x00) /* only the values start at an identifier; the lists are whole */
+        first = 0;
     if (sa == 0x02 || sa == 0x03) { /* logical volume / partition list: just number 0 */
         uint8_t l[4] = {0, 2, 0, 1};
         tgt_put(c, alloc, l, sizeof(l));
@@ -265,7 +269,7 @@ void tape_write_attr(struct tgt_cmd *c)
     size_t plen = tgt_be32(c->cdb + 10), end;
     uint8_t b[4096];
 
-    if (!mam_checks(c))
+    if (!mam_checks(c, -1))
         return;
     m = &c->lun->u.t.cart->mam;
     if (plen == 0)
