@@ -59,9 +59,13 @@ static struct vscsi_tgt_lun *make_lun(int kind, struct cli *c, struct vscsi_tgt_
     }
     case VSCSI_TGT_TAPE: {
         struct vscsi_tgt_tape_opts t = c->media.tape;
+        char tag[16];
         t.loaded = !c->o.has_changer;
-        if (ntapes) /* the configured serial and tag are the first drive's */
-            t.serial = t.barcode = NULL;
+        if (ntapes) { /* the configured serial and tag are the first drive's */
+            snprintf(tag, sizeof(tag), "ST%04uL6", (ntapes + 1) % 10000u);
+            t.serial = NULL;
+            t.barcode = tag;
+        }
         return vscsi_tgt_tape_new(&t);
     }
     default: {

@@ -202,8 +202,14 @@ static int setup_fake(const char *list, unsigned disk_mb, const char *dir,
             g.fake[i] = vscsi_tgt_disk_new(&o);
         } else if (strcmp(tok, "tape") == 0) {
             struct vscsi_tgt_tape_opts o = media->tape;
-            if (ntapes) /* the configured serial and tag are the first drive's */
-                o.serial = o.barcode = NULL;
+            char tag[16];
+            if (ntapes) { /* the configured serial and tag are the first drive's */
+                snprintf(tag, sizeof(tag), "ST%04uL6", (ntapes + 1) % 10000u);
+                o.serial = NULL;
+                o.barcode = tag;
+            }
+            /* Without a changer to load it, a drive starts with its own cartridge. */
+            o.loaded = !strstr(list, "changer");
             g.fake[i] = vscsi_tgt_tape_new(&o);
             tapes[ntapes++] = g.fake[i];
         } else if (strcmp(tok, "changer") == 0) {
