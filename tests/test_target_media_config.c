@@ -20,14 +20,14 @@ static void test_defaults_and_full(void **state)
     assert_null(c.tape.serial);
     assert_null(c.tape.path);
     assert_null(c.tape.barcode);
-    assert_int_equal(c.tape.power_on_ua, 1);
+    assert_int_equal(c.tape.power_on_ua, 0);
     assert_int_equal(c.changer.nbarcodes, 0);
     assert_int_equal(c.changer.slots, 0);
 
     assert_non_null(mkdtemp(dir));
     snprintf(s, sizeof(s),
              "capacity=2G,ew=1M,serial=DRV-01,changer-serial=LIB_7,barcodes=A0001L6:B0002L6,"
-             "medium-serial=MS,slots=4,ie=2,dir=%s,ua=0",
+             "medium-serial=MS,slots=4,ie=2,dir=%s,ua=1",
              dir);
     assert_int_equal(vscsi_tgt_media_config_parse(s, &c, err, sizeof(err)), 0);
     assert_int_equal(c.tape.capacity, 2ull << 30);
@@ -42,8 +42,8 @@ static void test_defaults_and_full(void **state)
     assert_int_equal(c.changer.ie_ports, 2);
     assert_string_equal(c.tape.path, dir);
     assert_string_equal(c.changer.path, dir);
-    assert_int_equal(c.tape.power_on_ua, 0);
-    assert_int_equal(c.changer.power_on_ua, 0);
+    assert_int_equal(c.tape.power_on_ua, 1);
+    assert_int_equal(c.changer.power_on_ua, 1);
 
     /* the options build a working library */
     c.tape.loaded = 0;
@@ -56,6 +56,10 @@ static void test_defaults_and_full(void **state)
     uint8_t b[96];
     assert_good(RUN_IN(chg, b, 96, 0x12, 1, 0x80, 0, 96, 0));
     assert_memory_equal(b + 4, "LIB_7", 5);
+    struct vscsi_tgt_result r = RUN_NONE(chg, 0x00, 0, 0, 0, 0, 0);
+    assert_sense(r, VSCSI_SK_UNIT_ATTENTION, 0x29, 0x00);
+    r = RUN_NONE(tape, 0x00, 0, 0, 0, 0, 0);
+    assert_sense(r, VSCSI_SK_UNIT_ATTENTION, 0x29, 0x00);
     vscsi_tgt_free(chg);
     vscsi_tgt_free(tape);
     snprintf(s, sizeof(s), "%s/library.inv", dir);

@@ -139,8 +139,6 @@ int vscsi_tgt_media_config_parse(const char *s, struct vscsi_tgt_media_config *c
     if (!s || !cfg)
         return fail(err, errlen, "no option string");
     memset(&out, 0, sizeof(out));
-    out.tape.power_on_ua = 1;
-    out.changer.power_on_ua = 1;
     for (const char *p = s; *p;) {
         const char *comma = strchr(p, ','), *eq;
         size_t item = comma ? (size_t)(comma - p) : strlen(p), klen, vlen;
