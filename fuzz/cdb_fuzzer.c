@@ -220,7 +220,7 @@ static bool inject(struct fuzz_producer *p, struct luns *l, uint8_t flags)
         struct vscsi_tgt_fault f;
 
         memset(&f, 0, sizeof(f));
-        f.kind = (enum vscsi_tgt_fault_kind)(fuzz_u8(p) % 6);
+        f.kind = (enum vscsi_tgt_fault_kind)(fuzz_u8(p) % 7);
         f.nth = fuzz_u8(p) % 8;
         f.count = fuzz_u8(p) % 4;
         f.key = fuzz_u8(p);
@@ -228,6 +228,7 @@ static bool inject(struct fuzz_producer *p, struct luns *l, uint8_t flags)
         f.ascq = fuzz_u8(p);
         f.lba = fuzz_u8(p);
         f.delay_us = fuzz_u16(p);
+        f.flag = (uint8_t)(f.key % 64 + 1); /* TAPEALERT; the layout of older inputs stays */
         for (unsigned i = 0; i < l->n; i++)
             any |= vscsi_tgt_inject(l->lun[i], &f) == 0;
     }

@@ -83,6 +83,32 @@ expect "SSC-3 (no version claimed)" sg_inq -d --inhex="$d/tape_inq.hex"
 expect "Device identification [di]" sg_vpd --page=sv --inhex="$d/tape_vpd00.hex"
 expect "vendor specific: VSCSI TAPE" sg_vpd --page=di --inhex="$d/tape_vpd83.hex"
 
+# The tape's log pages (sg_logs --in) and medium auxiliary memory (sg_read_attr --in).
+if command -v sg_logs >/dev/null 2>&1 && command -v sg_read_attr >/dev/null 2>&1; then
+    logs() { sg_logs --pdt=1 --in="$d/tape_log$1.hex"; }
+    expect "0x0c        Sequential access device [sad]" logs 00
+    expect "0x2e        Tape alert [ta]" logs 00
+    expect "0x03        Read error [re]" logs 00
+    expect "Total bytes processed = 12288" logs 02
+    expect "Total uncorrected errors = 0" logs 02
+    expect "Total bytes processed = 4096" logs 03
+    expect "Native capacity from BOP to EW of current partition: 62 MB" logs 0c
+    expect "Cleaning action not required" logs 0c
+    expect "Cleaning required: 1" logs 2e
+    expect "Write failure: 0" logs 2e
+    attrs() { sg_read_attr --in="$d/tape_attr.hex"; }
+    expect "Maximum capacity in partition [MiB]: 64" attrs
+    expect "Load count: 1" attrs
+    expect "Volume change reference: 0x1" attrs
+    expect "at last load: VSCSIIF DRV0042" attrs
+    expect "Medium serial number: VSMBC0042L6" attrs
+    expect "Barcode: BC0042L6" attrs
+    expect "Format density code: 0x58" attrs
+    expect "Medium type: 0x0" attrs
+else
+    echo "sg_logs or sg_read_attr missing: log page and attribute decodes skipped"
+fi
+
 expect "Peripheral device type: medium changer" sg_inq --inhex="$d/changer_inq.hex"
 expect "SMC-3 (no version claimed)" sg_inq -d --inhex="$d/changer_inq.hex"
 expect "Unit serial number: VS" sg_vpd --page=sn --inhex="$d/changer_vpd80.hex"

@@ -201,21 +201,36 @@ static int top_bit(uint8_t v)
     return b;
 }
 
-static bool report_ua(struct tgt_cmd *c)
+bool tgt_ua_take(struct vscsi_tgt_lun *lun, uint8_t *asc, uint8_t *ascq)
 {
-    struct vscsi_tgt_lun *lun = c->lun;
+    static const struct {
+        unsigned bit;
+        uint8_t asc, ascq;
+    } order[] = {
+        {TGT_UA_RESET, 0x29, 0x00},
+        {TGT_UA_MEDIUM, 0x28, 0x00},
+        {TGT_UA_IMPEXP, 0x28, 0x01},
+    };
 
-    if (lun->ua & TGT_UA_RESET) {
-        lun->ua &= ~(unsigned)TGT_UA_RESET;
-        tgt_sense(c, VSCSI_SK_UNIT_ATTENTION, 0x29, 0x00);
-        return true;
-    }
-    if (lun->ua & TGT_UA_MEDIUM) {
-        lun->ua &= ~(unsigned)TGT_UA_MEDIUM;
-        tgt_sense(c, VSCSI_SK_UNIT_ATTENTION, 0x28, 0x00);
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (!(lun->ua & order[i].bit))
+            continue;
+        lun->ua &= ~order[i].bit;
+        *asc = order[i].asc;
+        *ascq = order[i].ascq;
         return true;
     }
     return false;
+}
+
+static bool report_ua(struct tgt_cmd *c)
+{
+    uint8_t asc, ascq;
+
+    if (!tgt_ua_take(c->lun, &asc, &ascq))
+        return false;
+    tgt_sense(c, VSCSI_SK_UNIT_ATTENTION, asc, ascq);
+    return true;
 }
 
 /* Why check_cdb() found no op: a reserved bit set (byte, bits), an unknown

@@ -31,12 +31,8 @@ static void request_sense(struct tgt_cmd *c)
 
     /* With autosense there is no saved sense; what is left to report is a pending
      * unit attention (which this consumes) or the current not-ready condition. */
-    if (lun->ua & TGT_UA_RESET) {
-        lun->ua &= ~(unsigned)TGT_UA_RESET;
-        tgt_fill_sense(s, 0, VSCSI_SK_UNIT_ATTENTION, 0x29, 0x00, false, 0);
-    } else if (lun->ua & TGT_UA_MEDIUM) {
-        lun->ua &= ~(unsigned)TGT_UA_MEDIUM;
-        tgt_fill_sense(s, 0, VSCSI_SK_UNIT_ATTENTION, 0x28, 0x00, false, 0);
+    if (tgt_ua_take(lun, &asc, &ascq)) {
+        tgt_fill_sense(s, 0, VSCSI_SK_UNIT_ATTENTION, asc, ascq, false, 0);
     } else if (lun->k->not_ready(lun, &key, &asc, &ascq)) {
         tgt_fill_sense(s, 0, key, asc, ascq, false, 0);
     } else {
@@ -199,6 +195,9 @@ static void mode_sense(struct tgt_cmd *c)
     if (page == 0x3f) {
         for (unsigned i = 0; i < lun->nmp; i++)
             off += copy_mpage(&lun->mp[i], pc, b + off);
+    } else if (page == 0x00 && lun->kind == VSCSI_TGT_TAPE) {
+        /* SSC: no page, the header and block descriptor only (what Linux st reads at
+         * every open); for SBC page 0 stays vendor specific, which we have none of. */
     } else {
         const struct tgt_mpage *p = find_mpage(lun, (uint8_t)page);
 

@@ -204,6 +204,9 @@ struct tgt_fault_slot {
 /* Pending unit attentions, reported highest first. */
 #define TGT_UA_RESET  0x1 /* 29h/00h POWER ON, RESET, OR BUS DEVICE RESET OCCURRED */
 #define TGT_UA_MEDIUM 0x2 /* 28h/00h NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED */
+#define TGT_UA_IMPEXP 0x4 /* 28h/01h IMPORT OR EXPORT ELEMENT ACCESSED (changer) */
+/* Takes the highest pending unit attention: false when none is pending. */
+bool tgt_ua_take(struct vscsi_tgt_lun *lun, uint8_t *asc, uint8_t *ascq);
 
 struct tgt_rec {
     uint64_t off; /* into cart->data */
@@ -216,8 +219,23 @@ struct tgt_rec {
 /* Medium a filemark takes up. Without it a cartridge holds unbounded filemarks. */
 #define TGT_FM_SPACE 512u
 
+/* Medium auxiliary memory (tape_mam.c): what READ/WRITE ATTRIBUTE see. */
+#define TGT_MAM_NHOST   20 /* host-type attributes a cartridge can hold */
+#define TGT_MAM_VAL_MAX 160
+struct tgt_mam {
+    uint64_t loads;               /* 0003h */
+    uint64_t w_life, r_life;      /* bytes, for 0220h/0221h (MiB) */
+    uint64_t w_load, r_load;      /* this (or the last) load, 0222h/0223h */
+    uint32_t vcr;                 /* 0009h volume change reference */
+    char serial[33];              /* 0401h medium serial number */
+    char dev_hist[4][41];         /* 020Ah-020Dh vendor + serial of the last four drives */
+    uint16_t hlen[TGT_MAM_NHOST]; /* 0: attribute absent */
+    uint8_t hval[TGT_MAM_NHOST][TGT_MAM_VAL_MAX];
+};
+
 struct tgt_cart {
-    char label[9];
+    char label[33]; /* barcode (volume tag), also the image file's name */
+    struct tgt_mam mam;
     struct tgt_rec *recs;
     size_t nrec, rcap;
     uint8_t *data;
@@ -247,6 +265,10 @@ struct tgt_tape {
     uint32_t blksz;        /* 0 = variable block mode */
     uint8_t density;
     struct vscsi_tgt_lun *changer; /* the changer we are wired to, or NULL */
+    /* LOG SENSE counters since power-on (tape_log.c); bytes as the host sees them */
+    uint64_t host_w, host_r, werr, rerr;
+    uint64_t tapealert; /* flag n (1..64) is bit n-1; cleared when page 2Eh is read */
+    bool changed;       /* the medium was written since it was loaded (MAM 0009h) */
 };
 
 struct tgt_elem {
@@ -254,13 +276,16 @@ struct tgt_elem {
     uint8_t type;          /* 1 transport, 2 storage, 3 IE, 4 data transfer */
     struct tgt_cart *cart; /* unused for data transfer elements */
     struct vscsi_tgt_lun *drive;
-    bool impexp; /* IE: placed there by the operator */
+    bool impexp;   /* IE: placed there by the operator */
+    char gone[33]; /* DT: the tag its drive held when the drive was freed (inventory) */
 };
 
 struct tgt_changer {
     pthread_mutex_t lock;
     struct tgt_elem *el;
     unsigned nel, nslots, nie, ndrives;
+    char *dir;        /* where the inventory survives a restart (library.inv), or NULL */
+    char mprefix[17]; /* medium serial prefix of cartridges imported later */
 };
 
 struct vscsi_tgt_lun {
@@ -351,7 +376,9 @@ void tgt_disk_get_lba_status(struct tgt_cmd *c);
 /* tape.c / changer.c: the autoloader seam. Called with the changer's lock held. */
 void tgt_tape_insert(struct vscsi_tgt_lun *tape, struct tgt_cart *cart);
 struct tgt_cart *tgt_tape_remove(struct vscsi_tgt_lun *tape);
-struct tgt_cart *tgt_cart_new(const char *label);
+struct tgt_cart *tgt_cart_new(const char *label, const char *serial_prefix);
+/* A volume tag we accept: 1-32 of A-Z 0-9 - _ (it also names the image file). */
+bool tgt_tag_ok(const char *tag);
 void tgt_cart_free(struct tgt_cart *cart);
 /* A drive being freed hands its slot back to the changer. */
 void tgt_changer_detach(struct vscsi_tgt_lun *changer, struct vscsi_tgt_lun *drive);

@@ -24,6 +24,10 @@ usage "--fake-disk-mb needs --fake" "$t" --fake-disk-mb 8
 usage "--fake-dir: /nonexistent: No such file or directory" "$t" --fake disk --fake-dir /nonexistent
 usage "--fake-dir: $tmp/f: not a directory" "$t" --fake disk --fake-dir "$(touch "$tmp/f"; echo "$tmp/f")"
 usage "--fake-dir needs --fake" "$t" --fake-dir "$tmp"
+usage "--fake-tape needs --fake" "$t" --fake-tape capacity=1G
+if [ "$have_fake" = 1 ]; then
+  usage "--fake-tape: " "$t" --fake tape --fake-tape capacity=abc
+fi
 usage "--fake: unknown kind 'floppy'" "$t" --fake disk,floppy
 usage "--fake: 'disk,' has an empty entry" "$t" --fake disk,
 usage "--fake: more than 16" "$t" --fake disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk

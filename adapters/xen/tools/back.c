@@ -172,7 +172,8 @@ static const struct vscsi_target_ops target_ops = {
 };
 
 #ifdef VSCSI_HAVE_FAKE
-static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
+static int setup_fake(const char *list, unsigned disk_mb, const char *dir,
+                      const struct vscsi_tgt_media_config *media)
 {
     char *dup = strdup(list), *save = NULL, *tok;
     struct vscsi_tgt_lun *tapes[MAX_FAKE];
@@ -211,7 +212,15 @@ static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
                 break;
             }
         } else if (strcmp(tok, "tape") == 0) {
-            struct vscsi_tgt_tape_opts o = {0};
+            struct vscsi_tgt_tape_opts o = media->tape;
+            char tag[16];
+            if (ntapes) { /* the configured serial and tag are the first drive's */
+                snprintf(tag, sizeof(tag), "ST%04uL6", (ntapes + 1) % 10000u);
+                o.serial = NULL;
+                o.barcode = tag;
+            }
+            /* Without a changer to load it, a drive starts with its own cartridge. */
+            o.loaded = !strstr(list, "changer");
             g.fake[i] = vscsi_tgt_tape_new(&o);
             tapes[ntapes++] = g.fake[i];
         } else if (strcmp(tok, "changer") == 0) {
@@ -225,7 +234,7 @@ static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
     }
     free(dup);
     for (unsigned c = 0; c < nchangers && !rc; c++) {
-        struct vscsi_tgt_changer_opts o = {0};
+        struct vscsi_tgt_changer_opts o = media->changer;
         o.drives = tapes;
         o.ndrives = ntapes;
         g.fake[changer_idx[c]] = vscsi_tgt_changer_new(&o);
@@ -391,6 +400,8 @@ static void usage(FILE *f)
           "                     (a changer loads the listed tapes)\n"
           "  --fake-disk-mb N   size of each fake disk, 1-1048576 (default 64)\n"
           "  --fake-dir DIR     back fake disks by DIR/disk<i>.img instead of memory\n"
+          "  --fake-tape OPTS   fake tapes and changer: capacity=2G,serial=S,barcodes=T1:T2,\n"
+          "                     slots=N,dir=DIR,... (vscsi-sim --help lists every key)\n"
           "  --sg               SG_IO passthrough for any other p-dev: h:c:t:l or /dev/sgN\n"
           "                     (synchronous: one command at a time per daemon)\n"
           "  --sg-timeout SEC   SG_IO timeout, 1-86400 (default 60)\n"
@@ -450,6 +461,7 @@ int main(int argc, char **argv)
     static const struct option lo[] = {{"fake", required_argument, NULL, 'F'},
                                        {"fake-disk-mb", required_argument, NULL, 'M'},
                                        {"fake-dir", required_argument, NULL, 'D'},
+                                       {"fake-tape", required_argument, NULL, 'L'},
                                        {"sg", no_argument, NULL, 's'},
                                        {"sg-timeout", required_argument, NULL, 'T'},
                                        {"sg-op-timeout", required_argument, NULL, 'O'},
@@ -462,7 +474,7 @@ int main(int argc, char **argv)
                                        {"version", no_argument, NULL, 'v'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    const char *fake = NULL, *fake_dir = NULL, *pidfile = NULL;
+    const char *fake = NULL, *fake_dir = NULL, *fake_tape = NULL, *pidfile = NULL;
     unsigned disk_mb = 64, sg_timeout_s = 60;
     int fg = 0, have_mb = 0, c, rc;
     FILE *pf = NULL;
@@ -483,6 +495,9 @@ int main(int argc, char **argv)
             if (check_dir(optarg))
                 return VSCSI_EXIT_USAGE;
             fake_dir = optarg;
+            break;
+        case 'L':
+            fake_tape = optarg;
             break;
         case 's':
             g.sg = 1;
@@ -533,10 +548,19 @@ int main(int argc, char **argv)
     }
     if (optind != argc)
         return vscsi_cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
-    if (!fake && (fake_dir || have_mb))
+    if (!fake && (fake_dir || have_mb || fake_tape))
         return vscsi_cli_usage_error(PROG, "%s needs --fake",
-                                     fake_dir ? "--fake-dir" : "--fake-disk-mb");
-#ifndef VSCSI_HAVE_FAKE
+                                     fake_dir ? "--fake-dir"
+                                     : have_mb ? "--fake-disk-mb"
+                                               : "--fake-tape");
+#ifdef VSCSI_HAVE_FAKE
+    static struct vscsi_tgt_media_config media;
+    char err[256];
+
+    if (vscsi_tgt_media_config_parse(fake_tape ? fake_tape : "", &media, err, sizeof(err)))
+        return vscsi_cli_usage_error(PROG, "--fake-tape: %s", err);
+#else
+    (void)fake_tape;
     if (fake)
         return vscsi_cli_usage_error(PROG, "--fake: built without the simulator: no fake target");
 #endif
@@ -548,7 +572,7 @@ int main(int argc, char **argv)
     vscsi_sg_set_transport(g.max_segs); /* what the guest is told and held to */
     if (fake) {
 #ifdef VSCSI_HAVE_FAKE
-        if ((rc = setup_fake(fake, disk_mb, fake_dir))) {
+        if ((rc = setup_fake(fake, disk_mb, fake_dir, &media))) {
             fprintf(stderr, PROG ": fake target: %s\n", strerror(-rc));
             return VSCSI_EXIT_FAIL;
         }
