@@ -56,6 +56,12 @@ struct vscsi_front_config {
     uint32_t reset_after_ms; /* ABORT/RESET timeout before the next step; 0 = 10000 */
 };
 
+/* What `size` must at least be: the struct of the first release. Members are
+ * only ever appended; an older caller's smaller struct reads as zero (the
+ * default) in the members it lacks. */
+#define VSCSI_FRONT_CONFIG_SIZE_V1                                                                 \
+    (offsetof(struct vscsi_front_config, reset_after_ms) + sizeof(uint32_t))
+
 VSCSI_API int vscsi_front_new(const struct vscsi_front_config *cfg, struct vscsi_front **out);
 /* Revokes every grant it can, closes the channel, unwatches, frees (the
  * zero-copy buffers too). Pages whose grant the backend still holds are
