@@ -116,7 +116,7 @@ VSCSI_API int vscsi_front_submit(struct vscsi_front *f, const struct vscsi_front
  * with host VSCSI_HOST_ABORT before the ABORT itself; a successful RESET
  * completes the nexus' older unanswered commands with VSCSI_HOST_RESET. Such
  * commands keep their rqid and granted pages until the backend answers them
- * or disconnects (§2.8), so they still count against the 16 rqids. */
+ * or disconnects (docs/protocol.md §3.5), so they still count against the 16 rqids. */
 VSCSI_API int vscsi_front_abort(struct vscsi_front *f, int rqid, void *user);
 VSCSI_API int vscsi_front_reset(struct vscsi_front *f, const struct vscsi_nexus *nx, void *user);
 
