@@ -44,7 +44,7 @@ enum vscsi_back_data_mode {
 typedef void (*vscsi_back_trace_fn)(void *cb_ctx, const char *line);
 
 struct vscsi_back_config {
-    size_t size; /* sizeof(struct vscsi_back_config) */
+    size_t size; /* sizeof(struct vscsi_back_config) as compiled; >= VSCSI_BACK_CONFIG_SIZE_V1 */
     const struct vscsi_platform_ops *ops;
     void *ops_ctx;
     const struct vscsi_target_ops *target;

@@ -42,7 +42,7 @@ typedef void (*vscsi_front_lun_fn)(void *cb_ctx, const char *devname, uint32_t h
                                    const struct vscsi_nexus *nx, int added);
 
 struct vscsi_front_config {
-    size_t size; /* sizeof(struct vscsi_front_config) */
+    size_t size; /* sizeof(struct vscsi_front_config) as compiled; >= VSCSI_FRONT_CONFIG_SIZE_V1 */
     const struct vscsi_platform_ops *ops;
     void *ops_ctx;
     /* Our device directory, e.g. /local/domain/5/device/vscsi/0; its
