@@ -23,7 +23,8 @@ for c in "${configs[@]}"; do
   [[ " ${all[*]} " == *" $c "* ]] || { echo "configs-check: unknown config '$c'" >&2; usage; }
 done
 
-# A .c file that no target lists is never compiled and its tests never run.
+# A .c file that no target lists is never compiled and its tests never run;
+# a CMake part nobody includes registers nothing.
 # The dev configuration builds every part, so every tracked .c file must be a
 # source of one of its targets, but for those built elsewhere: the live test's
 # guest programs, the ABI check (a ctest command line compiles it) and the
@@ -48,7 +49,19 @@ skip = ("tests/live/", "tests/abi/", "tests/consumer/")
 orph = [f for f in tracked if not f.startswith(skip) and os.path.join(top, f) not in used]
 for f in orph:
     print(f"configs-check: {f} is in no target of the dev configuration", file=sys.stderr)
-sys.exit(1 if orph else 0)
+# The CMake files the configure read (file API cmakeFiles): every tracked
+# CMakeLists.txt and *.cmake must be one, but for the stand-alone consumer
+# projects (tests/consumer, tests/subproject: configured on their own).
+cf = next(o for o in index["objects"] if o["kind"] == "cmakeFiles")
+cf = json.load(open(os.path.join(reply, cf["jsonFile"])))
+read = {os.path.normpath(os.path.join(src, i["path"])) for i in cf["inputs"]}
+parts = subprocess.run(["git", "-C", top, "ls-files", "*CMakeLists.txt", "*.cmake"], check=True,
+                       capture_output=True, text=True).stdout.split()
+unread = [f for f in parts if not f.startswith(("tests/consumer/", "tests/subproject/"))
+          and os.path.join(top, f) not in read]
+for f in unread:
+    print(f"configs-check: {f} is never read by the dev configuration", file=sys.stderr)
+sys.exit(1 if orph or unread else 0)
 PY
 }
 
@@ -58,7 +71,8 @@ run() {
   rm -rf "$dir"
   printf '\n--- %s\n' "$name"
   # Ask CMake (file API) which sources its targets compile: see orphans().
-  mkdir -p "$dir/.cmake/api/v1/query" && touch "$dir/.cmake/api/v1/query/codemodel-v2"
+  mkdir -p "$dir/.cmake/api/v1/query" &&
+    touch "$dir/.cmake/api/v1/query/codemodel-v2" "$dir/.cmake/api/v1/query/cmakeFiles-v1"
   if [ "$name" = subproject ]; then
     cmake -S "$top/tests/subproject" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
           -DVSCSI_WERROR=ON -DVSCSIIF_SOURCE_DIR="$top" >"$dir.log" 2>&1 || { cat "$dir.log"; return 1; }
