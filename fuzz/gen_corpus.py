@@ -554,7 +554,7 @@ def cdb_seeds():
     return seeds
 
 
-# Every opcode of docs anchors §B (SPC, SBC, SSC, SMC), VPD and mode page codes.
+# Every opcode of the SPC, SBC, SSC and SMC command tables, VPD and mode page codes.
 CDB_OPCODES = {
     "TEST_UNIT_READY": 0x00, "REZERO_REWIND": 0x01, "REQUEST_SENSE": 0x03,
     "FORMAT": 0x04, "READ_BLOCK_LIMITS": 0x05, "INIT_ELEMENT_STATUS": 0x07, "READ6": 0x08,
@@ -602,7 +602,7 @@ def esc(b):
 
 def cdb_dict():
     lines = ["# SPDX-License-Identifier: MIT",
-             "# cdb_fuzzer dictionary, written by fuzz/gen_corpus.py: opcodes (anchors.md §B),",
+             "# cdb_fuzzer dictionary, written by fuzz/gen_corpus.py: opcodes (SPC, SBC, SSC, SMC),",
              "# service actions, VPD / mode / log page codes, element addresses, sense bytes."]
     for name, op in sorted(CDB_OPCODES.items(), key=lambda kv: kv[1]):
         lines.append("op_%s=%s" % (name.lower(), esc([op])))

@@ -60,7 +60,7 @@ static int detach_lun(struct vscsi_xen *x, const struct vscsi_ts_vhost *v,
         fprintf(stderr, "vscsi-detach: %s: %s\n", devdir, strerror(-rc));
         return rc;
     }
-    /* §3.4: the vhost returns to Connected, then the LUN reads Closed. */
+    /* docs/protocol.md §5.7: the vhost returns to Connected, then the LUN reads Closed. */
     rc = vscsi_tool_wait_state(ops, x, be, "state", VSCSI_XB_CONNECTED, tmo_ms);
     if (rc == 0)
         rc = vscsi_tool_wait_state(ops, x, devdir, "state", VSCSI_XB_CLOSED, tmo_ms);
