@@ -2,7 +2,7 @@
 /*
  * vscsi-bench: shared types. One binary measures, in one run and with the
  * same barrier instruction, the library's ring path, a raw loop over Xen's
- * io/ring.h and a minimal SPSC ring (docs/bench.md, anchors A.7), then the
+ * io/ring.h and a minimal SPSC ring (docs/bench.md), then the
  * simulator end to end against memcpy.
  */
 #ifndef VSCSI_BENCH_H

@@ -22,7 +22,7 @@
  *
  * One thread: per round the frontend fills up to `depth` slots and pushes,
  * then the backend's event handler runs until its final check finds nothing,
- * then the frontend's: four full barriers per round, as in anchors A.6.
+ * then the frontend's: four full barriers per round, as in the raw ring.h baseline.
  * Two threads: each end runs the same handler on its own pinned core; "going
  * to sleep" after a final check is a spin on the peer's producer index, so
  * a notification is counted but costs nothing (the ring is what is measured).

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Backend engine: serving the ring. Each slot is copied once, validated in
  * Linux back's order, its data fetched into private memory, and answered
- * exactly once (protocol digest §2.6, §5.3). */
+ * exactly once (docs/protocol.md §4.6, §7.1). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

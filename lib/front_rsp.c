@@ -176,7 +176,7 @@ static int process(struct vscsi_front *f, const struct vscsi_response *copy)
     int notify, rc = 0, grc;
     void *user;
 
-    /* Checked before any per-request state is touched (§5.4 item 3). */
+    /* Checked before any per-request state is touched (docs/protocol.md §7.2 item 3). */
     if (id >= VSCSI_FI_NR_RQ || !f->rq[id].busy || !f->rq[id].rsp_due)
         return -EPROTO;
     r = &f->rq[id];

@@ -305,7 +305,7 @@ static void test_copy_is_private(void **state)
     assert_int_equal(rq.rqid, 5);
 }
 
-/* Same on the frontend side (checklist §5.4 item 2): a response is read once. */
+/* Same on the frontend side (docs/protocol.md §7.2 item 2): a response is read once. */
 static void test_response_copy_is_private(void **state)
 {
     (void)state;

@@ -41,8 +41,8 @@ extern "C" {
 
 /* The header every act shares: rqid, act, nexus; CDB, timeout, ref_rqid and
  * nr_segments zeroed, direction NONE. seg[] and reserved[] are not touched:
- * vscsi_front_produce() zeroes reserved[] in the slot (the spec asks senders
- * to), and only if the slot holds something else there, because writing it
+ * vscsi_front_produce() zeroes reserved[] in the slot (docs/protocol.md
+ * §1.3), and only if the slot holds something else there, because writing it
  * unconditionally dirties one more cache line per request that the backend
  * must then fetch. */
 VSCSI_INLINE void vscsi_req_init(struct vscsi_request *rq, uint16_t rqid, uint8_t act,

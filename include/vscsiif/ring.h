@@ -67,7 +67,7 @@ extern "C" {
 #endif
 #ifndef VSCSI_MB
 /* A locked add to the stack is a full barrier on x86 and, on this kind of CPU,
- * several times cheaper than mfence (docs: anchors A.6); Xen's xenctrl.h uses
+ * several times cheaper than mfence (docs/bench.md); Xen's xenctrl.h uses
  * the same instruction. TSan cannot see inline asm, so it gets the C11 fence. */
 #if defined(__x86_64__) && !defined(VSCSI_TSAN)
 #define VSCSI_MB() __asm__ __volatile__("lock addl $0, -32(%%rsp)" ::: "memory", "cc")
