@@ -212,7 +212,7 @@ def response_seeds():
 # ------------------------------------------------------------------ ring
 
 (F_PRODUCE, F_PUSH, B_CONSUME, B_RESPOND, B_PUSH, F_CONSUME, F_FINAL, B_FINAL,
- P_REQ_PROD, P_RSP_PROD, P_EVENT, P_SLOT) = range(12)
+ P_REQ_PROD, P_RSP_PROD, P_EVENT, P_SLOT, P_TORN) = range(13)
 
 
 def ring_input(start, *steps):
@@ -265,6 +265,12 @@ def ring_seeds():
                                                  (P_SLOT, 0, 3, 1, 40), (B_CONSUME, 9),
                                                  (B_RESPOND, 9, 0), B_PUSH,
                                                  (F_CONSUME, 255)])),
+        # nr_segments / sense_len rewritten between the reads of one take
+        "hostile_torn_takes": ring_input(0, *flat([(F_PRODUCE, 2, 0), F_PUSH, (P_TORN, 0, 26),
+                                                   (B_CONSUME, 1), (P_TORN, 0, 0x9a),
+                                                   (B_CONSUME, 1), (B_RESPOND, 9, 0), B_PUSH,
+                                                   (P_TORN, 1, 255), (F_CONSUME, 1),
+                                                   (P_TORN, 1, 0), (F_CONSUME, 1)])),
         "hostile_events": ring_input(0, *flat([(P_EVENT, 0, 0, 0, 0, 0x80), (F_PRODUCE, 1, 0),
                                                F_PUSH, (P_EVENT, 1, 5, 0, 0, 0),
                                                (B_CONSUME, 1), (B_RESPOND, 1, 0), B_PUSH])),
