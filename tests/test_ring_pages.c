@@ -112,12 +112,22 @@ static void test_order0_is_the_standard_ring(void **state)
     struct vscsi_sring *s = (struct vscsi_sring *)area;
 
     (void)state;
+    /* Fields one by one: the structs have tail padding. */
+    memset(&b, 0xa5, sizeof(b));
+    memset(&d, 0xa5, sizeof(d));
     vscsi_front_ring_init(&a, s);
     vscsi_front_ring_init_order(&b, s, 0);
-    assert_memory_equal(&a, &b, sizeof(a));
+    assert_ptr_equal(a.sring, b.sring);
+    assert_int_equal(a.req_prod_pvt, b.req_prod_pvt);
+    assert_int_equal(a.rsp_cons, b.rsp_cons);
+    assert_int_equal(a.mask, b.mask);
     vscsi_back_ring_init(&c, s);
     vscsi_back_ring_init_order(&d, s, 0);
-    assert_memory_equal(&c, &d, sizeof(c));
+    assert_ptr_equal(c.sring, d.sring);
+    assert_int_equal(c.rsp_prod_pvt, d.rsp_prod_pvt);
+    assert_int_equal(c.req_cons, d.req_cons);
+    assert_int_equal(c.mask, d.mask);
+    assert_int_equal(d.mask, VSCSI_RING_SIZE - 1);
     assert_int_equal(a.mask, VSCSI_RING_SIZE - 1);
     assert_ptr_equal(vscsi_ring_slot_at(s, a.mask, 17), &s->ring[1]);
 }
