@@ -50,9 +50,11 @@ static void free_req_buffers(struct vscsi_back *b)
         free(r->gcopy);
         free(r->refs);
         free(r->bounce);
+        free(r->probe);
         r->segs = NULL;
         r->iov = NULL;
         r->gcopy = NULL;
+        r->probe = NULL;
         r->refs = NULL;
         r->bounce = NULL;
     }

@@ -10,9 +10,9 @@
 
 static int req_buffers_ready(const struct vscsi_back *b, const struct back_req *r)
 {
-    if (!r->iov || (b->cfg.max_segs && !r->segs))
+    if (!r->iov || !r->refs || (b->cfg.max_segs && !r->segs))
         return 0;
-    return b->cfg.data_mode == VSCSI_BACK_COPY ? r->gcopy && r->bounce : r->refs != NULL;
+    return b->cfg.data_mode == VSCSI_BACK_COPY ? r->gcopy && r->bounce && r->probe : 1;
 }
 
 /* Allocates what is missing, so a connect after a failed one completes the set. */
@@ -26,15 +26,18 @@ static int alloc_req_buffers(struct vscsi_back *b)
             r->iov = calloc(pages, sizeof(*r->iov));
         if (!r->segs && b->cfg.max_segs)
             r->segs = calloc(b->cfg.max_segs, sizeof(*r->segs));
+        if (!r->refs)
+            r->refs = calloc(pages, sizeof(*r->refs));
         if (b->cfg.data_mode == VSCSI_BACK_COPY) {
+            /* twice: back_check_grants' probe reads and writes each segment */
             if (!r->gcopy)
-                r->gcopy = calloc(pages, sizeof(*r->gcopy));
+                r->gcopy = calloc(2 * pages, sizeof(*r->gcopy));
+            if (!r->probe)
+                r->probe = calloc(pages, 1);
             /* Zeroed: a target that under-fills a read must not hand the
              * frontend whatever the backend's heap held before. */
             if (!r->bounce)
                 r->bounce = calloc(pages, VSCSI_PAGE_SIZE);
-        } else if (!r->refs) {
-            r->refs = calloc(pages, sizeof(*r->refs));
         }
         if (!req_buffers_ready(b, r))
             return -ENOMEM;
@@ -235,7 +238,16 @@ static int setup_data(struct back_req *r)
         return 0;
     if (b->cfg.data_mode == VSCSI_BACK_COPY) {
         uint8_t *direct = back_direct_buffer(r);
+        int data_in = c->dir == VSCSI_DIR_FROM_DEVICE || c->dir == VSCSI_DIR_BIDIRECTIONAL;
 
+        /* A READ's pages are written only after the target ran it, a direct
+         * WRITE copies into the target's own memory: both are checked whole
+         * first. A bounced WRITE needs no check, its copy-in is one. */
+        if (data_in || direct) {
+            int rc = back_check_grants(r, data_in);
+            if (rc)
+                return rc;
+        }
         r->xfer_iov.base = direct ? direct : r->bounce;
         r->xfer_iov.len = (size_t)c->data_len;
         if (c->dir == VSCSI_DIR_TO_DEVICE || c->dir == VSCSI_DIR_BIDIRECTIONAL) {

@@ -169,6 +169,14 @@ static int w_copy(void *ctx, struct vscsi_grant_copy *segs, uint32_t count)
     return 0;
 }
 
+static int w_check(void *ctx, uint16_t domid, uint32_t count, const uint32_t *refs, int writable)
+{
+    struct bh *h = ctx;
+
+    h->check_calls++;
+    return h->sim->check_grants(h->d0, domid, count, refs, writable);
+}
+
 static int w_alloc_unbound(void *ctx, uint16_t remote, uint32_t *port)
 {
     return H(ctx)->sim->evtchn_alloc_unbound(H(ctx)->d0, remote, port);
@@ -505,6 +513,7 @@ struct bh *bh_new(const struct bh_opts *o)
         .xs_unwatch = w_xs_unwatch,
         .xs_txn_start = w_txn_start,
         .xs_txn_end = w_txn_end,
+        .check_grants = h->o.no_check_op ? NULL : w_check,
     };
     h->tgt.ops = (struct vscsi_target_ops){
         .size = sizeof(struct vscsi_target_ops),

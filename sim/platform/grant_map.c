@@ -107,6 +107,28 @@ int vscsi_sim_map_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t cou
     return 0;
 }
 
+/* map_check for every ref under one lock of the granter: what a map of all
+ * of them would say, without mapping or pinning anything. */
+int vscsi_sim_check_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t count,
+                           const uint32_t *refs, int writable)
+{
+    if (count && !refs)
+        return -EINVAL;
+    if (vscsi_sim_dom_dead(dom))
+        return -ESRCH;
+    struct vscsi_sim_dom *g = vscsi_sim_dom_lookup(dom->hv, domid);
+    if (!g)
+        return -ESRCH;
+    int rc = 0;
+    pthread_mutex_lock(&g->gnt_lock);
+    if (vscsi_sim_dom_dead(g))
+        rc = -ESRCH;
+    for (uint32_t i = 0; rc == 0 && i < count; i++)
+        rc = map_check(g, dom->domid, refs[i], writable);
+    pthread_mutex_unlock(&g->gnt_lock);
+    return rc;
+}
+
 int vscsi_sim_unmap_grants(struct vscsi_sim_dom *dom, void *addr, uint32_t count)
 {
     pthread_mutex_lock(&dom->map_lock);

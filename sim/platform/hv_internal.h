@@ -207,6 +207,8 @@ int vscsi_sim_copy_grants(struct vscsi_sim_dom *dom, struct vscsi_grant_copy *se
 int vscsi_sim_map_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t count,
                          const uint32_t *refs, int writable, void **addr);
 int vscsi_sim_unmap_grants(struct vscsi_sim_dom *dom, void *addr, uint32_t count);
+int vscsi_sim_check_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t count,
+                           const uint32_t *refs, int writable);
 void vscsi_sim_map_dom_dying(struct vscsi_sim_dom *dom);
 
 /* evtchn.c / wait.c */
