@@ -56,6 +56,7 @@ struct vscsi_back {
     /* ring */
     int connected;
     int ring_broken;
+    int evtchn_dead; /* a notify failed (peer closed its end): no more sent */
     int closing; /* frontend asked to close; finishing once nothing is in flight */
     void *ring_page;
     uint32_t port;
@@ -88,6 +89,8 @@ void back_respond(struct back_req *r, int32_t rslt, const uint8_t *sense, size_t
                   uint32_t residual);
 void back_release_data(struct back_req *r);
 void back_push(struct vscsi_back *b);
+/* Serves the ring as an event would, re-arming req_event (not counted as one). */
+int back_serve_armed(struct vscsi_back *b);
 
 /* back_direct.c: the target's own buffer for this command (target.h
  * direct_buffer), or NULL for the bounce path. */

@@ -78,17 +78,33 @@ int back_connect(struct vscsi_back *b)
                            VSCSI_LOAD_ACQUIRE(&((struct vscsi_sring *)b->ring_page)->rsp_prod));
     b->connected = 1;
     b->ring_broken = 0;
+    b->evtchn_dead = 0;
     b->closing = 0;
     return 0;
+}
+
+/* The frontend can no longer be woken (it closed its end of the channel, or
+ * the platform lost it): stop taking requests, say so, head for Closing.
+ * What is in flight is still answered into the ring, where a polling or
+ * reconnecting frontend finds it; the teardown then goes as for any close. */
+static void notify_failed(struct vscsi_back *b, int rc)
+{
+    b->evtchn_dead = 1;
+    b->ring_broken = 1;
+    back_fail(b, rc, "event channel notify failed");
+    if (b->state == VSCSI_XB_CONNECTED)
+        back_write_state(b, VSCSI_XB_CLOSING);
 }
 
 void back_push(struct vscsi_back *b)
 {
     if (!b->connected)
         return;
-    if (vscsi_back_push(&b->ring)) {
+    if (vscsi_back_push(&b->ring) && !b->evtchn_dead) {
         b->st.notifies++;
-        b->cfg.ops->evtchn_notify(b->cfg.ops_ctx, b->port);
+        int rc = b->cfg.ops->evtchn_notify(b->cfg.ops_ctx, b->port);
+        if (rc < 0)
+            notify_failed(b, rc);
     }
 }
 
@@ -413,6 +429,11 @@ static int serve(struct vscsi_back *b, int arm)
         return -EPROTO;
     }
     return taken;
+}
+
+int back_serve_armed(struct vscsi_back *b)
+{
+    return serve(b, 1);
 }
 
 int vscsi_back_handle_event(struct vscsi_back *b)

@@ -5,3 +5,8 @@ vscsi_add_test(test_back_grants
                SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_back_grants.c
                        ${CMAKE_CURRENT_SOURCE_DIR}/back_harness.c
                LIBS vscsi_sim)
+vscsi_add_test(test_host_faults
+               SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_host_faults.c
+                       ${CMAKE_CURRENT_SOURCE_DIR}/back_harness.c
+                       ${CMAKE_CURRENT_SOURCE_DIR}/test_front_harness.c
+               LIBS vscsi_sim)

@@ -100,7 +100,12 @@ struct vscsi_front_io {
  * or the ring is full; -ENOTCONN before Connected; -E2BIG if len needs more
  * pages than the backend's feature-sg-grant allows; -EIO in error state;
  * -EINVAL for a bad io. Completion comes through cfg.done with `user`.
- * A buf inside a vscsi_front_buf_alloc() buffer is granted, not copied. */
+ * A buf inside a vscsi_front_buf_alloc() buffer is granted, not copied.
+ * If the event channel notify fails (the backend closed its end), the call
+ * returns that error and this command gets no callback; the device enters
+ * the error state, which completes every other command in flight with host
+ * VSCSI_HOST_RESET (callbacks run before the call returns) and heads for
+ * Closed. vscsi_front_abort/reset do the same. */
 VSCSI_API int vscsi_front_submit(struct vscsi_front *f, const struct vscsi_front_io *io,
                                  void *user);
 /* Sends ABORT for a command in flight (rqid) / RESET for a nexus. Returns

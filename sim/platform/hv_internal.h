@@ -235,6 +235,7 @@ int vscsi_sim_xs_init(struct vscsi_sim_hv *hv);
 void vscsi_sim_xs_fini(struct vscsi_sim_hv *hv);
 int vscsi_sim_xs_dom_created(struct vscsi_sim_dom *dom);
 void vscsi_sim_xs_dom_dying(struct vscsi_sim_dom *dom);
+void vscsi_sim_xs_process_exit(struct vscsi_sim_dom *dom);
 int vscsi_sim_xs_read(struct vscsi_sim_dom *dom, vscsi_xs_txn t, const char *path, char *buf,
                       size_t buflen);
 int vscsi_sim_xs_write(struct vscsi_sim_dom *dom, vscsi_xs_txn t, const char *path,

@@ -78,6 +78,14 @@ void vscsi_sim_dom_destroy(struct vscsi_sim_dom *dom);
  * taking the lowest single ones), and free_pages takes any run of pool pages,
  * refusing with -EBUSY while one of them is granted. */
 const struct vscsi_platform_ops *vscsi_sim_ops(void);
+/* The process holding the domain's grant mappings, event channels and
+ * XenStore connection is killed (a backend daemon SIGKILLed in dom0): what
+ * the kernel does as its gntdev, evtchn and xenstore handles close. Every
+ * mapping the domain made is unmapped, its ports are closed (the peers' ends
+ * become unbound, so a new process can bind them again), queued events and
+ * its watches and transactions are dropped. The domain, its memory, grants
+ * and XenStore nodes stay. */
+void vscsi_sim_dom_process_exit(struct vscsi_sim_dom *dom);
 uint16_t vscsi_sim_dom_id(const struct vscsi_sim_dom *dom);
 /* The live domain with this id, NULL if none. */
 struct vscsi_sim_dom *vscsi_sim_dom_get(struct vscsi_sim_hv *hv, uint16_t domid);

@@ -479,3 +479,13 @@ void vscsi_sim_xs_dom_dying(struct vscsi_sim_dom *dom)
     vscsi_sim_xs_fire_special(hv->xs, "@releaseDomain");
     pthread_mutex_unlock(&hv->xs_lock);
 }
+
+/* A process's connection closes; the domain and its nodes stay. */
+void vscsi_sim_xs_process_exit(struct vscsi_sim_dom *dom)
+{
+    struct vscsi_sim_hv *hv = dom->hv;
+    pthread_mutex_lock(&hv->xs_lock);
+    vscsi_sim_xs_watches_drop(hv->xs, dom);
+    vscsi_sim_xs_txns_drop(hv->xs, dom);
+    pthread_mutex_unlock(&hv->xs_lock);
+}

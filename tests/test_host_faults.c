@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Faults a real host sees (issue 11, item 5), against the backend bench
+ * (tests/back_harness.h, a raw hostile frontend) and the frontend bench
+ * (tests/test_front_harness.h, a raw backend):
+ *  - the backend process killed: no destroy, its mappings and ports closed
+ *    by the kernel, a new backend engine takes over the live ring;
+ *  - a drain (what an embedder does on SIGTERM) with commands in flight;
+ *  - an event channel closed by the peer while Connected, on either side.
+ * Each time: every rqid answered exactly once, nothing left mapped, data
+ * intact.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "back_harness.h"
+#include "test_front_harness.h"
+
+/* ------------------------------------------------ a backend that is killed */
+
+/* After the kill the engine's ops table is this: the process is gone, so
+ * nothing it would do may reach the hypervisor. */
+static int dead_domid(void *c, uint16_t *o)
+{
+    (void)c, (void)o;
+    return -ESRCH;
+}
+static int dead_map(void *c, uint16_t d, uint32_t n, const uint32_t *r, int w, void **a)
+{
+    (void)c, (void)d, (void)n, (void)r, (void)w, (void)a;
+    return -ESRCH;
+}
+static int dead_unmap(void *c, void *a, uint32_t n)
+{
+    (void)c, (void)a, (void)n;
+    return -ESRCH;
+}
+static int dead_copy(void *c, struct vscsi_grant_copy *s, uint32_t n)
+{
+    (void)c, (void)s, (void)n;
+    return -ESRCH;
+}
+static int dead_bind(void *c, uint16_t d, uint32_t p, uint32_t *l)
+{
+    (void)c, (void)d, (void)p, (void)l;
+    return -ESRCH;
+}
+static int dead_port(void *c, uint32_t p)
+{
+    (void)c, (void)p;
+    return -ESRCH;
+}
+static int dead_read(void *c, vscsi_xs_txn t, const char *p, char *b, size_t l)
+{
+    (void)c, (void)t, (void)p, (void)b, (void)l;
+    return -ESRCH;
+}
+static int dead_write(void *c, vscsi_xs_txn t, const char *p, const char *v)
+{
+    (void)c, (void)t, (void)p, (void)v;
+    return -ESRCH;
+}
+static int dead_path(void *c, vscsi_xs_txn t, const char *p)
+{
+    (void)c, (void)t, (void)p;
+    return -ESRCH;
+}
+static int dead_perms(void *c, vscsi_xs_txn t, const char *p, const struct vscsi_xs_perm *e,
+                      unsigned n)
+{
+    (void)c, (void)t, (void)p, (void)e, (void)n;
+    return -ESRCH;
+}
+static int dead_watch(void *c, const char *p, const char *t)
+{
+    (void)c, (void)p, (void)t;
+    return -ESRCH;
+}
+static int dead_check(void *c, uint16_t d, uint32_t n, const uint32_t *r, int w)
+{
+    (void)c, (void)d, (void)n, (void)r, (void)w;
+    return -ESRCH;
+}
+
+static const struct vscsi_platform_ops dead_ops = {
+    .size = sizeof(struct vscsi_platform_ops),
+    .domid = dead_domid,
+    .map_grants = dead_map,
+    .unmap_grants = dead_unmap,
+    .copy_grants = dead_copy,
+    .evtchn_bind_interdomain = dead_bind,
+    .evtchn_notify = dead_port,
+    .evtchn_unbind = dead_port,
+    .xs_read = dead_read,
+    .xs_write = dead_write,
+    .xs_rm = dead_path,
+    .xs_mkdir = dead_path,
+    .xs_set_perms = dead_perms,
+    .xs_watch = dead_watch,
+    .xs_unwatch = dead_watch,
+    .check_grants = dead_check,
+};
+
+/* A killed process's memory is gone without anything running; here the
+ * engine stays allocated (reachable from this array, so no leak report)
+ * and is never called again. */
+static struct vscsi_back *killed[16];
+static struct vscsi_platform_ops killed_ops[16];
+static unsigned nkilled;
+
+/* Replaces the bench's engine by one with its own ops table, so that it can
+ * be killed on its own. */
+static void own_engine(struct bh *h)
+{
+    struct vscsi_back_config cfg = bh_config(h);
+
+    assert_true(nkilled < 16);
+    killed_ops[nkilled] = h->ops0;
+    cfg.ops = &killed_ops[nkilled];
+    vscsi_back_destroy(h->b);
+    assert_int_equal(vscsi_back_new(&cfg, &h->b), 0);
+}
+
+/* SIGKILL: the engine never runs again, the kernel closes its handles (every
+ * mapping and port of dom0: it is dom0's only such process here), its
+ * target's commands die with it. */
+static void kill_backend(struct bh *h)
+{
+    killed_ops[nkilled] = dead_ops;
+    killed[nkilled++] = h->b;
+    h->b = NULL;
+    vscsi_sim_dom_process_exit(h->d0);
+    for (unsigned i = 0; i < h->tgt.ncmds; i++)
+        if (h->tgt.cmds[i].state == BH_T_PENDING) {
+            h->tgt.cmds[i].state = BH_T_ABORTED;
+            h->tgt.cmds[i].tc = NULL;
+        }
+    /* its LUNs are closed with it */
+    h->tgt.nclose = h->tgt.nopen;
+    assert_int_equal(vscsi_sim_mappings(h->hv, 0), 0);
+}
+
+/* The new backend process: same vhost, started from scratch. */
+static void start_backend(struct bh *h)
+{
+    struct vscsi_back_config cfg = bh_config(h);
+    assert_int_equal(vscsi_back_new(&cfg, &h->b), 0);
+    assert_int_equal(vscsi_back_start(h->b), 0);
+    bh_pump(h);
+}
+
+static void check_write(struct bh *h, const struct bh_xfer *x)
+{
+    struct bh_tcmd *c = bh_tcmd_by_rqid(h, x->rqid);
+    assert_non_null(c);
+    assert_int_equal(c->state, BH_T_DONE);
+    assert_int_equal(c->data_len, x->total);
+    for (size_t p = 0; p < x->total; p++)
+        if (c->data[p] != bh_wpat(x->seed, p))
+            fail_msg("rqid %u byte %zu reached the target wrong", x->rqid, p);
+}
+
+/* Killed idle, killed with commands inside the target, and with requests
+ * still unread in the ring: the new engine takes the ring over where the
+ * answers stand, so what the old one never answered is served again (it is
+ * re-executed: the old process's target died with it), every rqid is
+ * answered once, and new I/O carries the right bytes. */
+static void test_backend_killed_and_restarted(void **state)
+{
+    (void)state;
+    for (int m = 0; m < 2; m++) {
+        for (int busy = 0; busy < 3; busy++) {
+            struct bh_opts o = {.mode = (enum vscsi_back_data_mode)m, .max_segs = 64, .nluns = 1};
+            struct bh *h = bh_new(&o);
+            struct bh_xfer w, r, w2, r2;
+
+            own_engine(h);
+            bh_connect(h);
+            bh_xfer_prep(h, &w, 1, VSCSI_DIR_TO_DEVICE, 4, 0, 0, 0);
+            unsigned rec = bh_xfer_send(h, &w, bh_nx(0, 0, 0));
+            bh_push(h);
+            assert_int_equal(bh_rslt(h, rec), 0);
+            check_write(h, &w);
+
+            unsigned recr = 0, recw = 0;
+            if (busy) {
+                /* busy 1: the target holds them; busy 2: produced and not
+                 * even notified (the engine never saw them) */
+                h->tgt.hold = 1;
+                bh_xfer_prep(h, &r, 2, VSCSI_DIR_FROM_DEVICE, 5, 1, 3, 0);
+                recr = bh_xfer_send(h, &r, bh_nx(0, 0, 0));
+                bh_xfer_prep(h, &w2, 3, VSCSI_DIR_TO_DEVICE, 3, 0, 0, 0);
+                recw = bh_xfer_send(h, &w2, bh_nx(0, 0, 0));
+                if (busy == 1) {
+                    bh_push(h);
+                    assert_int_equal(bh_tgt_pending(h), 2);
+                    if (m == VSCSI_BACK_MAP)
+                        assert_true(vscsi_sim_mappings(h->hv, 0) > 1);
+                } else {
+                    /* published, no notify */
+                    VSCSI_STORE_RELEASE(&h->sring->req_prod, h->req_prod_pvt);
+                }
+            }
+            kill_backend(h);
+            h->tgt.hold = 0;
+            start_backend(h);
+            assert_int_equal(vscsi_back_state(h->b), VSCSI_XB_CONNECTED);
+            assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CONNECTED);
+            if (busy) {
+                bh_collect(h);
+                assert_int_equal(bh_rslt(h, recr), 0);
+                bh_xfer_check_read(h, &r, r.total);
+                assert_int_equal(bh_rslt(h, recw), 0);
+                check_write(h, &w2);
+                bh_xfer_free(&r);
+                bh_xfer_free(&w2);
+            }
+            /* new I/O on the same ring */
+            bh_xfer_prep(h, &w2, 4, VSCSI_DIR_TO_DEVICE, 8, 1, 4, 0);
+            rec = bh_xfer_send(h, &w2, bh_nx(0, 0, 0));
+            bh_xfer_prep(h, &r2, 5, VSCSI_DIR_FROM_DEVICE, 2, 0, 0, 0);
+            unsigned rec2 = bh_xfer_send(h, &r2, bh_nx(0, 0, 0));
+            bh_push(h);
+            assert_int_equal(bh_rslt(h, rec), 0);
+            check_write(h, &w2);
+            assert_int_equal(bh_rslt(h, rec2), 0);
+            bh_xfer_check_read(h, &r2, r2.total);
+            bh_xfer_free(&w);
+            bh_xfer_free(&w2);
+            bh_xfer_free(&r2);
+            bh_assert_served(h);
+            bh_finish(h);
+        }
+    }
+}
+
+/* --------------------------------------------------------- drain (SIGTERM) */
+
+/* The embedder's SIGTERM path is vscsi_back_destroy(): every command in
+ * flight is aborted at the target and answered host RESET while the ring is
+ * still there, then every grant is let go. */
+static void test_drain_with_commands_in_flight(void **state)
+{
+    (void)state;
+    for (int m = 0; m < 2; m++) {
+        struct bh_opts o = {.mode = (enum vscsi_back_data_mode)m, .max_segs = 64, .nluns = 2};
+        struct bh *h = bh_new(&o);
+        struct bh_xfer x[6];
+        unsigned rec[6];
+
+        bh_connect(h);
+        h->tgt.hold = 1;
+        for (unsigned i = 0; i < 6; i++) {
+            bh_xfer_prep(h, &x[i], (uint16_t)(10 + i),
+                         i & 1 ? VSCSI_DIR_FROM_DEVICE : VSCSI_DIR_TO_DEVICE, 2 + i, i >= 3, 2, 0);
+            rec[i] = bh_xfer_send(h, &x[i], bh_nx(0, (uint16_t)(i & 1), 0));
+        }
+        bh_push(h);
+        assert_int_equal(bh_tgt_pending(h), 6);
+        if (m == VSCSI_BACK_MAP)
+            assert_true(vscsi_sim_mappings(h->hv, 0) > 7); /* ring + six commands' pages */
+        vscsi_back_destroy(h->b);
+        h->b = NULL;
+        bh_collect(h);
+        for (unsigned i = 0; i < 6; i++) {
+            assert_int_equal(bh_rslt(h, rec[i]), BH_RSLT_RESET);
+            assert_int_equal(bh_tcmd_by_rqid(h, (uint16_t)(10 + i))->state, BH_T_ABORTED);
+            if (x[i].dir == VSCSI_DIR_FROM_DEVICE)
+                bh_xfer_check_read(h, &x[i], 0);
+            bh_xfer_free(&x[i]);
+        }
+        assert_int_equal(h->tgt.nabort, 6);
+        assert_int_equal(vscsi_sim_mappings(h->hv, 0), 0);
+        assert_int_equal(vscsi_sim_grants_in_use(h->hv, h->o.fdom), 0);
+        bh_finish(h);
+    }
+}
+
+/* ------------------------------------------- event channel closed by peer */
+
+/* The frontend closes its end while the backend has commands in flight: the
+ * backend's next notify fails; it says so (error, error node, Closing),
+ * takes no new requests, still answers what it has into the ring, and tears
+ * down as usual when the frontend closes. */
+static void test_back_peer_closed_event_channel(void **state)
+{
+    (void)state;
+    for (int m = 0; m < 2; m++) {
+        struct bh_opts o = {.mode = (enum vscsi_back_data_mode)m, .nluns = 1};
+        struct bh *h = bh_new(&o);
+        struct bh_xfer r;
+        char buf[128];
+
+        bh_connect(h);
+        h->tgt.hold = 1;
+        unsigned t1 = bh_tur(h, 1, bh_nx(0, 0, 0));
+        bh_xfer_prep(h, &r, 2, VSCSI_DIR_FROM_DEVICE, 3, 0, 0, 0);
+        unsigned t2 = bh_xfer_send(h, &r, bh_nx(0, 0, 0));
+        unsigned t3 = bh_tur(h, 3, bh_nx(0, 0, 0));
+        assert_int_equal(bh_tgt_pending(h), 3);
+
+        assert_int_equal(h->sim->evtchn_unbind(h->fd, h->fport), 0);
+        unsigned notifies = h->notifies;
+        bh_tgt_complete(h, bh_tcmd_by_rqid(h, 1), 0, 0, NULL, 0, 0);
+        assert_int_equal(h->notifies, notifies + 1); /* tried, and failed */
+        assert_int_equal(vscsi_back_error(h->b), -ENOTCONN);
+        assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CLOSING);
+        assert_non_null(bh_back_read(h, "error", buf, sizeof(buf)));
+        assert_int_equal(bh_rslt(h, t1), 0); /* in the ring all the same */
+
+        /* the rest is answered into the ring, without more notifies */
+        bh_tgt_complete(h, bh_tcmd_by_rqid(h, 2), 0, 0, NULL, 0, 0);
+        assert_int_equal(h->notifies, notifies + 1);
+        assert_int_equal(bh_rslt(h, t2), 0);
+        bh_xfer_check_read(h, &r, r.total);
+        bh_xfer_free(&r);
+
+        /* a new request is not taken: the ring is given up */
+        unsigned t4 = bh_tur(h, 4, bh_nx(0, 0, 0));
+        assert_int_equal(vscsi_back_poll(h->b), -EPROTO);
+        bh_expect_none(h, t4);
+
+        /* the frontend follows the backend to Closed; rqid 3 is cancelled */
+        bh_fe_state(h, VSCSI_XB_CLOSING);
+        assert_int_equal(bh_rslt(h, t3), BH_RSLT_RESET);
+        bh_fe_state(h, VSCSI_XB_CLOSED);
+        assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CLOSED);
+        assert_int_equal(vscsi_sim_mappings(h->hv, 0), 0);
+        bh_finish(h);
+    }
+}
+
+static void fh_done_count(struct fh *h, void *user, unsigned want)
+{
+    assert_int_equal(fh_count_user(h, user), want);
+}
+
+/* The backend closes its end: the frontend's next notify fails. That call
+ * returns the error (its command gets no callback), everything else in flight
+ * completes host RESET, the device is in the error state and goes Closing,
+ * and nothing stays granted. */
+static void test_front_peer_closed_event_channel(void **state)
+{
+    (void)state;
+    static struct fh h;
+    uint8_t a[512], b[4096], c[100];
+    struct vscsi_request rq;
+
+    memset(&h, 0, sizeof(h));
+    fh_connect(&h, "0", 1);
+    assert_true(fh_submit(&h, VSCSI_DIR_FROM_DEVICE, a, sizeof(a), (void *)1) >= 0);
+    assert_true(fh_submit(&h, VSCSI_DIR_TO_DEVICE, b, sizeof(b), (void *)2) >= 0);
+    /* the backend takes both and re-arms req_event: the next request notifies */
+    assert_int_equal(fh_be_take(&h, &rq), 1);
+    assert_int_equal(fh_be_take(&h, &rq), 1);
+    assert_int_equal(vscsi_back_final_check(&h.br), 0);
+    assert_int_equal(h.ops->evtchn_unbind(h.d0, h.bport), 0);
+
+    int rc = fh_submit(&h, VSCSI_DIR_FROM_DEVICE, c, sizeof(c), (void *)3);
+    assert_int_equal(rc, -ENOTCONN);
+    assert_int_equal(vscsi_front_error(h.f), -ENOTCONN);
+    fh_done_count(&h, (void *)3, 0);
+    fh_done_count(&h, (void *)1, 1);
+    fh_done_count(&h, (void *)2, 1);
+    assert_int_equal(fh_find_user(&h, (void *)1)->res.host, VSCSI_HOST_RESET);
+    assert_int_equal(fh_find_user(&h, (void *)2)->res.host, VSCSI_HOST_RESET);
+    assert_int_equal(fh_fe_node(&h, "state"), VSCSI_XB_CLOSING);
+    assert_int_equal(vscsi_sim_grants_active(h.hv, FH_FDOM), 1); /* the ring only */
+    assert_int_equal(fh_submit(&h, VSCSI_DIR_NONE, NULL, 0, (void *)4), -EIO);
+    /* teardown unbinds what the backend already closed */
+    h.bport = 0;
+    fh_teardown(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_backend_killed_and_restarted),
+        cmocka_unit_test(test_drain_with_commands_in_flight),
+        cmocka_unit_test(test_back_peer_closed_event_channel),
+        cmocka_unit_test(test_front_peer_closed_event_channel),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
