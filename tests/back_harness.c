@@ -588,8 +588,11 @@ void bh_finish(struct bh *h)
 static void bh_on_watch(void *arg, const char *path, const char *token)
 {
     struct bh *h = arg;
-    if (h->b)
+    if (h->b) {
         h->last_watch_rc = vscsi_back_handle_watch(h->b, path, token);
+        if (h->last_watch_rc < h->worst_watch_rc)
+            h->worst_watch_rc = h->last_watch_rc;
+    }
 }
 
 static void bh_on_port(void *arg, uint32_t port)

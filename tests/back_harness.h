@@ -135,6 +135,7 @@ struct bh {
     unsigned unexpected, grant_violations, ring_violations;
     unsigned front_events, stray_events;
     int last_event_rc, last_watch_rc, last_notify_rc;
+    int worst_watch_rc; /* the most negative handle_watch result seen */
     unsigned event_calls;
 
     /* what the engine did through its ops */

@@ -374,6 +374,187 @@ static void test_front_peer_closed_event_channel(void **state)
     fh_teardown(&h);
 }
 
+/* ----------------------------------------------------------- XenStore faults */
+
+/* The hooks themselves, as sim_hv.h documents them. */
+static void test_sim_store_fault_hooks(void **state)
+{
+    (void)state;
+    struct vscsi_sim_hv *hv = vscsi_sim_hv_new();
+    const struct vscsi_platform_ops *ops = vscsi_sim_ops();
+    struct vscsi_sim_dom *d = vscsi_sim_dom_create(hv, 3, 4);
+    char buf[64], path[32], tok[32];
+    vscsi_xs_txn t;
+
+    assert_non_null(d);
+    assert_int_equal(ops->xs_write(d, 0, "a", "1"), 0);
+    assert_int_equal(vscsi_sim_fault(hv, 3, VSCSI_SIM_FAULT_XS_EIO, 2, 1), 0);
+    assert_int_equal(ops->xs_read(d, 0, "a", buf, sizeof(buf)), 1);
+    assert_int_equal(ops->xs_read(d, 0, "a", buf, sizeof(buf)), -EIO);
+    assert_int_equal(ops->xs_read(d, 0, "a", buf, sizeof(buf)), 1);
+    assert_int_equal(vscsi_sim_fault(hv, 3, VSCSI_SIM_FAULT_XS_EACCES, 1, 1), 0);
+    assert_int_equal(ops->xs_write(d, 0, "a", "2"), -EACCES);
+    assert_int_equal(ops->xs_read(d, 0, "a", buf, sizeof(buf)), 1);
+    assert_string_equal(buf, "1");
+    /* quota: writes and mkdirs refused, reads not, a watch E2BIG */
+    assert_int_equal(vscsi_sim_fault(hv, 3, VSCSI_SIM_FAULT_XS_QUOTA, 1, 3), 0);
+    assert_int_equal(ops->xs_read(d, 0, "a", buf, sizeof(buf)), 1);
+    assert_int_equal(ops->xs_write(d, 0, "b", "1"), -ENOSPC);
+    assert_int_equal(ops->xs_mkdir(d, 0, "c"), -ENOSPC);
+    assert_int_equal(ops->xs_watch(d, "a", "t"), -E2BIG);
+    assert_int_equal(ops->xs_read(d, 0, "b", buf, sizeof(buf)), -ENOENT);
+    assert_int_equal(ops->xs_watch(d, "a", "t"), 0);
+    assert_int_equal(vscsi_sim_dom_next_watch(d, path, sizeof(path), tok, sizeof(tok)), 0);
+    /* a lost connection: everything fails from then on, and no event comes */
+    assert_int_equal(ops->xs_write(d, 0, "a", "3"), 0); /* queued, then dropped */
+    assert_int_equal(vscsi_sim_fault(hv, 3, VSCSI_SIM_FAULT_XS_LOST, 1, 1), 0);
+    assert_int_equal(ops->xs_read(d, 0, "a", buf, sizeof(buf)), -EIO);
+    assert_int_equal(vscsi_sim_dom_next_watch(d, path, sizeof(path), tok, sizeof(tok)), -EAGAIN);
+    assert_int_equal(ops->xs_write(d, 0, "a", "4"), -EIO);
+    assert_int_equal(ops->xs_txn_start(d, &t), -EIO);
+    assert_int_equal(ops->xs_unwatch(d, "a", "t"), -EIO);
+    /* another domain's change under the watch reaches nobody */
+    struct vscsi_sim_dom *d0 = vscsi_sim_dom_create(hv, 0, 4);
+    assert_non_null(d0);
+    assert_int_equal(ops->xs_write(d0, 0, "/local/domain/3/a", "5"), 0);
+    assert_int_equal(vscsi_sim_dom_next_watch(d, path, sizeof(path), tok, sizeof(tok)), -EAGAIN);
+    vscsi_sim_hv_free(hv);
+}
+
+static uint64_t xs_ops(struct vscsi_sim_dom *d)
+{
+    struct vscsi_sim_stats st;
+    vscsi_sim_dom_stats(d, &st);
+    return st.xs_ops;
+}
+
+/* One backend life (start, handshake, a command, close) with the backend's
+ * nth store request failing as `kind` says (n = 0: none). Returns how many
+ * store requests the backend made. Whatever fails, no crash and no leak,
+ * every request the frontend put in the ring is answered exactly once, and
+ * nothing stays mapped (bh_finish); a backend that did not get to
+ * Connected says why. */
+static unsigned store_unconnected; /* lives that did not reach Connected */
+
+static uint64_t store_life(enum vscsi_sim_fault kind, uint64_t n)
+{
+    struct bh_opts o = {.nluns = 1};
+    struct bh *h = bh_new(&o);
+    uint64_t before = xs_ops(h->d0);
+    char v[16];
+
+    if (n)
+        assert_int_equal(vscsi_sim_fault(h->hv, 0, kind, n, 1), 0);
+    int rc = vscsi_back_start(h->b);
+    bh_pump(h);
+    bh_fe_ring(h);
+    snprintf(v, sizeof(v), "%u", VSCSI_XB_INITIALISED);
+    assert_int_equal(bh_fe_write(h, "state", v), 0);
+    bh_pump(h);
+    snprintf(v, sizeof(v), "%u", VSCSI_XB_CONNECTED);
+    assert_int_equal(bh_fe_write(h, "state", v), 0);
+    bh_pump(h);
+    int connected = vscsi_back_state(h->b) == VSCSI_XB_CONNECTED;
+    store_unconnected += !connected;
+    if (vscsi_back_port(h->b)) {
+        unsigned rec = bh_tur(h, 7, bh_nx(0, 0, 0));
+        bh_collect(h);
+        if (h->sent[rec].answers == 0)
+            fail_msg("fault %d at %lu: a request in a connected ring is not answered", kind,
+                     (unsigned long)n);
+    }
+    if (!connected && rc == 0 && vscsi_back_error(h->b) == 0 && h->worst_watch_rc == 0)
+        fail_msg("fault %d at %lu: backend stuck in state %d without an error", kind,
+                 (unsigned long)n, vscsi_back_state(h->b));
+    snprintf(v, sizeof(v), "%u", VSCSI_XB_CLOSING);
+    assert_int_equal(bh_fe_write(h, "state", v), 0);
+    bh_pump(h);
+    snprintf(v, sizeof(v), "%u", VSCSI_XB_CLOSED);
+    assert_int_equal(bh_fe_write(h, "state", v), 0);
+    bh_pump(h);
+    uint64_t made = xs_ops(h->d0) - before;
+    if (n)
+        vscsi_sim_fault(h->hv, 0, kind, 0, 0);
+    bh_finish(h);
+    return made;
+}
+
+/* Every store request of a backend's life fails once, in turn, as EIO, as
+ * EACCES, over quota, and as the connection lost for good from there on. */
+static void test_back_store_fault_sweep(void **state)
+{
+    (void)state;
+    static const enum vscsi_sim_fault kinds[] = {VSCSI_SIM_FAULT_XS_EIO, VSCSI_SIM_FAULT_XS_EACCES,
+                                                 VSCSI_SIM_FAULT_XS_QUOTA, VSCSI_SIM_FAULT_XS_LOST};
+    uint64_t total = store_life(VSCSI_SIM_FAULT_XS_EIO, 0);
+    assert_true(total > 10);
+    assert_int_equal(store_unconnected, 0);
+    for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        store_unconnected = 0;
+        for (uint64_t n = 1; n <= total; n++)
+            store_life(kinds[k], n);
+        printf("store fault %d: %lu lives, %u did not connect\n", kinds[k], (unsigned long)total,
+               store_unconnected);
+        assert_true(store_unconnected > 0); /* the sweep reached the handshake */
+    }
+}
+
+/* A watch storm: the frontend rewrites its state node thousands of times,
+ * with and without changing it, and flips Reconfiguring/Connected. The
+ * backend acts on changes only, stays Connected and keeps serving. */
+static void test_back_watch_storm(void **state)
+{
+    (void)state;
+    struct bh_opts o = {.nluns = 1};
+    struct bh *h = bh_new(&o);
+    char v[16];
+
+    bh_connect(h);
+    unsigned calls = h->event_calls;
+    snprintf(v, sizeof(v), "%u", VSCSI_XB_CONNECTED);
+    for (unsigned i = 0; i < 5000; i++)
+        assert_int_equal(bh_fe_write(h, "state", v), 0);
+    bh_pump(h);
+    assert_int_equal(vscsi_back_state(h->b), VSCSI_XB_CONNECTED);
+    for (unsigned i = 0; i < 200; i++) {
+        bh_fe_state(h, VSCSI_XB_RECONFIGURING);
+        assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_RECONFIGURED);
+        bh_fe_state(h, VSCSI_XB_CONNECTED);
+        assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CONNECTED);
+    }
+    assert_int_equal(h->event_calls, calls); /* no ring work came of it */
+    assert_int_equal(vscsi_back_error(h->b), 0);
+    assert_int_equal(bh_lun_state(h, "dev-0"), VSCSI_XB_CONNECTED);
+    bh_assert_served(h);
+    bh_finish(h);
+}
+
+/* The same at the frontend: the backend rewrites its state thousands of
+ * times; the frontend stays Connected and its I/O works. */
+static void test_front_watch_storm(void **state)
+{
+    (void)state;
+    static struct fh h;
+    uint8_t buf[4096];
+    struct vscsi_request rq;
+
+    memset(&h, 0, sizeof(h));
+    fh_connect(&h, "0", 1);
+    for (unsigned i = 0; i < 5000; i++)
+        fh_be_write(&h, "state", "4");
+    fh_pump(&h);
+    assert_int_equal(vscsi_front_state(h.f), VSCSI_XB_CONNECTED);
+    assert_int_equal(vscsi_front_error(h.f), 0);
+    int id = fh_submit(&h, VSCSI_DIR_FROM_DEVICE, buf, sizeof(buf), (void *)9);
+    assert_true(id >= 0);
+    assert_int_equal(fh_be_take(&h, &rq), 1);
+    fh_be_reply_cdb(&h, rq.rqid, 0, 0, 0);
+    fh_pump(&h);
+    assert_int_equal(fh_count_user(&h, (void *)9), 1);
+    assert_int_equal(fh_find_user(&h, (void *)9)->res.rslt, 0);
+    fh_teardown(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +562,10 @@ int main(void)
         cmocka_unit_test(test_drain_with_commands_in_flight),
         cmocka_unit_test(test_back_peer_closed_event_channel),
         cmocka_unit_test(test_front_peer_closed_event_channel),
+        cmocka_unit_test(test_sim_store_fault_hooks),
+        cmocka_unit_test(test_back_store_fault_sweep),
+        cmocka_unit_test(test_back_watch_storm),
+        cmocka_unit_test(test_front_watch_storm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,6 +85,7 @@ struct vscsi_sim_dom {
     struct vscsi_sim_dom *all_next; /* every domain ever created, for hv_free */
     uint16_t domid;
     atomic_bool dead;
+    atomic_bool xs_lost; /* VSCSI_SIM_FAULT_XS_LOST hit: the store is gone */
 
     /* Memory and grant table (granter side), under gnt_lock. */
     pthread_mutex_t gnt_lock;
@@ -236,6 +237,9 @@ void vscsi_sim_xs_fini(struct vscsi_sim_hv *hv);
 int vscsi_sim_xs_dom_created(struct vscsi_sim_dom *dom);
 void vscsi_sim_xs_dom_dying(struct vscsi_sim_dom *dom);
 void vscsi_sim_xs_process_exit(struct vscsi_sim_dom *dom);
+/* Injected store faults for one request of dom (xs_lock held): 0 or its
+ * error; quota_rc is what a quota fault gives this request (0: none). */
+int vscsi_sim_xs_injected(struct vscsi_sim_dom *dom, int quota_rc);
 int vscsi_sim_xs_read(struct vscsi_sim_dom *dom, vscsi_xs_txn t, const char *path, char *buf,
                       size_t buflen);
 int vscsi_sim_xs_write(struct vscsi_sim_dom *dom, vscsi_xs_txn t, const char *path,

@@ -147,6 +147,15 @@ int vscsi_sim_xs_get_perms(struct vscsi_sim_hv *hv, const char *path, struct vsc
  *   XS_CONFLICT  a transaction commit by domid: -EAGAIN, nothing applied
  *   GRANT_PAGE   a grant_page call, or one page of a grant_access call, by
  *                domid: -ENOMEM (that grant_access grants none of its pages)
+ *   XS_EIO       a XenStore request by domid (read, directory, write, mkdir,
+ *   XS_EACCES    rm, set_perms, watch, unwatch, txn start/end): that error,
+ *                nothing done (xenstored's EIO; EACCES as for a node the
+ *                domain may not touch)
+ *   XS_QUOTA     a write or mkdir by domid: -ENOSPC (xenstored's per-domain
+ *                node quota), a watch: -E2BIG (its watch quota); nothing done
+ *   XS_LOST      a XenStore request by domid: from this one on the
+ *                connection is gone for good: every request -EIO, queued
+ *                and future watch events dropped (count is ignored)
  * Returns 0, -ESRCH if there is no such domain, -EINVAL for a bad kind.
  */
 enum vscsi_sim_fault {
@@ -156,6 +165,10 @@ enum vscsi_sim_fault {
     VSCSI_SIM_FAULT_EVT_SPURIOUS,
     VSCSI_SIM_FAULT_XS_CONFLICT,
     VSCSI_SIM_FAULT_GRANT_PAGE, /* front cannot allocate/grant */
+    VSCSI_SIM_FAULT_XS_EIO,     /* a XenStore request by domid: -EIO */
+    VSCSI_SIM_FAULT_XS_EACCES,  /* a XenStore request by domid: -EACCES */
+    VSCSI_SIM_FAULT_XS_QUOTA,   /* a write/mkdir: -ENOSPC, a watch: -E2BIG */
+    VSCSI_SIM_FAULT_XS_LOST,    /* the store connection drops, see below */
     VSCSI_SIM_FAULT_NR
 };
 int vscsi_sim_fault(struct vscsi_sim_hv *hv, uint16_t domid, enum vscsi_sim_fault kind,
