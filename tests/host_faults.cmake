@@ -10,3 +10,5 @@ vscsi_add_test(test_host_faults
                        ${CMAKE_CURRENT_SOURCE_DIR}/back_harness.c
                        ${CMAKE_CURRENT_SOURCE_DIR}/test_front_harness.c
                LIBS vscsi_sim)
+vscsi_add_test(test_sim_direct_maps
+               SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_sim_direct_maps.c LIBS vscsi_sim)

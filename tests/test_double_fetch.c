@@ -23,8 +23,8 @@
 #include "vscsiif/ring.h"
 #include "vscsiif/toolstack.h"
 
-#define FDOM 3
-#define POOL 8
+#define FDOM   3
+#define POOL   8
 #define ROUNDS 20000
 
 struct df {
@@ -37,13 +37,13 @@ struct df {
     uint32_t pool_ref[POOL], ring_ref, port;
     char be[128], fe[128];
     /* per request, filled by the hooks */
-    uint64_t copied_out;    /* data bytes the backend wrote into grants */
-    uint64_t target_len;    /* data length the target was given */
+    uint64_t copied_out; /* data bytes the backend wrote into grants */
+    uint64_t target_len; /* data length the target was given */
     unsigned target_calls, bad_target;
-    uint32_t slot;          /* index of the slot being flipped (atomic) */
-    int stop;               /* atomic */
-    int indirect_round;     /* atomic: which layout the flipper attacks */
-    unsigned flips;         /* atomic: completed flip passes */
+    uint32_t slot;      /* index of the slot being flipped (atomic) */
+    int stop;           /* atomic */
+    int indirect_round; /* atomic: which layout the flipper attacks */
+    unsigned flips;     /* atomic: completed flip passes */
 };
 
 static struct df *G;
@@ -112,6 +112,10 @@ static void setup(struct df *d)
     struct vscsi_ts_vhost ts = {0, FDOM, 0, 0};
     void *page;
     d->hv = vscsi_sim_hv_new();
+    /* The backend's ring mapping is the guest's own page, so ThreadSanitizer
+     * sees the hostile thread's writes and the engine's reads at one
+     * address (sim_hv.h). */
+    vscsi_sim_hv_direct_maps(d->hv, 1);
     d->dom0 = vscsi_sim_dom_create(d->hv, 0, 64);
     d->domu = vscsi_sim_dom_create(d->hv, FDOM, 64);
     d->ops = *vscsi_sim_ops();
@@ -119,15 +123,20 @@ static void setup(struct df *d)
     assert_int_equal(vscsi_ts_vhost_create(&d->ops, d->dom0, &ts), 0);
     assert_int_equal(vscsi_ts_lun_add(&d->ops, d->dom0, &ts, 0, "x", "0:0:0:0", NULL, 0), 0);
     vscsi_ts_paths(&ts, d->be, sizeof(d->be), d->fe, sizeof(d->fe));
-    struct vscsi_back_config bc = {.size = sizeof(bc), .ops = &d->ops, .ops_ctx = d->dom0,
-                                   .target = &TOPS, .dev_path = d->be, .max_segs = 128};
+    struct vscsi_back_config bc = {.size = sizeof(bc),
+                                   .ops = &d->ops,
+                                   .ops_ctx = d->dom0,
+                                   .target = &TOPS,
+                                   .dev_path = d->be,
+                                   .max_segs = 128};
     assert_int_equal(vscsi_back_new(&bc, &d->back), 0);
     assert_int_equal(vscsi_back_start(d->back), 0);
     assert_int_equal(d->ops.grant_page(d->domu, 0, 0, &d->ring_ref, &page), 0);
     d->sring = page;
     vscsi_sring_init(d->sring);
     for (int i = 0; i < POOL; i++)
-        assert_int_equal(d->ops.grant_page(d->domu, 0, 0, &d->pool_ref[i], (void **)&d->pool[i]), 0);
+        assert_int_equal(d->ops.grant_page(d->domu, 0, 0, &d->pool_ref[i], (void **)&d->pool[i]),
+                         0);
     assert_int_equal(d->ops.evtchn_alloc_unbound(d->domu, 0, &d->port), 0);
     assert_int_equal(vscsi_xb_write_uint(&d->ops, d->domu, 0, d->fe, "ring-ref", d->ring_ref), 0);
     assert_int_equal(vscsi_xb_write_uint(&d->ops, d->domu, 0, d->fe, "event-channel", d->port), 0);
@@ -154,8 +163,10 @@ static void *flipper(void *arg)
             /* a valid change: descriptor 0's length (bytes 6-7) */
             __atomic_store_n((uint16_t *)(ind + 6), (uint16_t)(odd ? 256 : 512), __ATOMIC_RELAXED);
             /* descriptor 1 inside the indirect page: offset 12, length 14 */
-            __atomic_store_n((uint16_t *)(ind + 8 + 4), (uint16_t)(odd ? 3900 : 0), __ATOMIC_RELAXED);
-            __atomic_store_n((uint16_t *)(ind + 8 + 6), (uint16_t)(odd ? 4000 : 512), __ATOMIC_RELAXED);
+            __atomic_store_n((uint16_t *)(ind + 8 + 4), (uint16_t)(odd ? 3900 : 0),
+                             __ATOMIC_RELAXED);
+            __atomic_store_n((uint16_t *)(ind + 8 + 6), (uint16_t)(odd ? 4000 : 512),
+                             __ATOMIC_RELAXED);
         } else {
             __atomic_store_n(&rq->nr_segments, (uint8_t)(odd ? 27 : 2), __ATOMIC_RELAXED);
             /* a valid change: a torn copy may hold either, but must use what it holds */
@@ -166,6 +177,14 @@ static void *flipper(void *arg)
         __atomic_fetch_add(&d->flips, 1, __ATOMIC_RELEASE);
     }
     return NULL;
+}
+
+/* The guest's own writes of what the flipper attacks, racing with it on
+ * purpose: the one function tests/double_fetch.tsan.supp names on the
+ * guest's side, so that the engine's reads are not covered by it. */
+__attribute__((noinline)) static void guest_write(void *dst, const void *src, size_t n)
+{
+    memcpy(dst, src, n);
 }
 
 static void test_flipping_frontend(void **state)
@@ -188,14 +207,14 @@ static void test_flipping_frontend(void **state)
         vscsi_req_cdb(&rq, (uint16_t)(i & 15), &nx, cdb, 10, VSCSI_DIR_FROM_DEVICE, 0);
         if (indirect) {
             struct vscsi_seg desc[2] = {{d->pool_ref[1], 0, 512}, {d->pool_ref[2], 0, 512}};
-            memcpy(d->pool[0], desc, sizeof(desc));
+            guest_write(d->pool[0], desc, sizeof(desc));
             vscsi_req_add_indirect(&rq, d->pool_ref[0], 0, 16);
         } else {
             vscsi_req_add_seg(&rq, d->pool_ref[1], 0, 512);
             vscsi_req_add_seg(&rq, d->pool_ref[2], 0, 512);
         }
         __atomic_store_n(&d->indirect_round, indirect, __ATOMIC_RELAXED);
-        memcpy(&d->sring->ring[prod & VSCSI_RING_MASK].req, &rq, sizeof(rq));
+        guest_write(&d->sring->ring[prod & VSCSI_RING_MASK].req, &rq, sizeof(rq));
         __atomic_store_n(&d->slot, prod, __ATOMIC_RELEASE);
         prod++;
         VSCSI_STORE_RELEASE(&d->sring->req_prod, prod);

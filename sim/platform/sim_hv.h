@@ -52,12 +52,17 @@ struct vscsi_sim_hv *vscsi_sim_hv_new(void);
 /* Frees every domain, live or destroyed; no thread may use the hv any more. */
 void vscsi_sim_hv_free(struct vscsi_sim_hv *hv);
 
-/* ThreadSanitizer tracks happens-before per virtual address, so an alias of a
- * page hides the ordering that the ring's acquire/release gives, and TSan
- * reports false races. With direct maps on, a one-page mapping returns the
- * granter's own address (the ring page, typically), which TSan can follow;
- * the price is that such a read-only mapping is writable and aliasing tests
- * do not hold. Off by default; the scenario layer turns it on in TSan builds. */
+/* ThreadSanitizer tracks memory per virtual address, so an alias of a page
+ * hides the ordering that the ring's acquire/release gives (false races
+ * elsewhere) and every race on the shared bytes themselves (the two domains
+ * never touch the same address). With direct maps on, a mapping whose frames
+ * are consecutive in the granter's memory (any one-page mapping: the ring
+ * page; a frontend's pool run) returns the granter's own address, so both
+ * domains address the shared bytes through one mapping and TSan sees every
+ * cross-domain access; other mappings stay aliases. The price is that such a
+ * read-only mapping is writable and aliasing tests do not hold. Off by
+ * default; the scenario layer turns it on in TSan builds, and the threaded
+ * double-fetch test always. */
 void vscsi_sim_hv_direct_maps(struct vscsi_sim_hv *hv, int on);
 
 /* Create a domain with mem_pages 4 KiB pages of private memory. domid 0 is
