@@ -57,6 +57,7 @@ struct vscsi_back {
     int connected;
     int ring_broken;
     int evtchn_dead; /* a notify failed (peer closed its end): no more sent */
+    int tearing_down; /* back_disconnect: a failed notify is no news then */
     int closing; /* frontend asked to close; finishing once nothing is in flight */
     void *ring_page;
     uint32_t port;

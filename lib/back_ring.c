@@ -90,6 +90,10 @@ int back_connect(struct vscsi_back *b)
 static void notify_failed(struct vscsi_back *b, int rc)
 {
     b->evtchn_dead = 1;
+    /* A frontend that brings a new ring (resume) has closed the old
+     * channel already: the last answers into the old ring just go unheard. */
+    if (b->tearing_down)
+        return;
     b->ring_broken = 1;
     back_fail(b, rc, "event channel notify failed");
     if (b->state == VSCSI_XB_CONNECTED)
@@ -114,8 +118,10 @@ void back_disconnect(struct vscsi_back *b)
 {
     if (!b->connected)
         return;
+    b->tearing_down = 1;
     back_cancel_inflight(b, NULL, VSCSI_HOST_RESET);
     back_push(b);
+    b->tearing_down = 0;
     if (b->cfg.ops->evtchn_unbind)
         b->cfg.ops->evtchn_unbind(b->cfg.ops_ctx, b->port);
     b->cfg.ops->unmap_grants(b->cfg.ops_ctx, b->ring_page, 1);

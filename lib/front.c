@@ -101,7 +101,7 @@ static const char *native_protocol(void)
 #endif
 }
 
-static int write_ring_nodes(struct vscsi_front *f)
+int vscsi_fi_write_ring_nodes(struct vscsi_front *f)
 {
     const char *proto = native_protocol();
     int rc = -EAGAIN;
@@ -130,7 +130,7 @@ static int write_ring_nodes(struct vscsi_front *f)
     return rc;
 }
 
-static void release_channel_and_ring(struct vscsi_front *f)
+void vscsi_fi_release_ring(struct vscsi_front *f)
 {
     if (f->have_port) {
         f->ops->evtchn_unbind(f->ctx, f->port);
@@ -181,7 +181,7 @@ int vscsi_front_start(struct vscsi_front *f)
     if (rc < 0)
         goto fail;
     f->have_port = 1;
-    rc = write_ring_nodes(f);
+    rc = vscsi_fi_write_ring_nodes(f);
     if (rc < 0)
         goto fail;
     rc = vscsi_xb_write_uint(f->ops, f->ctx, VSCSI_XS_NO_TXN, f->dev_path, "state",
@@ -201,7 +201,7 @@ int vscsi_front_start(struct vscsi_front *f)
     return 0;
 
 fail:
-    release_channel_and_ring(f);
+    vscsi_fi_release_ring(f);
     return rc;
 }
 
@@ -233,7 +233,7 @@ void vscsi_front_destroy(struct vscsi_front *f)
         free(f->rq[i].refs);
         free(f->rq[i].pages);
     }
-    release_channel_and_ring(f);
+    vscsi_fi_release_ring(f);
     free(f->dirbuf);
     free(f);
 }

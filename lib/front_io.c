@@ -14,6 +14,8 @@ int vscsi_fi_ring_ok(const struct vscsi_front *f)
         return -EIO;
     if (f->state != VSCSI_XB_CONNECTED)
         return -ENOTCONN;
+    if (f->suspended)
+        return -EAGAIN;
     return 0;
 }
 

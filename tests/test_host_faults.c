@@ -16,6 +16,9 @@
 #include <string.h>
 
 #include "back_harness.h"
+#include "scenario/io.h"
+#include "scenario/workload.h"
+#include "target/target.h"
 #include "test_front_harness.h"
 
 /* ------------------------------------------------ a backend that is killed */
@@ -555,6 +558,168 @@ static void test_front_watch_storm(void **state)
     fh_teardown(&h);
 }
 
+/* ------------------------------------------------- frontend suspend/resume */
+
+struct mig {
+    unsigned done, added, removed;
+};
+
+static void mig_done(void *ctx, void *user, const struct vscsi_result *res, size_t bytes)
+{
+    ((struct mig *)ctx)->done++;
+    vscsi_sim_io_done(NULL, user, res, bytes);
+}
+
+static void mig_lun(void *ctx, const char *name, uint32_t host, const struct vscsi_nexus *nx,
+                    int added)
+{
+    (void)name, (void)host, (void)nx;
+    struct mig *m = ctx;
+    if (added)
+        m->added++;
+    else
+        m->removed++;
+}
+
+static const struct vscsi_nexus MDISK = {0, 0, 0};
+
+static void rw10(uint8_t *cdb, uint8_t op, uint32_t lba, uint16_t n)
+{
+    memset(cdb, 0, 10);
+    cdb[0] = op;
+    cdb[2] = (uint8_t)(lba >> 24);
+    cdb[3] = (uint8_t)(lba >> 16);
+    cdb[4] = (uint8_t)(lba >> 8);
+    cdb[5] = (uint8_t)lba;
+    cdb[7] = (uint8_t)(n >> 8);
+    cdb[8] = (uint8_t)n;
+}
+
+/* Around a migration: commands in flight (held by the disk) complete host
+ * RESET at resume, the device reconnects on a new ring, its LUN is offered
+ * again without a remove/add, and the data written before is read back. */
+static void test_front_suspend_resume(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < 2; mode++) {
+        struct mig m = {0};
+        struct vscsi_sim_world_opts o = {.seed = 5,
+                                         .data_mode = mode ? VSCSI_BACK_MAP : VSCSI_BACK_COPY,
+                                         .done = mig_done,
+                                         .lun = mig_lun,
+                                         .cb_ctx = &m};
+        struct vscsi_tgt_disk_opts dopt = {.blocks = 1024, .block_size = 512};
+        struct vscsi_sim_world *w = vscsi_sim_world_new(&o);
+        struct vscsi_tgt_lun *disk = vscsi_tgt_disk_new(&dopt);
+        struct vscsi_result res;
+        uint8_t cdb[10], wbuf[8192], rbuf[8192];
+
+        assert_non_null(w);
+        assert_non_null(disk);
+        assert_int_equal(vscsi_sim_world_register(w, "d0", disk), 0);
+        const char *p[] = {"d0"}, *v[] = {"0:0:0:0"};
+        assert_int_equal(vscsi_sim_world_attach(w, 0, p, v, 1), 0);
+        assert_int_equal(vscsi_sim_world_wait_connected(w, 0), 0);
+        assert_int_equal(m.added, 1);
+        struct vscsi_front *f = vscsi_sim_world_front(w, 0);
+        struct vscsi_sim_hv *hv = vscsi_sim_world_hv(w);
+        uint32_t old_ref;
+        {
+            char path[128], val[32];
+            snprintf(path, sizeof(path), "/local/domain/%u/device/vscsi/0/ring-ref",
+                     vscsi_sim_world_front_domid(w));
+            assert_true(
+                vscsi_sim_ops()->xs_read(vscsi_sim_dom_get(hv, 0), 0, path, val, sizeof(val)) > 0);
+            old_ref = (uint32_t)strtoul(val, NULL, 10);
+        }
+
+        for (size_t i = 0; i < sizeof(wbuf); i++)
+            wbuf[i] = (uint8_t)(i * 13 + mode);
+        rw10(cdb, 0x2a, 40, 16);
+        assert_int_equal(vscsi_sim_cmd(w, 0, &MDISK, cdb, 10, VSCSI_DIR_TO_DEVICE, wbuf,
+                                       sizeof(wbuf), &res, NULL),
+                         0);
+        assert_true(vscsi_sim_good(&res));
+
+        /* two READs the disk holds */
+        struct vscsi_tgt_fault hang;
+        struct vscsi_sim_io io[2];
+        uint8_t held[2][4096];
+        memset(io, 0, sizeof(io));
+        assert_int_equal(vscsi_tgt_fault_parse("hang:nth=1,count=2", &hang), 0);
+        assert_int_equal(vscsi_tgt_inject(disk, &hang), 0);
+        rw10(cdb, 0x28, 0, 8);
+        for (int i = 0; i < 2; i++) {
+            struct vscsi_front_io fio = {MDISK, cdb, 10, VSCSI_DIR_FROM_DEVICE, held[i], 4096, 0};
+            assert_true(vscsi_front_submit(f, &fio, &io[i]) >= 0);
+        }
+        vscsi_sim_world_settle(w, 1000);
+        assert_int_equal(vscsi_sim_bridge_held(vscsi_sim_world_bridge(w)), 2);
+        unsigned done0 = m.done;
+
+        assert_int_equal(vscsi_front_resume(f), -EINVAL); /* not suspended */
+        assert_int_equal(vscsi_front_suspend(f), 0);
+        struct vscsi_front_io tio = {MDISK, cdb, 6, VSCSI_DIR_NONE, NULL, 0, 0};
+        assert_int_equal(vscsi_front_submit(f, &tio, NULL), -EAGAIN);
+        assert_int_equal(vscsi_front_reset(f, &MDISK, NULL), -EAGAIN);
+
+        /* the new host's toolstack wrote the device's nodes afresh */
+        {
+            char path[128];
+            snprintf(path, sizeof(path), "/local/domain/%u/device/vscsi/0/vscsi-devs/dev-0/state",
+                     vscsi_sim_world_front_domid(w));
+            assert_int_equal(vscsi_sim_ops()->xs_write(vscsi_sim_dom_get(hv, 0), 0, path, "1"), 0);
+        }
+        assert_int_equal(vscsi_front_resume(f), 0);
+        assert_int_equal(m.done, done0 + 2);
+        for (int i = 0; i < 2; i++) {
+            assert_true(io[i].done);
+            assert_int_equal(io[i].res.host, VSCSI_HOST_RESET);
+        }
+        assert_int_equal(vscsi_front_state(f), VSCSI_XB_INITIALISED);
+        assert_int_equal(vscsi_sim_world_wait_connected(w, 0), 0);
+        assert_int_equal(vscsi_front_state(f), VSCSI_XB_CONNECTED);
+        assert_int_equal(m.done, done0 + 2); /* nothing answered twice */
+        {
+            char path[128], val[32];
+            snprintf(path, sizeof(path), "/local/domain/%u/device/vscsi/0/ring-ref",
+                     vscsi_sim_world_front_domid(w));
+            assert_true(
+                vscsi_sim_ops()->xs_read(vscsi_sim_dom_get(hv, 0), 0, path, val, sizeof(val)) > 0);
+            assert_int_not_equal((uint32_t)strtoul(val, NULL, 10), old_ref); /* a new ring */
+            snprintf(path, sizeof(path), "/local/domain/%u/device/vscsi/0/vscsi-devs/dev-0/state",
+                     vscsi_sim_world_front_domid(w));
+            assert_true(
+                vscsi_sim_ops()->xs_read(vscsi_sim_dom_get(hv, 0), 0, path, val, sizeof(val)) > 0);
+            assert_string_equal(val, "4"); /* offered again */
+        }
+        assert_int_equal(m.added, 1);
+        assert_int_equal(m.removed, 0);
+        assert_int_equal(vscsi_sim_bridge_held(vscsi_sim_world_bridge(w)), 0);
+
+        /* the data is still there, and I/O works in both directions */
+        rw10(cdb, 0x28, 40, 16);
+        memset(rbuf, 0, sizeof(rbuf));
+        assert_int_equal(vscsi_sim_cmd(w, 0, &MDISK, cdb, 10, VSCSI_DIR_FROM_DEVICE, rbuf,
+                                       sizeof(rbuf), &res, NULL),
+                         0);
+        assert_true(vscsi_sim_good(&res));
+        assert_memory_equal(rbuf, wbuf, sizeof(wbuf));
+        struct vscsi_sim_workload_opts wo = {.vhost = 0, .queue_depth = 8, .ops = 200};
+        struct vscsi_sim_report rep;
+        memset(&rep, 0, sizeof(rep));
+        vscsi_sim_run_disk(w, &wo, &MDISK, &rep);
+        assert_int_equal(rep.verify_failures, 0);
+        assert_int_equal(rep.errors, 0);
+
+        assert_int_equal(vscsi_sim_world_detach(w, 0), 0);
+        assert_int_equal(vscsi_sim_mappings(hv, 0), 0);
+        assert_int_equal(vscsi_sim_grants_in_use(hv, vscsi_sim_world_front_domid(w)), 0);
+        vscsi_sim_world_free(w);
+        vscsi_tgt_free(disk);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_back_store_fault_sweep),
         cmocka_unit_test(test_back_watch_storm),
         cmocka_unit_test(test_front_watch_storm),
+        cmocka_unit_test(test_front_suspend_resume),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,6 +86,24 @@ VSCSI_API int vscsi_front_tick(struct vscsi_front *f, uint64_t now_ms);
 /* Switch to Closing; the backend answers and both go Closed. */
 VSCSI_API int vscsi_front_close(struct vscsi_front *f);
 
+/*
+ * Migration (save/restore), as Linux scsifront's suspend/resume callbacks.
+ * vscsi_front_suspend(), before the domain is saved: nothing new is sent
+ * (submit, abort and reset return -EAGAIN; commands in flight may still
+ * complete). vscsi_front_resume(), after it is restored: every command
+ * still in flight is completed with host VSCSI_HOST_RESET (the old ring and
+ * its grants are gone, as are the answers it would have carried), a new
+ * ring page and event channel are set up and written, and the device says
+ * Initialised again. When the backend of the new ring is Connected, the
+ * LUNs the device had are offered again without lun callbacks (any the new
+ * backend no longer has at the same address are removed, new ones added),
+ * and the device is Connected. Resume: 0, -EINVAL if not suspended, the
+ * latched error of a failed device, or the error that failed the
+ * reconnection (the device is then in the error state).
+ */
+VSCSI_API int vscsi_front_suspend(struct vscsi_front *f);
+VSCSI_API int vscsi_front_resume(struct vscsi_front *f);
+
 struct vscsi_front_io {
     struct vscsi_nexus nx;
     const uint8_t *cdb;
