@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "back_int.h"
+#include "mem_int.h"
 
 static int req_buffers_ready(const struct vscsi_back *b, const struct back_req *r)
 {
@@ -23,21 +24,21 @@ static int alloc_req_buffers(struct vscsi_back *b)
     for (unsigned i = 0; i < VSCSI_RING_SIZE; i++) {
         struct back_req *r = &b->reqs[i];
         if (!r->iov)
-            r->iov = calloc(pages, sizeof(*r->iov));
+            r->iov = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, pages, sizeof(*r->iov));
         if (!r->segs && b->cfg.max_segs)
-            r->segs = calloc(b->cfg.max_segs, sizeof(*r->segs));
+            r->segs = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, b->cfg.max_segs, sizeof(*r->segs));
         if (!r->refs)
-            r->refs = calloc(pages, sizeof(*r->refs));
+            r->refs = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, pages, sizeof(*r->refs));
         if (b->cfg.data_mode == VSCSI_BACK_COPY) {
             /* twice: back_check_grants' probe reads and writes each segment */
             if (!r->gcopy)
-                r->gcopy = calloc(2 * pages, sizeof(*r->gcopy));
+                r->gcopy = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, 2 * pages, sizeof(*r->gcopy));
             if (!r->probe)
-                r->probe = calloc(pages, 1);
+                r->probe = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, pages, 1);
             /* Zeroed: a target that under-fills a read must not hand the
              * frontend whatever the backend's heap held before. */
             if (!r->bounce)
-                r->bounce = calloc(pages, VSCSI_PAGE_SIZE);
+                r->bounce = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, pages, VSCSI_PAGE_SIZE);
         }
         if (!req_buffers_ready(b, r))
             return -ENOMEM;

@@ -177,6 +177,26 @@ static int w_check(void *ctx, uint16_t domid, uint32_t count, const uint32_t *re
     return h->sim->check_grants(h->d0, domid, count, refs, writable);
 }
 
+static void *w_alloc_mem(void *ctx, size_t len)
+{
+    struct bh *h = ctx;
+
+    if (++h->alloc_calls == h->alloc_fail_at)
+        return NULL;
+    void *p = calloc(1, len);
+    h->alloc_live += p != NULL;
+    return p;
+}
+
+static void w_free_mem(void *ctx, void *p)
+{
+    struct bh *h = ctx;
+
+    assert_true(h->alloc_live > 0);
+    h->alloc_live--;
+    free(p);
+}
+
 static int w_alloc_unbound(void *ctx, uint16_t remote, uint32_t *port)
 {
     return H(ctx)->sim->evtchn_alloc_unbound(H(ctx)->d0, remote, port);
@@ -514,6 +534,8 @@ struct bh *bh_new(const struct bh_opts *o)
         .xs_txn_start = w_txn_start,
         .xs_txn_end = w_txn_end,
         .check_grants = h->o.no_check_op ? NULL : w_check,
+        .alloc_mem = w_alloc_mem,
+        .free_mem = w_free_mem,
     };
     h->tgt.ops = (struct vscsi_target_ops){
         .size = sizeof(struct vscsi_target_ops),
@@ -555,6 +577,7 @@ void bh_finish(struct bh *h)
         vscsi_back_destroy(h->b);
         h->b = NULL;
     }
+    assert_int_equal(h->alloc_live, 0); /* the engine gave back all it took */
     bh_collect(h);
     /* Nothing that happens after this may touch the ring. */
     assert_int_equal(vscsi_sim_mappings(h->hv, 0), 0);

@@ -140,6 +140,9 @@ struct bh {
 
     /* what the engine did through its ops */
     unsigned notifies, maps_at_notify, map_calls, map_fail, copy_calls, check_calls;
+    /* the engine's own memory (alloc_mem/free_mem): calls so far, the call
+     * that fails (0: none), blocks not yet freed */
+    unsigned long alloc_calls, alloc_fail_at, alloc_live;
     unsigned ref_reads[BH_MAX_REFS]; /* indirect-style reads: RO single maps + copies from */
     unsigned ref_map_ro[BH_MAX_REFS];
     unsigned ref_map_rw[BH_MAX_REFS];

@@ -163,6 +163,17 @@ struct vscsi_platform_ops {
      * a single copy_grants call. */
     int (*check_grants)(void *ctx, uint16_t domid, uint32_t count, const uint32_t *refs,
                         int writable);
+
+    /* --- memory (optional, both or neither) ---
+     * Appended later: used only when `size` covers both and neither is
+     * NULL, otherwise libc's calloc and free. alloc_mem returns `len`
+     * zeroed bytes aligned for any object, or NULL. The engines allocate in
+     * vscsi_*_new(), at connect and for zero-copy buffers, never on the I/O
+     * path; a NULL fails that call with -ENOMEM and leaves nothing behind.
+     * The handle itself comes from alloc_mem too, so the ops table and ctx
+     * must outlive it. */
+    void *(*alloc_mem)(void *ctx, size_t len);
+    void (*free_mem)(void *ctx, void *p);
 };
 
 #ifdef __cplusplus
