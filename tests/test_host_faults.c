@@ -875,6 +875,62 @@ static void test_front_alloc_failure_sweep(void **state)
     }
 }
 
+/* ------------------------------------------ the ring mapping goes away */
+
+/* The backend's mapping of the ring page is torn down under a live
+ * connection (its view now reads zeros, its writes reach nobody). The
+ * engine must not crash: a ring it had served reads as bogus indices and is
+ * given up (error, Closing); a fresh one reads as empty. Answers it still
+ * writes are lost with the mapping, and it tears down cleanly when the
+ * frontend closes. */
+static void test_back_ring_mapping_severed(void **state)
+{
+    (void)state;
+    for (int m = 0; m < 2; m++) {
+        for (int fresh = 0; fresh < 2; fresh++) {
+            struct bh_opts o = {.mode = (enum vscsi_back_data_mode)m, .nluns = 1};
+            struct bh *h = bh_new(&o);
+            struct bh_xfer r;
+            unsigned held = 0;
+
+            bh_connect(h);
+            if (!fresh) {
+                for (uint16_t i = 0; i < 3; i++)
+                    assert_int_equal(bh_rslt(h, bh_tur(h, i, bh_nx(0, 0, 0))), 0);
+                h->tgt.hold = 1;
+                bh_xfer_prep(h, &r, 9, VSCSI_DIR_FROM_DEVICE, 2, 0, 0, 0);
+                held = bh_xfer_send(h, &r, bh_nx(0, 0, 0));
+                bh_push(h);
+                assert_int_equal(bh_tgt_pending(h), 1);
+            }
+            assert_int_equal(vscsi_sim_sever_mapping(h->hv, 0, h->o.fdom, h->ring_ref), 0);
+            assert_int_equal(vscsi_sim_grants_in_use(h->hv, h->o.fdom),
+                             m == VSCSI_BACK_MAP && !fresh ? 2 : 0);
+
+            unsigned t = bh_tur(h, 20, bh_nx(0, 0, 0));
+            bh_kick(h);
+            bh_expect_none(h, t); /* the engine cannot see it any more */
+            if (fresh) {
+                assert_int_equal(vscsi_back_error(h->b), 0);
+            } else {
+                assert_int_equal(h->last_event_rc, -EPROTO);
+                assert_int_equal(vscsi_back_error(h->b), -EPROTO);
+                assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CLOSING);
+                /* the held READ completes into the lost ring */
+                bh_tgt_complete(h, bh_tcmd_by_rqid(h, 9), 0, 0, NULL, 0, 0);
+                bh_expect_none(h, held);
+                bh_xfer_check_read(h, &r, r.total); /* its data did arrive */
+                bh_xfer_free(&r);
+            }
+            bh_fe_state(h, VSCSI_XB_CLOSING);
+            bh_fe_state(h, VSCSI_XB_CLOSED);
+            assert_int_equal(bh_back_num(h, "state"), VSCSI_XB_CLOSED);
+            assert_int_equal(vscsi_sim_mappings(h->hv, 0), 0);
+            bh_finish(h);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -889,6 +945,7 @@ int main(void)
         cmocka_unit_test(test_front_suspend_resume),
         cmocka_unit_test(test_back_alloc_failure_sweep),
         cmocka_unit_test(test_front_alloc_failure_sweep),
+        cmocka_unit_test(test_back_ring_mapping_severed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

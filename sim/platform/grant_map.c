@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "hv_internal.h"
 
@@ -47,10 +48,47 @@ static void mapping_release(struct vscsi_sim_mapping *m)
         vscsi_sim_mem_release(m->addr, m->count);
     struct vscsi_sim_dom *g = m->granter;
     pthread_mutex_lock(&g->gnt_lock);
-    for (uint32_t i = 0; i < m->count; i++)
+    for (uint32_t i = 0; i < m->count && !m->severed; i++)
         vscsi_sim_gnt_unpin(g, m->refs[i], m->writable);
     pthread_mutex_unlock(&g->gnt_lock);
     free(m);
+}
+
+int vscsi_sim_sever_mapping(struct vscsi_sim_hv *hv, uint16_t mapper, uint16_t granter,
+                            uint32_t ref)
+{
+    struct vscsi_sim_dom *dom = vscsi_sim_dom_get(hv, mapper);
+    if (!dom)
+        return -ESRCH;
+    pthread_mutex_lock(&dom->map_lock);
+    struct vscsi_sim_mapping *m = dom->maps;
+    for (; m; m = m->next) {
+        bool has = false;
+        for (uint32_t i = 0; i < m->count && !has; i++)
+            has = m->refs[i] == ref;
+        if (has && !m->severed && m->granter->domid == granter)
+            break;
+    }
+    if (!m || m->direct) {
+        pthread_mutex_unlock(&dom->map_lock);
+        return -EINVAL;
+    }
+    /* Zeroed private pages over the frames, in one step: an access from
+     * the mapper never faults, and never reaches the granter again. */
+    void *p = mmap(m->addr, (size_t)m->count * VSCSI_SIM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (p == MAP_FAILED) {
+        pthread_mutex_unlock(&dom->map_lock);
+        return -ENOMEM;
+    }
+    m->severed = true;
+    struct vscsi_sim_dom *g = m->granter;
+    pthread_mutex_lock(&g->gnt_lock);
+    for (uint32_t i = 0; i < m->count; i++)
+        vscsi_sim_gnt_unpin(g, m->refs[i], m->writable);
+    pthread_mutex_unlock(&g->gnt_lock);
+    pthread_mutex_unlock(&dom->map_lock);
+    return 0;
 }
 
 int vscsi_sim_map_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t count,
@@ -104,6 +142,7 @@ int vscsi_sim_map_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t cou
     m->count = count;
     m->writable = writable != 0;
     m->direct = direct;
+    m->severed = false;
     m->granter = g;
     for (uint32_t i = 0; i < count; i++)
         m->refs[i] = refs[i];

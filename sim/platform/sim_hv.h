@@ -191,6 +191,16 @@ void *vscsi_sim_grant_page_ptr(struct vscsi_sim_hv *hv, uint16_t granter, uint32
 int vscsi_sim_grant_poke(struct vscsi_sim_hv *hv, uint16_t granter, uint32_t ref, uint16_t flags,
                          uint16_t domid);
 
+/* The mapping by `mapper` that holds `granter`'s grant `ref` goes away under
+ * it (what a live connection sees when its mapping of the peer's page is torn
+ * down: the page is not the peer's any more). The mapper's range stays
+ * addressable but now holds private zero pages, so the engine reads zeros
+ * and its writes reach nobody; the grants are no longer in use (the granter
+ * can revoke them); unmap_grants of the range still works. -EINVAL if there
+ * is no such mapping or it is a direct map. */
+int vscsi_sim_sever_mapping(struct vscsi_sim_hv *hv, uint16_t mapper, uint16_t granter,
+                            uint32_t ref);
+
 /* Counters of one domain:
  *   evt_sent       notifies it sent (lost ones included)
  *   evt_delivered  ports it popped with vscsi_sim_dom_pending_port()
