@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "vscsi_cli.h"
 #ifdef VSCSI_BENCH_HAVE_CONFIG
 #include "bench_config.h"
 #endif
@@ -205,17 +206,21 @@ static int build_cells(struct ring_cell *cells, int threads_max)
     } segs[] = {{0, 0}, {1, 0}, {26, 0}, {128, 1}, {1024, 1}};
     int k = 0;
 
-    for (int t = 1; t <= threads_max; t++)
-        for (unsigned d = 0; d < sizeof(depths) / sizeof(depths[0]); d++)
-            for (unsigned s = 0; s < sizeof(segs) / sizeof(segs[0]); s++) {
-                struct ring_cell *c = &cells[k++];
-                c->threads = t;
-                c->depth = depths[d];
-                c->nsegs = segs[s].n;
-                c->indirect = segs[s].ind;
-                snprintf(c->name, sizeof(c->name), "ring.%dt.d%u.%s%u", t, c->depth,
-                         c->indirect ? "ind" : "seg", c->nsegs);
-            }
+    /* Ring-only cells first (ring operations and the consumer's copies),
+     * then the full path (build, validate, decode): the cost of each layer. */
+    for (int ro = 1; ro >= 0; ro--)
+        for (int t = 1; t <= threads_max; t++)
+            for (unsigned d = 0; d < sizeof(depths) / sizeof(depths[0]); d++)
+                for (unsigned s = 0; s < sizeof(segs) / sizeof(segs[0]); s++) {
+                    struct ring_cell *c = &cells[k++];
+                    c->threads = t;
+                    c->depth = depths[d];
+                    c->nsegs = segs[s].n;
+                    c->indirect = segs[s].ind;
+                    c->ringonly = ro;
+                    snprintf(c->name, sizeof(c->name), "ring%s.%dt.d%u.%s%u", ro ? "only" : "", t,
+                             c->depth, c->indirect ? "ind" : "seg", c->nsegs);
+                }
     return k;
 }
 
@@ -438,22 +443,28 @@ static void usage(FILE *o)
             "  --requests N   fixed requests/commands per run, no calibration (profiling)\n"
             "  --json FILE    also write the results as JSON to FILE ('-' = stdout, table\n"
             "                 then goes to stderr)\n"
-            "  --help\n",
+            "  --version\n"
+            "  -h, --help\n",
             BENCH_MAX_REPS);
+    vscsi_cli_exit_help(o);
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"smoke", no_argument, NULL, 's'},          {"quick", no_argument, NULL, 'q'},
-        {"reps", required_argument, NULL, 'r'},     {"only", required_argument, NULL, 'o'},
-        {"json", required_argument, NULL, 'j'},     {"help", no_argument, NULL, 'h'},
-        {"requests", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"smoke", no_argument, NULL, 's'},
+                                       {"quick", no_argument, NULL, 'q'},
+                                       {"reps", required_argument, NULL, 'r'},
+                                       {"only", required_argument, NULL, 'o'},
+                                       {"json", required_argument, NULL, 'j'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {"requests", required_argument, NULL, 'n'},
+                                       {"version", no_argument, NULL, 'V'},
+                                       {NULL, 0, NULL, 0}};
     struct opts o = {.reps = 0};
     struct bench_report rep;
     int c, failed = 0, threads_max;
 
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 's':
             o.smoke = 1;
@@ -461,34 +472,36 @@ int main(int argc, char **argv)
         case 'q':
             o.quick = 1;
             break;
-        case 'r':
-            o.reps = atoi(optarg);
-            if (o.reps < 1 || o.reps > BENCH_MAX_REPS) {
-                fprintf(stderr, "vscsi-bench: --reps 1..%d\n", BENCH_MAX_REPS);
-                return 2;
-            }
+        case 'r': {
+            unsigned reps;
+            if (vscsi_cli_uint("vscsi-bench", "--reps", optarg, 1, BENCH_MAX_REPS, &reps))
+                return VSCSI_EXIT_USAGE;
+            o.reps = (int)reps;
             break;
+        }
         case 'o':
+            if (!optarg[0] || strspn(optarg, ",") == strlen(optarg))
+                return vscsi_cli_usage_error("vscsi-bench", "--only: empty list");
             o.only = optarg;
             break;
         case 'j':
             o.json = optarg;
             break;
         case 'n':
-            o.fixed_n = strtoull(optarg, NULL, 0);
+            if (vscsi_cli_u64("vscsi-bench", "--requests", optarg, 1, UINT32_MAX, &o.fixed_n))
+                return VSCSI_EXIT_USAGE;
             break;
+        case 'V':
+            return vscsi_cli_version("vscsi-bench");
         case 'h':
             usage(stdout);
-            return 0;
+            return VSCSI_EXIT_OK;
         default:
-            usage(stderr);
-            return 2;
+            return vscsi_cli_bad_option("vscsi-bench");
         }
     }
-    if (optind < argc) {
-        usage(stderr);
-        return 2;
-    }
+    if (optind < argc)
+        return vscsi_cli_usage_error("vscsi-bench", "unexpected argument '%s'", argv[optind]);
     if (!o.reps)
         o.reps = 5;
     o.ring_secs = o.quick ? 0.015 : 0.06;
@@ -512,7 +525,7 @@ int main(int argc, char **argv)
     FILE *table = o.json && strcmp(o.json, "-") == 0 ? stderr : stdout;
 
     /* Ring matrix. */
-    struct ring_cell cells[64];
+    struct ring_cell cells[96];
     int ncells = build_cells(cells, threads_max);
     rep.ring = calloc((size_t)ncells, sizeof(*rep.ring));
     for (int i = 0; i < ncells && rep.ring; i++) {

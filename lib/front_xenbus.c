@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Frontend XenStore side: reacting to the backend's state (§3.3), LUN
- * hotplug through Reconfiguring/Reconfigured (§3.4), disconnect. Every value
+/* Frontend XenStore side: reacting to the backend's state (docs/protocol.md §5.6), LUN
+ * hotplug through Reconfiguring/Reconfigured (§5.7), disconnect. Every value
  * read from the store is treated as hostile. */
 #include <errno.h>
 #include <stdio.h>
@@ -168,7 +168,7 @@ void vscsi_fi_readd_luns(struct vscsi_front *f)
     }
 }
 
-/* Rescans are idempotent: names we already have are skipped (§3.4). */
+/* Rescans are idempotent: names we already have are skipped (docs/protocol.md §5.7). */
 static void scan(struct vscsi_front *f, int adding)
 {
     size_t pos = 0, len;

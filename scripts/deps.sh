@@ -3,7 +3,7 @@
 # Installs the Debian 12 packages the build and tests need, only those missing.
 set -euo pipefail
 pkgs=(cmake make gcc g++ clang libclang-rt-14-dev pkg-config libcmocka-dev libxen-dev
-      sg3-utils gnuplot-nox gcc-multilib)
+      sg3-utils gnuplot-nox gcc-multilib scdoc python3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

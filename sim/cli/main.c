@@ -14,6 +14,7 @@
 #include "scenario/replay.h"
 #include "scenario/workload.h"
 #include "target/target.h"
+#include "vscsi_cli.h"
 
 #define MAX_LUNS 8
 
@@ -31,12 +32,16 @@ struct cli {
     unsigned nluns;
     struct vscsi_sim_report rep;
     int hotplug_ok;
+    struct vscsi_tgt_media_config media; /* from --tape-config (checked by cli_parse) */
 };
+
+/* With --json, stdout carries the one JSON object and nothing else. */
+static FILE *trace_out;
 
 static void trace_line(void *ctx, const char *line)
 {
     (void)ctx;
-    printf("trace: %s\n", line);
+    fprintf(trace_out, "trace: %s\n", line);
 }
 
 static void lun_event(void *ctx, const char *dev, uint32_t host, const struct vscsi_nexus *nx,
@@ -44,8 +49,8 @@ static void lun_event(void *ctx, const char *dev, uint32_t host, const struct vs
 {
     struct cli *c = ctx;
     if (c->o.trace)
-        printf("trace: front %s %s %u:%u:%u:%u\n", added ? "added" : "removed", dev, host,
-               nx->channel, nx->id, nx->lun);
+        fprintf(trace_out, "trace: front %s %s %u:%u:%u:%u\n", added ? "added" : "removed", dev,
+                host, nx->channel, nx->id, nx->lun);
 }
 
 static struct vscsi_tgt_lun *make_lun(int kind, struct cli *c, struct vscsi_tgt_lun **tapes,
@@ -57,12 +62,20 @@ static struct vscsi_tgt_lun *make_lun(int kind, struct cli *c, struct vscsi_tgt_
         return vscsi_tgt_disk_new(&d);
     }
     case VSCSI_TGT_TAPE: {
-        struct vscsi_tgt_tape_opts t = {.capacity = 64u << 20, .loaded = !c->o.has_changer};
+        struct vscsi_tgt_tape_opts t = c->media.tape;
+        char tag[16];
+        t.loaded = !c->o.has_changer;
+        if (ntapes) { /* the configured serial and tag are the first drive's */
+            snprintf(tag, sizeof(tag), "ST%04uL6", (ntapes + 1) % 10000u);
+            t.serial = NULL;
+            t.barcode = tag;
+        }
         return vscsi_tgt_tape_new(&t);
     }
     default: {
-        struct vscsi_tgt_changer_opts ch = {.slots = 8, .ie_ports = 1, .drives = tapes,
-                                            .ndrives = ntapes};
+        struct vscsi_tgt_changer_opts ch = c->media.changer;
+        ch.drives = tapes;
+        ch.ndrives = ntapes;
         return vscsi_tgt_changer_new(&ch);
     }
     }
@@ -73,6 +86,8 @@ static int build_luns(struct cli *c)
     struct vscsi_tgt_lun *tapes[MAX_LUNS];
     unsigned ntapes = 0;
 
+    if (vscsi_tgt_media_config_parse(c->o.tape_config ? c->o.tape_config : "", &c->media, NULL, 0))
+        return -EINVAL;
     /* Tapes first: a changer is wired to the drives that exist. */
     for (int pass = 0; pass < 2; pass++)
         for (unsigned i = 0; i < c->o.nkinds; i++) {
@@ -96,8 +111,10 @@ static int build_luns(struct cli *c)
             return rc;
         if (c->o.inject_kind == c->luns[i].kind && c->o.inject) {
             struct vscsi_tgt_fault f;
+            /* The parser checked the spec; a refusal here is the target's. */
             if (vscsi_tgt_fault_parse(c->o.inject, &f) || vscsi_tgt_inject(c->luns[i].lun, &f)) {
-                fprintf(stderr, "vscsi-sim: bad --inject '%s'\n", c->o.inject);
+                snprintf(c->rep.failure, sizeof(c->rep.failure), "the target refused --inject '%s'",
+                         c->o.inject);
                 return -EINVAL;
             }
             c->o.inject_kind = -1; /* the first LUN of that kind only */
@@ -183,37 +200,42 @@ static void summary(struct cli *c, int rc)
     double secs = (double)r->elapsed_us / 1e6;
     double iops = secs > 0 ? (double)r->commands / secs : 0;
     double mbs = secs > 0 ? (double)(r->bytes_read + r->bytes_written) / secs / 1e6 : 0;
+    /* "other" is every command that was neither a read nor a write, whichever step issued it. */
+    uint64_t other = r->commands >= r->reads + r->writes ? r->commands - r->reads - r->writes : 0;
 
     if (vscsi_sim_world_back(c->w, 0))
         vscsi_back_stats(vscsi_sim_world_back(c->w, 0), &bs);
     if (vscsi_sim_world_front(c->w, 0))
         vscsi_front_stats(vscsi_sim_world_front(c->w, 0), &fs);
     if (c->o.json) {
-        printf("{\"result\":\"%s\",\"failure\":\"%s\",\"mode\":\"%s\",\"seed\":%llu,"
-               "\"commands\":%llu,\"reads\":%llu,\"writes\":%llu,\"bytes_read\":%llu,"
-               "\"bytes_written\":%llu,\"errors\":%llu,\"verify_failures\":%llu,"
-               "\"tape_records\":%llu,\"tape_filemarks\":%llu,\"changer_moves\":%llu,"
-               "\"hotplug\":%s,\"seconds\":%.3f,\"iops\":%.0f,\"mb_per_s\":%.1f,"
-               "\"backend\":{\"requests\":%llu,\"rejected\":%llu,\"notifies\":%llu,\"events\":%llu},"
-               "\"frontend\":{\"submitted\":%llu,\"completed\":%llu,\"indirect\":%llu,"
-               "\"notifies\":%llu,\"anomalies\":%llu}}\n",
-               rc ? "fail" : "pass", rc ? r->failure : "", c->o.threaded ? "threaded" : "deterministic",
-               (unsigned long long)c->o.seed, (unsigned long long)r->commands,
-               (unsigned long long)r->reads, (unsigned long long)r->writes,
-               (unsigned long long)r->bytes_read, (unsigned long long)r->bytes_written,
-               (unsigned long long)r->errors, (unsigned long long)r->verify_failures,
-               (unsigned long long)r->tape_records, (unsigned long long)r->tape_filemarks,
-               (unsigned long long)r->changer_moves, c->hotplug_ok ? "true" : "false", secs, iops,
-               mbs, (unsigned long long)bs.requests, (unsigned long long)bs.rejected,
-               (unsigned long long)bs.notifies, (unsigned long long)bs.events,
-               (unsigned long long)fs.submitted, (unsigned long long)fs.completed,
-               (unsigned long long)fs.indirect, (unsigned long long)fs.notifies,
-               (unsigned long long)fs.anomalies);
+        printf(
+            "{\"result\":\"%s\",\"failure\":\"%s\",\"mode\":\"%s\",\"seed\":%llu,"
+            "\"commands\":%llu,\"reads\":%llu,\"writes\":%llu,\"other\":%llu,\"bytes_read\":%llu,"
+            "\"bytes_written\":%llu,\"errors\":%llu,\"verify_failures\":%llu,"
+            "\"tape_records\":%llu,\"tape_filemarks\":%llu,\"changer_moves\":%llu,"
+            "\"hotplug\":%s,\"seconds\":%.3f,\"iops\":%.0f,\"mb_per_s\":%.1f,"
+            "\"backend\":{\"requests\":%llu,\"rejected\":%llu,\"notifies\":%llu,\"events\":%llu},"
+            "\"frontend\":{\"submitted\":%llu,\"completed\":%llu,\"indirect\":%llu,"
+            "\"notifies\":%llu,\"anomalies\":%llu}}\n",
+            rc ? "fail" : "pass", rc ? r->failure : "",
+            c->o.threaded ? "threaded" : "deterministic", (unsigned long long)c->o.seed,
+            (unsigned long long)r->commands, (unsigned long long)r->reads,
+            (unsigned long long)r->writes, (unsigned long long)other,
+            (unsigned long long)r->bytes_read, (unsigned long long)r->bytes_written,
+            (unsigned long long)r->errors, (unsigned long long)r->verify_failures,
+            (unsigned long long)r->tape_records, (unsigned long long)r->tape_filemarks,
+            (unsigned long long)r->changer_moves, c->hotplug_ok ? "true" : "false", secs, iops, mbs,
+            (unsigned long long)bs.requests, (unsigned long long)bs.rejected,
+            (unsigned long long)bs.notifies, (unsigned long long)bs.events,
+            (unsigned long long)fs.submitted, (unsigned long long)fs.completed,
+            (unsigned long long)fs.indirect, (unsigned long long)fs.notifies,
+            (unsigned long long)fs.anomalies);
         return;
     }
     printf("vscsi-sim: %s%s mode, seed %llu, data %s, feature-sg-grant %s\n",
            c->o.threaded ? "threaded" : "deterministic", c->o.poll ? " polling" : "",
-           (unsigned long long)c->o.seed, c->o.map ? "mapped" : "grant-copied", c->o.no_indirect ? "off" : "128");
+           (unsigned long long)c->o.seed, c->o.map ? "mapped" : "grant-copied",
+           c->o.no_indirect ? "off" : "128");
     printf("  LUNs        ");
     for (unsigned i = 0; i < c->nluns; i++)
         if (c->luns[i].kind >= 0)
@@ -225,7 +247,7 @@ static void summary(struct cli *c, int rc)
     printf("\n");
     printf("  commands    %llu (%llu reads, %llu writes, %llu other)\n",
            (unsigned long long)r->commands, (unsigned long long)r->reads,
-           (unsigned long long)r->writes, (unsigned long long)r->other);
+           (unsigned long long)r->writes, (unsigned long long)other);
     printf("  bytes       %llu read, %llu written, all verified (%llu mismatches)\n",
            (unsigned long long)r->bytes_read, (unsigned long long)r->bytes_written,
            (unsigned long long)r->verify_failures);
@@ -234,7 +256,8 @@ static void summary(struct cli *c, int rc)
     printf("  tape        %llu records, %llu filemarks, %llu changer moves\n",
            (unsigned long long)r->tape_records, (unsigned long long)r->tape_filemarks,
            (unsigned long long)r->changer_moves);
-    printf("  hotplug     %s\n", c->hotplug_ok ? "LUN added, used, removed, NO_CONNECT after" : "not run");
+    printf("  hotplug     %s\n",
+           c->hotplug_ok ? "LUN added, used, removed, NO_CONNECT after" : "not run");
     printf("  ring        %llu requests (%llu indirect), %llu rejected, notifications %llu to "
            "backend, %llu to frontend\n",
            (unsigned long long)bs.requests, (unsigned long long)fs.indirect,
@@ -250,9 +273,14 @@ int main(int argc, char **argv)
     int rc = cli_parse(argc, argv, &c.o);
 
     if (rc)
-        return rc > 0 ? 0 : 2;
-    if (c.o.replay)
-        return vscsi_sim_replay_file(c.o.replay, c.o.trace, c.o.seed) ? 1 : 0;
+        return rc > 0 ? VSCSI_EXIT_OK : VSCSI_EXIT_USAGE;
+    trace_out = c.o.json ? stderr : stdout;
+    if (c.o.replay) {
+        rc = vscsi_sim_replay_file(c.o.replay, c.o.trace, c.o.seed);
+        if (rc)
+            fprintf(stderr, "vscsi-sim: replay %s failed: %s\n", c.o.replay, strerror(-rc));
+        return rc ? VSCSI_EXIT_FAIL : VSCSI_EXIT_OK;
+    }
 
     struct vscsi_sim_world_opts wo = {
         .seed = c.o.seed,
@@ -268,9 +296,12 @@ int main(int argc, char **argv)
     c.w = vscsi_sim_world_new(&wo);
     if (!c.w) {
         fprintf(stderr, "vscsi-sim: cannot create the simulated host\n");
-        return 1;
+        return VSCSI_EXIT_FAIL;
     }
     rc = build_luns(&c);
+    if (rc && !c.rep.failure[0])
+        snprintf(c.rep.failure, sizeof(c.rep.failure), "cannot set up the LUNs (%s)",
+                 strerror(-rc));
     if (rc == 0 && (rc = attach(&c)) != 0)
         snprintf(c.rep.failure, sizeof(c.rep.failure), "attach/negotiation failed (%d)", rc);
 
@@ -301,6 +332,12 @@ int main(int argc, char **argv)
         snprintf(c.rep.failure, sizeof(c.rep.failure), "detach did not complete");
         rc = -ETIMEDOUT;
     }
+    if (rc && !c.rep.failure[0])
+        snprintf(c.rep.failure, sizeof(c.rep.failure), "run failed (%s)", strerror(-rc));
+    /* The reason may quote an argument: keep the JSON string well formed. */
+    for (char *p = c.rep.failure; *p; p++)
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+            *p = '\'';
     summary(&c, rc);
     vscsi_sim_world_free(c.w);
     /* Changers first: they hold their drives. */
@@ -310,5 +347,5 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < c.nluns; i++)
         if (c.luns[i].lun && c.luns[i].kind != VSCSI_TGT_CHANGER)
             vscsi_tgt_free(c.luns[i].lun);
-    return rc ? 1 : 0;
+    return rc ? VSCSI_EXIT_FAIL : VSCSI_EXIT_OK;
 }

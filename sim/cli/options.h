@@ -17,12 +17,13 @@ struct cli_opts {
     uint64_t seed;
     uint64_t disk_blocks;
     int threaded, poll, map, no_indirect, no_hotplug, trace, json, progress;
-    const char *inject; /* fault spec for the first LUN of inject_kind */
+    const char *inject; /* fault spec for the first LUN of inject_kind, checked by the parser */
     int inject_kind;
     const char *replay;
+    const char *tape_config; /* vscsi_tgt_media_config_parse() string, checked */
 };
 
-/* 0: run; 1: help printed, exit 0; -1: usage error printed. */
+/* 0: run; 1: help or version printed, exit 0; -1: usage error printed, exit 2. */
 int cli_parse(int argc, char **argv, struct cli_opts *o);
 
 #endif

@@ -11,9 +11,13 @@
 #include <string.h>
 
 #include "tools.h"
+#include "vscsi_cli.h"
 #include "vscsiif/toolstack.h"
 
 #define MAX_ENTRIES 256
+
+#define PROG       "vscsi-attach"
+#define MAX_WAIT_S 3600
 
 static void usage(FILE *f)
 {
@@ -26,11 +30,15 @@ static void usage(FILE *f)
           "options:\n"
           "  --config FILE     add every entry of the file's vscsi=[...] setting\n"
           "  --backend DOMID   backend domain (default: this domain)\n"
-          "  --wait SECONDS    wait until the backend reports each LUN connected (default 0)\n"
+          "  --wait SECONDS    wait until the backend reports each LUN connected, 0-3600\n"
+          "                    (default 0: do not wait)\n"
           "  --libvirt         also print the libvirt <hostdev> equivalent\n"
-          "  --dry-run         print what would be written, write nothing\n"
-          "  -h, --help\n",
+          "  --dry-run         print what would be written, write nothing, open nothing\n"
+          "  --version\n"
+          "  -h, --help\n"
+          "Every argument (and the config file) is checked before XenStore is opened.\n",
           f);
+    vscsi_cli_exit_help(f);
 }
 
 struct opts {
@@ -40,21 +48,27 @@ struct opts {
     int libvirt, dry;
 };
 
+/* One LUN to add, checked in full before anything is opened. */
+struct item {
+    char arg[VSCSI_PDEV_STR_SIZE];  /* as given (a /dev path is kept as the alias) */
+    char pdev[VSCSI_PDEV_STR_SIZE]; /* canonical */
+    struct vscsi_vdev vd;
+    int feature_host;
+};
+
 static int attach_one(struct vscsi_xen *x, const struct opts *o, uint16_t domid,
-                      const char *pdev_arg, const struct vscsi_vdev *vd, int feature_host)
+                      const struct item *it)
 {
     const struct vscsi_platform_ops *ops = vscsi_xen_ops();
-    char pdev[VSCSI_PDEV_STR_SIZE], vdev[VSCSI_VDEV_STR_SIZE], msg[256];
+    const struct vscsi_vdev *vd = &it->vd;
+    const char *pdev = it->pdev, *pdev_arg = it->arg;
+    char vdev[VSCSI_VDEV_STR_SIZE];
     char be[128], fe[128], devdir[200];
-    struct vscsi_ts_vhost v = {o->backend, domid, vd->host, (uint8_t)(feature_host ? 1 : 0)};
+    struct vscsi_ts_vhost v = {o->backend, domid, vd->host, (uint8_t)(it->feature_host ? 1 : 0)};
     enum vscsi_xb_state vst = VSCSI_XB_UNKNOWN;
     uint32_t devid = 0;
     int rc, created = 0, reconf;
 
-    if ((rc = vscsi_tool_pdev_canon(pdev_arg, pdev, sizeof(pdev), msg, sizeof(msg)))) {
-        fprintf(stderr, "vscsi-attach: %s\n", msg);
-        return rc;
-    }
     vscsi_vdev_format(vd, vdev, sizeof(vdev));
     vscsi_ts_paths(&v, be, sizeof(be), fe, sizeof(fe));
     if (o->libvirt) {
@@ -145,101 +159,132 @@ static char *slurp(const char *path)
     return buf;
 }
 
+/* The p-dev canonicalised (a /dev path resolved through sysfs), or a usage error. */
+static int item_fill(struct item *it, const char *pdev_arg, const struct vscsi_vdev *vd, int fh)
+{
+    char msg[256];
+
+    if (strlen(pdev_arg) >= sizeof(it->arg))
+        return vscsi_cli_usage_error(PROG, "p-dev too long");
+    strcpy(it->arg, pdev_arg);
+    if (vscsi_tool_pdev_canon(pdev_arg, it->pdev, sizeof(it->pdev), msg, sizeof(msg)))
+        return vscsi_cli_usage_error(PROG, "%s", msg);
+    it->vd = *vd;
+    it->feature_host = fh;
+    return 0;
+}
+
+static int items_from_config(const char *config, struct item *items, size_t *n)
+{
+    static struct vscsi_config_entry e[MAX_ENTRIES];
+    struct vscsi_parse_error err;
+    char *text = slurp(config);
+    int rc;
+
+    if (!text)
+        return vscsi_cli_usage_error(PROG, "--config: %s: %s", config, strerror(errno));
+    rc = vscsi_config_parse_file(text, e, MAX_ENTRIES, n, &err);
+    free(text);
+    if (rc)
+        return vscsi_cli_usage_error(PROG, "--config: %s: %s", config,
+                                     rc == -ENOENT ? "no vscsi setting" : err.message);
+    if (*n == 0)
+        return vscsi_cli_usage_error(PROG, "--config: %s: the vscsi setting lists no LUN", config);
+    for (size_t i = 0; i < *n; i++) {
+        char pdev[VSCSI_PDEV_STR_SIZE];
+        vscsi_pdev_format(&e[i].pdev, pdev, sizeof(pdev));
+        if ((rc = item_fill(&items[i], pdev, &e[i].vdev, e[i].feature_host)))
+            return rc;
+    }
+    return 0;
+}
+
+static int items_from_args(char **pos, int npos, struct item *it)
+{
+    struct vscsi_vdev vd;
+    struct vscsi_parse_error err;
+    int fh = 0;
+
+    if (npos == 4) {
+        if (strcmp(pos[3], "feature-host") != 0)
+            return vscsi_cli_usage_error(PROG, "unknown LUN option '%s' (only feature-host)",
+                                         pos[3]);
+        fh = 1;
+    }
+    if (vscsi_vdev_parse(pos[2], &vd, &err))
+        return vscsi_cli_usage_error(PROG, "bad v-dev '%s': %s", pos[2], err.message);
+    return item_fill(it, pos[1], &vd, fh);
+}
+
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {{"config", required_argument, NULL, 'c'},
-                                       {"backend", required_argument, NULL, 'b'},
-                                       {"wait", required_argument, NULL, 'w'},
-                                       {"libvirt", no_argument, NULL, 'l'},
-                                       {"dry-run", no_argument, NULL, 'n'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {
+        {"config", required_argument, NULL, 'c'}, {"backend", required_argument, NULL, 'b'},
+        {"wait", required_argument, NULL, 'w'},   {"libvirt", no_argument, NULL, 'l'},
+        {"dry-run", no_argument, NULL, 'n'},      {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static struct item items[MAX_ENTRIES];
     struct opts o = {0};
     const char *config = NULL;
     struct vscsi_xen *x = NULL;
     uint16_t domid;
+    size_t nitems = 1;
     int c, rc = 0;
 
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
-        case 'c': config = optarg; break;
+        case 'c':
+            config = optarg;
+            break;
         case 'b':
-            if (vscsi_tool_parse_domid(optarg, &o.backend)) {
-                fprintf(stderr, "vscsi-attach: bad backend domid '%s'\n", optarg);
-                return 2;
-            }
+            if (vscsi_tool_arg_domid(PROG, "--backend", optarg, &o.backend))
+                return VSCSI_EXIT_USAGE;
             o.have_backend = 1;
             break;
-        case 'w': o.wait_s = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'l': o.libvirt = 1; break;
-        case 'n': o.dry = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'w':
+            if (vscsi_cli_uint(PROG, "--wait", optarg, 0, MAX_WAIT_S, &o.wait_s))
+                return VSCSI_EXIT_USAGE;
+            break;
+        case 'l':
+            o.libvirt = 1;
+            break;
+        case 'n':
+            o.dry = 1;
+            break;
+        case 'V':
+            return vscsi_cli_version(PROG);
+        case 'h':
+            usage(stdout);
+            return VSCSI_EXIT_OK;
+        default:
+            return vscsi_cli_bad_option(PROG);
         }
     }
     int npos = argc - optind;
-    if ((config && npos != 1) || (!config && (npos < 3 || npos > 4))) {
-        usage(stderr);
-        return 2;
-    }
-    if (vscsi_tool_parse_domid(argv[optind], &domid)) {
-        fprintf(stderr, "vscsi-attach: bad domid '%s'\n", argv[optind]);
-        return 2;
-    }
+    if (config && npos != 1)
+        return vscsi_cli_usage_error(PROG, "with --config: DOMID only (%d arguments given)", npos);
+    if (!config && (npos < 3 || npos > 4))
+        return vscsi_cli_usage_error(
+            PROG, "need DOMID PDEV VDEV [feature-host] (%d arguments given)", npos);
+    if (vscsi_tool_arg_domid(PROG, "DOMID", argv[optind], &domid))
+        return VSCSI_EXIT_USAGE;
+    rc = config ? items_from_config(config, items, &nitems)
+                : items_from_args(argv + optind, npos, items);
+    if (rc)
+        return rc;
     if (!o.dry) {
         if ((rc = vscsi_xen_open(VSCSI_XEN_XS, &x))) {
-            fprintf(stderr, "vscsi-attach: cannot open XenStore: %s\n", strerror(-rc));
-            return 1;
+            fprintf(stderr, PROG ": cannot open XenStore: %s\n", strerror(-rc));
+            return VSCSI_EXIT_FAIL;
         }
         if (!o.have_backend && (rc = vscsi_xen_ops()->domid(x, &o.backend))) {
-            fprintf(stderr, "vscsi-attach: cannot read own domid: %s\n", strerror(-rc));
+            fprintf(stderr, PROG ": cannot read own domid: %s\n", strerror(-rc));
             vscsi_xen_close(x);
-            return 1;
+            return VSCSI_EXIT_FAIL;
         }
     }
-    if (config) {
-        static struct vscsi_config_entry e[MAX_ENTRIES];
-        struct vscsi_parse_error err;
-        size_t n = 0;
-        char *text = slurp(config);
-        if (!text) {
-            fprintf(stderr, "vscsi-attach: %s: %s\n", config, strerror(errno));
-            vscsi_xen_close(x);
-            return 1;
-        }
-        rc = vscsi_config_parse_file(text, e, MAX_ENTRIES, &n, &err);
-        free(text);
-        if (rc) {
-            fprintf(stderr, "vscsi-attach: %s: %s\n", config,
-                    rc == -ENOENT ? "no vscsi setting" : err.message);
-            vscsi_xen_close(x);
-            return 1;
-        }
-        for (size_t i = 0; i < n && !rc; i++) {
-            char pdev[VSCSI_PDEV_STR_SIZE];
-            vscsi_pdev_format(&e[i].pdev, pdev, sizeof(pdev));
-            rc = attach_one(x, &o, domid, pdev, &e[i].vdev, e[i].feature_host);
-        }
-    } else {
-        struct vscsi_vdev vd;
-        struct vscsi_parse_error err;
-        int fh = 0;
-        if (npos == 4) {
-            if (strcmp(argv[optind + 3], "feature-host") != 0) {
-                fprintf(stderr, "vscsi-attach: unknown option '%s' (only feature-host)\n",
-                        argv[optind + 3]);
-                vscsi_xen_close(x);
-                return 2;
-            }
-            fh = 1;
-        }
-        if (vscsi_vdev_parse(argv[optind + 2], &vd, &err)) {
-            fprintf(stderr, "vscsi-attach: bad v-dev '%s': %s\n", argv[optind + 2], err.message);
-            vscsi_xen_close(x);
-            return 2;
-        }
-        rc = attach_one(x, &o, domid, argv[optind + 1], &vd, fh);
-    }
+    for (size_t i = 0; i < nitems && !rc; i++)
+        rc = attach_one(x, &o, domid, &items[i]);
     vscsi_xen_close(x);
-    return rc ? 1 : 0;
+    return rc ? VSCSI_EXIT_FAIL : VSCSI_EXIT_OK;
 }

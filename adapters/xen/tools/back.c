@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 
 #include "sgio.h"
 #include "tools.h"
+#include "vscsi_cli.h"
 #include "vscsiif/back.h"
 #include "vscsiif/wire.h"
 #ifdef VSCSI_HAVE_FAKE
@@ -29,10 +31,12 @@
 #include "target/target.h"
 #endif
 
-#define MAX_VHOSTS 64
-#define MAX_FAKE 16
-#define ROOT_TOKEN "vscsi-back:root"
-#define FAKE_ALIAS "vscsi_fake"
+#define MAX_VHOSTS  64
+#define MAX_FAKE    16
+#define ROOT_TOKEN  "vscsi-back:root"
+#define FAKE_ALIAS  "vscsi_fake"
+#define PROG        "vscsi-back"
+#define MAX_DISK_MB (1u << 20) /* 1 TiB per fake disk */
 
 struct vhost {
     int used;
@@ -168,7 +172,8 @@ static const struct vscsi_target_ops target_ops = {
 };
 
 #ifdef VSCSI_HAVE_FAKE
-static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
+static int setup_fake(const char *list, unsigned disk_mb, const char *dir,
+                      const struct vscsi_tgt_media_config *media)
 {
     char *dup = strdup(list), *save = NULL, *tok;
     struct vscsi_tgt_lun *tapes[MAX_FAKE];
@@ -198,9 +203,24 @@ static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
                 snprintf(path, sizeof(path), "%s/disk%u.img", dir, i);
                 o.path = path;
             }
+            errno = 0;
             g.fake[i] = vscsi_tgt_disk_new(&o);
+            if (!g.fake[i]) {
+                rc = errno ? -errno : -ENOMEM;
+                fprintf(stderr, PROG ": fake disk %u (%u MiB%s%s): %s\n", i, disk_mb,
+                        dir ? " in " : " in memory", dir ? path : "", strerror(-rc));
+                break;
+            }
         } else if (strcmp(tok, "tape") == 0) {
-            struct vscsi_tgt_tape_opts o = {0};
+            struct vscsi_tgt_tape_opts o = media->tape;
+            char tag[16];
+            if (ntapes) { /* the configured serial and tag are the first drive's */
+                snprintf(tag, sizeof(tag), "ST%04uL6", (ntapes + 1) % 10000u);
+                o.serial = NULL;
+                o.barcode = tag;
+            }
+            /* Without a changer to load it, a drive starts with its own cartridge. */
+            o.loaded = !strstr(list, "changer");
             g.fake[i] = vscsi_tgt_tape_new(&o);
             tapes[ntapes++] = g.fake[i];
         } else if (strcmp(tok, "changer") == 0) {
@@ -214,15 +234,18 @@ static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
     }
     free(dup);
     for (unsigned c = 0; c < nchangers && !rc; c++) {
-        struct vscsi_tgt_changer_opts o = {0};
+        struct vscsi_tgt_changer_opts o = media->changer;
         o.drives = tapes;
         o.ndrives = ntapes;
         g.fake[changer_idx[c]] = vscsi_tgt_changer_new(&o);
     }
     for (unsigned i = 0; i < g.nfake && !rc; i++) {
-        if (!g.fake[i])
+        if (!g.fake[i]) {
+            fprintf(stderr, PROG ": fake LUN %u: cannot create it\n", i);
             return -ENOMEM;
+        }
         snprintf(pdev, sizeof(pdev), FAKE_ALIAS ":%u", i);
+        vscsi_tgt_set_xfer_max(g.fake[i], vscsi_tgt_xfer_max_segs(g.max_segs));
         rc = vscsi_sim_bridge_add(g.br, pdev, g.fake[i]);
         static const char *const kinds[] = {"disk", "tape", "changer"};
         logmsg("fake %s registered as p-dev %s", kinds[vscsi_tgt_kind(g.fake[i])], pdev);
@@ -317,8 +340,8 @@ static void rescan(void)
         int nv = ops->xs_directory(g.x, VSCSI_XS_NO_TXN, dir, vhs, sizeof(vhs));
         for (const char *h = vhs; nv > 0; nv--, h += strlen(h) + 1) {
             uint32_t vh;
-            if (vscsi_xb_parse_uint(h, UINT32_MAX, &vh) || vscsi_xb_join(path, sizeof(path), dir, h) ||
-                strlen(path) >= sizeof(g.vh[0].path))
+            if (vscsi_xb_parse_uint(h, UINT32_MAX, &vh) ||
+                vscsi_xb_join(path, sizeof(path), dir, h) || strlen(path) >= sizeof(g.vh[0].path))
                 continue;
             vhost_start(path);
         }
@@ -372,22 +395,65 @@ static void usage(FILE *f)
     fputs("usage: vscsi-back [options]\n"
           "Userspace PVSCSI backend: serves every vhost under /local/domain/<self>/backend/vscsi.\n"
           "options:\n"
-          "  --fake LIST        fake LUNs, e.g. disk,tape,changer; entry i is p-dev " FAKE_ALIAS ":i\n"
+          "  --fake LIST        fake LUNs, e.g. disk,tape,changer; entry i is p-dev " FAKE_ALIAS
+          ":i\n"
           "                     (a changer loads the listed tapes)\n"
-          "  --fake-disk-mb N   size of each fake disk (default 64)\n"
+          "  --fake-disk-mb N   size of each fake disk, 1-1048576 (default 64)\n"
           "  --fake-dir DIR     back fake disks by DIR/disk<i>.img instead of memory\n"
+          "  --fake-tape OPTS   fake tapes and changer: capacity=2G,serial=S,barcodes=T1:T2,\n"
+          "                     slots=N,dir=DIR,... (vscsi-sim --help lists every key)\n"
           "  --sg               SG_IO passthrough for any other p-dev: h:c:t:l or /dev/sgN\n"
           "                     (synchronous: one command at a time per daemon)\n"
-          "  --sg-timeout SEC   SG_IO timeout (default 60)\n"
+          "  --sg-timeout SEC   SG_IO timeout, 1-86400 (default 60)\n"
+          "  --sg-op-timeout OP=SEC[,...]  per-opcode SG_IO timeouts, over the device's own\n"
+          "                     (RSOC) and the tape/changer defaults, e.g. 0x19=36000\n"
           "  --max-segs N       feature-sg-grant to offer (0 or 26..13312, default 128)\n"
           "  --map              map the guest's data pages instead of grant-copying them\n"
           "  --foreground       do not detach from the terminal\n"
           "  --pidfile FILE     write the pid there\n"
           "  --trace            log every request, response and state change\n"
           "  --once             exit after the first vhost was served and went away\n"
+          "  --version\n"
           "  -h, --help\n"
+          "Every argument is checked before Xen is opened.\n"
           "Do not load the kernel's xen-scsiback in the same domain.\n",
           f);
+    vscsi_cli_exit_help(f);
+}
+
+/* The --fake list as setup_fake() will read it: known kinds, no empty entry, not too many. */
+static int check_fake_list(const char *list)
+{
+    char buf[256], *save = NULL;
+    size_t len = strlen(list);
+    unsigned n = 0;
+
+    if (len >= sizeof(buf))
+        return vscsi_cli_usage_error(PROG, "--fake: list too long");
+    if (len == 0 || list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,"))
+        return vscsi_cli_usage_error(PROG, "--fake: '%s' has an empty entry", list);
+    memcpy(buf, list, len + 1);
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (strcmp(t, "disk") && strcmp(t, "tape") && strcmp(t, "changer"))
+            return vscsi_cli_usage_error(PROG, "--fake: unknown kind '%s' (disk, tape, changer)",
+                                         t);
+        if (++n > MAX_FAKE)
+            return vscsi_cli_usage_error(PROG, "--fake: more than %d LUNs", MAX_FAKE);
+    }
+    return 0;
+}
+
+static int check_dir(const char *dir)
+{
+    struct stat st;
+
+    if (stat(dir, &st) != 0)
+        return vscsi_cli_usage_error(PROG, "--fake-dir: %s: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return vscsi_cli_usage_error(PROG, "--fake-dir: %s: not a directory", dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return vscsi_cli_usage_error(PROG, "--fake-dir: %s: %s", dir, strerror(errno));
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -395,58 +461,131 @@ int main(int argc, char **argv)
     static const struct option lo[] = {{"fake", required_argument, NULL, 'F'},
                                        {"fake-disk-mb", required_argument, NULL, 'M'},
                                        {"fake-dir", required_argument, NULL, 'D'},
+                                       {"fake-tape", required_argument, NULL, 'L'},
                                        {"sg", no_argument, NULL, 's'},
                                        {"sg-timeout", required_argument, NULL, 'T'},
+                                       {"sg-op-timeout", required_argument, NULL, 'O'},
                                        {"max-segs", required_argument, NULL, 'S'},
                                        {"map", no_argument, NULL, 'm'},
                                        {"foreground", no_argument, NULL, 'f'},
                                        {"pidfile", required_argument, NULL, 'p'},
                                        {"trace", no_argument, NULL, 't'},
                                        {"once", no_argument, NULL, 'o'},
+                                       {"version", no_argument, NULL, 'v'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    const char *fake = NULL, *fake_dir = NULL, *pidfile = NULL;
-    unsigned disk_mb = 64;
-    int fg = 0, c, rc;
+    const char *fake = NULL, *fake_dir = NULL, *fake_tape = NULL, *pidfile = NULL;
+    unsigned disk_mb = 64, sg_timeout_s = 60;
+    int fg = 0, have_mb = 0, c, rc;
+    FILE *pf = NULL;
 
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
-        case 'F': fake = optarg; break;
-        case 'M': disk_mb = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'D': fake_dir = optarg; break;
-        case 's': g.sg = 1; break;
-        case 'T': g.sg_timeout_ms = (unsigned)strtoul(optarg, NULL, 10) * 1000u; break;
-        case 'S': g.max_segs = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'm': g.map_mode = 1; break;
-        case 'f': fg = 1; break;
-        case 'p': pidfile = optarg; break;
-        case 't': g.trace = 1; break;
-        case 'o': g.once = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'F':
+            if (check_fake_list(optarg))
+                return VSCSI_EXIT_USAGE;
+            fake = optarg;
+            break;
+        case 'M':
+            if (vscsi_cli_uint(PROG, "--fake-disk-mb", optarg, 1, MAX_DISK_MB, &disk_mb))
+                return VSCSI_EXIT_USAGE;
+            have_mb = 1;
+            break;
+        case 'D':
+            if (check_dir(optarg))
+                return VSCSI_EXIT_USAGE;
+            fake_dir = optarg;
+            break;
+        case 'L':
+            fake_tape = optarg;
+            break;
+        case 's':
+            g.sg = 1;
+            break;
+        case 'T':
+            if (vscsi_cli_uint(PROG, "--sg-timeout", optarg, 1, 86400, &sg_timeout_s))
+                return VSCSI_EXIT_USAGE;
+            g.sg_timeout_ms = sg_timeout_s * 1000u;
+            break;
+        case 'S':
+            /* What vscsi_back_new() accepts: refused here, not when the first guest connects. */
+            if (vscsi_cli_uint(PROG, "--max-segs", optarg, 0, VSCSI_MAX_INDIRECT_SEGS, &g.max_segs))
+                return VSCSI_EXIT_USAGE;
+            if (g.max_segs && g.max_segs < VSCSI_SG_TABLESIZE)
+                return vscsi_cli_usage_error(PROG, "--max-segs: '%s' out of range (0 or %u..%u)",
+                                             optarg, VSCSI_SG_TABLESIZE,
+                                             (unsigned)VSCSI_MAX_INDIRECT_SEGS);
+            break;
+        case 'O': {
+            char msg[160];
+            if (vscsi_sg_set_timeouts(optarg, msg, sizeof(msg)))
+                return vscsi_cli_usage_error(PROG, "--sg-op-timeout: %s", msg);
+            break;
+        }
+        case 'm':
+            g.map_mode = 1;
+            break;
+        case 'f':
+            fg = 1;
+            break;
+        case 'p':
+            pidfile = optarg;
+            break;
+        case 't':
+            g.trace = 1;
+            break;
+        case 'o':
+            g.once = 1;
+            break;
+        case 'v':
+            return vscsi_cli_version(PROG);
+        case 'h':
+            usage(stdout);
+            return VSCSI_EXIT_OK;
+        default:
+            return vscsi_cli_bad_option(PROG);
         }
     }
-    if (optind != argc) {
-        usage(stderr);
-        return 2;
+    if (optind != argc)
+        return vscsi_cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
+    if (!fake && (fake_dir || have_mb || fake_tape))
+        return vscsi_cli_usage_error(PROG, "%s needs --fake",
+                                     fake_dir ? "--fake-dir"
+                                     : have_mb ? "--fake-disk-mb"
+                                               : "--fake-tape");
+#ifdef VSCSI_HAVE_FAKE
+    static struct vscsi_tgt_media_config media;
+    char err[256];
+
+    if (vscsi_tgt_media_config_parse(fake_tape ? fake_tape : "", &media, err, sizeof(err)))
+        return vscsi_cli_usage_error(PROG, "--fake-tape: %s", err);
+#else
+    (void)fake_tape;
+    if (fake)
+        return vscsi_cli_usage_error(PROG, "--fake: built without the simulator: no fake target");
+#endif
+    /* Opened now so a bad path fails before Xen is touched; written after daemon() forks. */
+    if (pidfile && !(pf = fopen(pidfile, "w"))) {
+        fprintf(stderr, PROG ": --pidfile %s: %s\n", pidfile, strerror(errno));
+        return VSCSI_EXIT_FAIL;
     }
+    vscsi_sg_set_transport(g.max_segs); /* what the guest is told and held to */
     if (fake) {
 #ifdef VSCSI_HAVE_FAKE
-        if ((rc = setup_fake(fake, disk_mb ? disk_mb : 64, fake_dir))) {
-            fprintf(stderr, "vscsi-back: fake target: %s\n", strerror(-rc));
-            return 1;
+        if ((rc = setup_fake(fake, disk_mb, fake_dir, &media))) {
+            fprintf(stderr, PROG ": fake target: %s\n", strerror(-rc));
+            return VSCSI_EXIT_FAIL;
         }
 #else
         (void)disk_mb;
-        (void)fake_dir;
-        fprintf(stderr, "vscsi-back: built without the simulator: no fake target\n");
-        return 1;
 #endif
     }
     if (!fake && !g.sg)
-        fprintf(stderr, "vscsi-back: warning: neither --fake nor --sg: every LUN will be refused\n");
+        fprintf(stderr,
+                "vscsi-back: warning: neither --fake nor --sg: every LUN will be refused\n");
     if ((rc = vscsi_xen_open(VSCSI_XEN_BACKEND, &g.x))) {
-        fprintf(stderr, "vscsi-back: cannot open Xen interfaces (/dev/xen/gntdev, evtchn, xenstore): %s\n",
+        fprintf(stderr,
+                "vscsi-back: cannot open Xen interfaces (/dev/xen/gntdev, evtchn, xenstore): %s\n",
                 strerror(-rc));
         return 1;
     }
@@ -465,12 +604,9 @@ int main(int argc, char **argv)
         perror("vscsi-back: daemon");
         return 1;
     }
-    if (pidfile) {
-        FILE *pf = fopen(pidfile, "w");
-        if (pf) {
-            fprintf(pf, "%ld\n", (long)getpid());
-            fclose(pf);
-        }
+    if (pf && (fprintf(pf, "%ld\n", (long)getpid()) < 0 || fclose(pf) != 0)) {
+        fprintf(stderr, PROG ": --pidfile %s: %s\n", pidfile, strerror(errno));
+        return VSCSI_EXIT_FAIL;
     }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -497,7 +633,8 @@ int main(int argc, char **argv)
         if (g.br) {
             struct timespec ts;
             clock_gettime(CLOCK_MONOTONIC, &ts);
-            vscsi_sim_bridge_poll(g.br, (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u);
+            vscsi_sim_bridge_poll(g.br,
+                                  (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u);
         }
 #endif
         reap_gone();

@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include "tools.h"
+#include "vscsi_cli.h"
 #include "vscsiif/toolstack.h"
+
+#define PROG "vscsi-detach"
 
 static void usage(FILE *f)
 {
@@ -19,10 +22,13 @@ static void usage(FILE *f)
           "Removes the LUN the guest sees as VDEV (h:c:t:l), or the whole vhost H.\n"
           "options:\n"
           "  --backend DOMID   backend domain (default: this domain)\n"
-          "  --timeout SECONDS bound on each wait for the drivers (default 10)\n"
+          "  --timeout SECONDS bound on each wait for the drivers, 1-3600 (default 10)\n"
           "  --force           remove the nodes even if the drivers did not answer in time\n"
-          "  -h, --help\n",
+          "  --version\n"
+          "  -h, --help\n"
+          "Every argument is checked before XenStore is opened.\n",
           f);
+    vscsi_cli_exit_help(f);
 }
 
 static int detach_lun(struct vscsi_xen *x, const struct vscsi_ts_vhost *v,
@@ -54,7 +60,7 @@ static int detach_lun(struct vscsi_xen *x, const struct vscsi_ts_vhost *v,
         fprintf(stderr, "vscsi-detach: %s: %s\n", devdir, strerror(-rc));
         return rc;
     }
-    /* §3.4: the vhost returns to Connected, then the LUN reads Closed. */
+    /* docs/protocol.md §5.7: the vhost returns to Connected, then the LUN reads Closed. */
     rc = vscsi_tool_wait_state(ops, x, be, "state", VSCSI_XB_CONNECTED, tmo_ms);
     if (rc == 0)
         rc = vscsi_tool_wait_state(ops, x, devdir, "state", VSCSI_XB_CLOSED, tmo_ms);
@@ -109,60 +115,65 @@ int main(int argc, char **argv)
                                        {"timeout", required_argument, NULL, 't'},
                                        {"vhost", required_argument, NULL, 'v'},
                                        {"force", no_argument, NULL, 'f'},
+                                       {"version", no_argument, NULL, 'V'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     struct vscsi_ts_vhost v = {0};
     struct vscsi_xen *x = NULL;
     int have_backend = 0, force = 0, whole = 0, c, rc;
-    unsigned tmo = 10;
-    uint32_t vhost = 0;
+    unsigned tmo = 10, vhost = 0;
 
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'b':
-            if (vscsi_tool_parse_domid(optarg, &v.backend_domid)) {
-                fprintf(stderr, "vscsi-detach: bad backend domid\n");
-                return 2;
-            }
+            if (vscsi_tool_arg_domid(PROG, "--backend", optarg, &v.backend_domid))
+                return VSCSI_EXIT_USAGE;
             have_backend = 1;
             break;
-        case 't': tmo = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 't':
+            if (vscsi_cli_uint(PROG, "--timeout", optarg, 1, 3600, &tmo))
+                return VSCSI_EXIT_USAGE;
+            break;
         case 'v':
-            if (vscsi_xb_parse_uint(optarg, UINT32_MAX, &vhost)) {
-                fprintf(stderr, "vscsi-detach: bad vhost '%s'\n", optarg);
-                return 2;
-            }
+            if (vscsi_cli_uint(PROG, "--vhost", optarg, 0, UINT32_MAX, &vhost))
+                return VSCSI_EXIT_USAGE;
             whole = 1;
             break;
-        case 'f': force = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'f':
+            force = 1;
+            break;
+        case 'V':
+            return vscsi_cli_version(PROG);
+        case 'h':
+            usage(stdout);
+            return VSCSI_EXIT_OK;
+        default:
+            return vscsi_cli_bad_option(PROG);
         }
     }
-    if (argc - optind != (whole ? 1 : 2) || vscsi_tool_parse_domid(argv[optind], &v.frontend_domid)) {
-        usage(stderr);
-        return 2;
-    }
+    if (argc - optind != (whole ? 1 : 2))
+        return vscsi_cli_usage_error(PROG, "need %s (%d arguments given)",
+                                     whole ? "DOMID with --vhost" : "DOMID VDEV", argc - optind);
+    if (vscsi_tool_arg_domid(PROG, "DOMID", argv[optind], &v.frontend_domid))
+        return VSCSI_EXIT_USAGE;
     struct vscsi_vdev vd;
     if (!whole) {
         struct vscsi_parse_error err;
-        if (vscsi_vdev_parse(argv[optind + 1], &vd, &err)) {
-            fprintf(stderr, "vscsi-detach: bad v-dev: %s\n", err.message);
-            return 2;
-        }
+        if (vscsi_vdev_parse(argv[optind + 1], &vd, &err))
+            return vscsi_cli_usage_error(PROG, "bad v-dev '%s': %s", argv[optind + 1], err.message);
         vhost = vd.host;
     }
     v.vhost = vhost;
     if ((rc = vscsi_xen_open(VSCSI_XEN_XS, &x))) {
-        fprintf(stderr, "vscsi-detach: cannot open XenStore: %s\n", strerror(-rc));
-        return 1;
+        fprintf(stderr, PROG ": cannot open XenStore: %s\n", strerror(-rc));
+        return VSCSI_EXIT_FAIL;
     }
     if (!have_backend && (rc = vscsi_xen_ops()->domid(x, &v.backend_domid))) {
-        fprintf(stderr, "vscsi-detach: cannot read own domid: %s\n", strerror(-rc));
+        fprintf(stderr, PROG ": cannot read own domid: %s\n", strerror(-rc));
         vscsi_xen_close(x);
-        return 1;
+        return VSCSI_EXIT_FAIL;
     }
     rc = whole ? detach_vhost(x, &v, tmo * 1000, force) : detach_lun(x, &v, &vd, tmo * 1000, force);
     vscsi_xen_close(x);
-    return rc ? 1 : 0;
+    return rc ? VSCSI_EXIT_FAIL : VSCSI_EXIT_OK;
 }

@@ -17,10 +17,13 @@
 #include <unistd.h>
 
 #include "tools.h"
+#include "vscsi_cli.h"
 #include "vscsiif/front.h"
 #include "vscsiif/wire.h"
 
-#define CHUNK (64u * 1024u) /* per command: 16 pages, always direct segments */
+#define CHUNK    (64u * 1024u) /* per command: 16 pages, always direct segments */
+#define PROG     "vscsi-front"
+#define MAX_CMDS 64
 
 static struct {
     struct vscsi_xen *x;
@@ -54,8 +57,8 @@ static void on_lun(void *cb_ctx, const char *devname, uint32_t host, const struc
         fprintf(stderr, "vscsi-front: LUN %s %u:%u:%u:%u %s\n", devname, (unsigned)host,
                 nx->channel, nx->id, nx->lun, added ? "added" : "removed");
     if (added && !g.have_lun &&
-        (!g.want_lun || (nx->channel == g.want.channel && nx->id == g.want.id &&
-                         nx->lun == g.want.lun))) {
+        (!g.want_lun ||
+         (nx->channel == g.want.channel && nx->id == g.want.id && nx->lun == g.want.lun))) {
         g.nx = *nx;
         g.have_lun = 1;
     }
@@ -218,7 +221,8 @@ static int cmd_rw(int is_write, uint64_t lba, uint64_t n, const char *file)
                 (unsigned long long)g.blocks);
         return -EINVAL;
     }
-    if (file && (fd = is_write ? open(file, O_RDONLY) : open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) {
+    if (file && (fd = is_write ? open(file, O_RDONLY)
+                               : open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) {
         perror(file);
         return -errno;
     }
@@ -246,52 +250,48 @@ static int cmd_rw(int is_write, uint64_t lba, uint64_t n, const char *file)
     if (fd >= 0)
         close(fd);
     if (!rc)
-        printf("%s: lba %llu blocks %llu ok\n", is_write ? "write" : "read", (unsigned long long)lba,
-               (unsigned long long)n);
+        printf("%s: lba %llu blocks %llu ok\n", is_write ? "write" : "read",
+               (unsigned long long)lba, (unsigned long long)n);
     return rc;
 }
 
-static int cmd_raw(const char *hex, size_t in, const char *out_file, const char *save)
+static int cmd_raw(const uint8_t *cdb, uint8_t cdb_len, size_t in, const char *out_file,
+                   const char *save)
 {
-    uint8_t cdb[16], *buf = NULL;
-    size_t n = strlen(hex), len = 0;
+    uint8_t *buf = NULL;
+    size_t len = 0;
     uint8_t dir = VSCSI_DIR_NONE;
     int rc;
 
-    if (n % 2 || n / 2 < 6 || n / 2 > 16) {
-        fprintf(stderr, "vscsi-front: raw CDB must be 6..16 bytes of hex\n");
-        return -EINVAL;
-    }
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return -EINVAL;
-        cdb[i] = (uint8_t)v;
-    }
     if (out_file) {
         FILE *f = fopen(out_file, "rb");
-        if (!f)
-            return -errno;
+        if (!f) {
+            rc = -errno;
+            fprintf(stderr, PROG ": %s: %s\n", out_file, strerror(-rc));
+            return rc;
+        }
         buf = malloc(CHUNK);
         len = buf ? fread(buf, 1, CHUNK, f) : 0;
         fclose(f);
         dir = VSCSI_DIR_TO_DEVICE;
     } else if (in) {
-        if (in > CHUNK)
-            return -E2BIG;
         buf = calloc(1, in);
         len = in;
         dir = VSCSI_DIR_FROM_DEVICE;
     }
-    rc = run(cdb, (uint8_t)(n / 2), dir, buf, len);
+    if (dir != VSCSI_DIR_NONE && !buf)
+        return -ENOMEM;
+    rc = run(cdb, cdb_len, dir, buf, len);
     if (!rc) {
         printf("raw: status 0x%02x residual %u\n", g.res.status, g.res.residual);
         if (dir == VSCSI_DIR_FROM_DEVICE) {
             size_t got = len - g.res.residual;
             if (save) {
                 FILE *f = fopen(save, "wb");
-                if (!f || fwrite(buf, 1, got, f) != got)
+                if (!f || fwrite(buf, 1, got, f) != got) {
+                    fprintf(stderr, PROG ": %s: %s\n", save, strerror(errno));
                     rc = -EIO;
+                }
                 if (f)
                     fclose(f);
             } else {
@@ -333,69 +333,196 @@ static int cmd_randread(double seconds)
 
 static void usage(FILE *f)
 {
-    fputs("usage: vscsi-front [options] COMMAND [, COMMAND ...]\n"
-          "Userspace PVSCSI frontend: connects to device/vscsi/<vhost> of this domain.\n"
-          "commands:\n"
-          "  inquiry                      standard INQUIRY\n"
-          "  readcap                      READ CAPACITY (10, then 16 if needed)\n"
-          "  read LBA N [--save FILE]     read N blocks (hexdump of the first 512 bytes, or FILE)\n"
-          "  write LBA N FILE             write N blocks from FILE (zero padded)\n"
-          "  raw HEXCDB [--in N [--save FILE] | --out FILE]\n"
-          "                               any CDB; --in: N bytes data-in, --out: data-out from FILE\n"
-          "  randread --seconds S         4 KiB random reads, queue depth 1; prints IOPS\n"
-          "options:\n"
-          "  --vhost N        vhost (device/vscsi/N), default 0\n"
-          "  --lun C:T:L      LUN to talk to (default: the first the backend offers)\n"
-          "  --timeout SEC    bound on connecting and on each command (default 30)\n"
-          "  --verbose\n"
-          "  -h, --help\n"
-          "The kernel's xen-scsifront must not be bound to that vhost.\n",
-          f);
+    fputs(
+        "usage: vscsi-front [options] COMMAND [, COMMAND ...]\n"
+        "Userspace PVSCSI frontend: connects to device/vscsi/<vhost> of this domain.\n"
+        "commands:\n"
+        "  inquiry                      standard INQUIRY\n"
+        "  readcap                      READ CAPACITY (10, then 16 if needed)\n"
+        "  read LBA N [--save FILE]     read N blocks (hexdump of the first 512 bytes, or FILE)\n"
+        "  write LBA N FILE             write N blocks from FILE (zero padded)\n"
+        "  raw HEXCDB [--in N [--save FILE] | --out FILE]\n"
+        "                               any CDB; --in: N bytes data-in, --out: data-out from FILE\n"
+        "  randread --seconds S         4 KiB random reads, queue depth 1; prints IOPS\n"
+        "options:\n"
+        "  --vhost N        vhost (device/vscsi/N), default 0\n"
+        "  --lun C:T:L      LUN to talk to (default: the first the backend offers)\n"
+        "  --timeout SEC    bound on connecting and on each command, 1-3600 (default 30)\n"
+        "  --verbose\n"
+        "  --version\n"
+        "  -h, --help\n"
+        "Numbers are decimal or 0x hex. Every command is checked before Xen is opened.\n"
+        "The kernel's xen-scsifront must not be bound to that vhost.\n",
+        f);
+    vscsi_cli_exit_help(f);
 }
 
-/* One command from argv[i..] up to "," or the end; returns the index after it. */
-static int do_command(int argc, char **argv, int i, int *rc)
+enum fcmd_kind { FC_INQUIRY, FC_READCAP, FC_READ, FC_WRITE, FC_RAW, FC_RANDREAD };
+
+/* One command, checked in full before anything is opened. */
+struct fcmd {
+    enum fcmd_kind kind;
+    uint64_t lba, n;
+    const char *file, *save, *out;
+    size_t in;
+    double secs;
+    uint8_t cdb[16], cdb_len;
+};
+
+static int parse_hex_cdb(const char *hex, struct fcmd *c)
+{
+    size_t n = strlen(hex);
+
+    if (n % 2 || n / 2 < 6 || n / 2 > 16)
+        return vscsi_cli_usage_error(PROG, "raw: CDB '%s' must be 6..16 bytes of hex", hex);
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789abcdefABCDEF", hex[i]))
+            return vscsi_cli_usage_error(PROG, "raw: CDB '%s' is not hex", hex);
+    for (size_t i = 0; i < n / 2; i++) {
+        unsigned v;
+        sscanf(hex + 2 * i, "%2x", &v);
+        c->cdb[i] = (uint8_t)v;
+    }
+    c->cdb_len = (uint8_t)(n / 2);
+    return 0;
+}
+
+/* A command word's own flag and its value; 1 when argv[*i] was one. */
+static int take_flag(char **argv, int argc, int *i, const char *flag, const char **val, int *err)
+{
+    if (strcmp(argv[*i], flag) != 0)
+        return 0;
+    if (*i + 1 >= argc || strcmp(argv[*i + 1], ",") == 0)
+        *err = vscsi_cli_usage_error(PROG, "%s needs a value", flag);
+    else
+        *val = argv[++*i];
+    return 1;
+}
+
+/* One command from argv[i..] up to "," or the end into c; the index after it, or -1 after
+ * printing why the command is refused. */
+static int parse_command(int argc, char **argv, int i, struct fcmd *c)
 {
     const char *cmd = argv[i++];
-    const char *save = NULL, *out = NULL;
-    size_t in = 0;
-    double secs = 5;
+    const char *save = NULL, *out = NULL, *in = NULL, *secs = NULL;
     char *pos[4];
-    int np = 0;
+    int np = 0, err = 0, want;
 
-    for (; i < argc && strcmp(argv[i], ",") != 0; i++) {
-        if (strcmp(argv[i], "--save") == 0 && i + 1 < argc)
-            save = argv[++i];
-        else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
-            out = argv[++i];
-        else if (strcmp(argv[i], "--in") == 0 && i + 1 < argc)
-            in = strtoul(argv[++i], NULL, 0);
-        else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
-            secs = atof(argv[++i]);
-        else if (np < 4)
-            pos[np++] = argv[i];
-        else {
-            *rc = -EINVAL;
-            return i;
+    memset(c, 0, sizeof(*c));
+    c->secs = 5;
+    for (; i < argc && strcmp(argv[i], ",") != 0 && !err; i++) {
+        if (take_flag(argv, argc, &i, "--save", &save, &err) ||
+            take_flag(argv, argc, &i, "--out", &out, &err) ||
+            take_flag(argv, argc, &i, "--in", &in, &err) ||
+            take_flag(argv, argc, &i, "--seconds", &secs, &err))
+            continue;
+        if (argv[i][0] == '-' && argv[i][1] == '-') {
+            err = vscsi_cli_usage_error(PROG, "%s: unknown option '%s'", cmd, argv[i]);
+            break;
         }
+        if (np == 4) {
+            err = vscsi_cli_usage_error(PROG, "%s: too many arguments", cmd);
+            break;
+        }
+        pos[np++] = argv[i];
     }
-    if (strcmp(cmd, "inquiry") == 0 && np == 0)
-        *rc = cmd_inquiry();
-    else if (strcmp(cmd, "readcap") == 0 && np == 0)
-        *rc = capacity(1);
-    else if (strcmp(cmd, "read") == 0 && np == 2)
-        *rc = cmd_rw(0, strtoull(pos[0], NULL, 0), strtoull(pos[1], NULL, 0), save);
-    else if (strcmp(cmd, "write") == 0 && np == 3)
-        *rc = cmd_rw(1, strtoull(pos[0], NULL, 0), strtoull(pos[1], NULL, 0), pos[2]);
-    else if (strcmp(cmd, "raw") == 0 && np == 1)
-        *rc = cmd_raw(pos[0], in, out, save);
-    else if (strcmp(cmd, "randread") == 0 && np == 0)
-        *rc = cmd_randread(secs);
+    if (err)
+        return -1;
+    if (!strcmp(cmd, "inquiry"))
+        c->kind = FC_INQUIRY, want = 0;
+    else if (!strcmp(cmd, "readcap"))
+        c->kind = FC_READCAP, want = 0;
+    else if (!strcmp(cmd, "read"))
+        c->kind = FC_READ, want = 2;
+    else if (!strcmp(cmd, "write"))
+        c->kind = FC_WRITE, want = 3;
+    else if (!strcmp(cmd, "raw"))
+        c->kind = FC_RAW, want = 1;
+    else if (!strcmp(cmd, "randread"))
+        c->kind = FC_RANDREAD, want = 0;
     else {
-        fprintf(stderr, "vscsi-front: bad command '%s' (see --help)\n", cmd);
-        *rc = -EINVAL;
+        vscsi_cli_usage_error(PROG, "unknown command '%s'", cmd);
+        return -1;
     }
+    if (np != want) {
+        vscsi_cli_usage_error(PROG, "%s takes %d argument%s, %d given", cmd, want,
+                              want == 1 ? "" : "s", np);
+        return -1;
+    }
+    /* Each flag belongs to certain commands; elsewhere it would be silently ignored. */
+    if ((save && c->kind != FC_READ && c->kind != FC_RAW) || ((out || in) && c->kind != FC_RAW) ||
+        (secs && c->kind != FC_RANDREAD)) {
+        vscsi_cli_usage_error(PROG, "%s: option not valid for this command", cmd);
+        return -1;
+    }
+    if (c->kind == FC_READ || c->kind == FC_WRITE) {
+        if (vscsi_cli_u64(PROG, "LBA", pos[0], 0, UINT64_MAX, &c->lba) ||
+            vscsi_cli_u64(PROG, "N (blocks)", pos[1], 1, UINT32_MAX, &c->n))
+            return -1;
+        c->file = c->kind == FC_WRITE ? pos[2] : NULL;
+        c->save = save;
+    }
+    if (c->kind == FC_RAW) {
+        uint64_t v = 0;
+        if (parse_hex_cdb(pos[0], c))
+            return -1;
+        if (in && vscsi_cli_u64(PROG, "--in", in, 1, CHUNK, &v))
+            return -1;
+        if (in && out) {
+            vscsi_cli_usage_error(PROG, "raw: --in and --out exclude each other");
+            return -1;
+        }
+        if (save && !in) {
+            vscsi_cli_usage_error(PROG, "raw: --save needs --in");
+            return -1;
+        }
+        c->in = (size_t)v;
+        c->out = out;
+        c->save = save;
+    }
+    if (secs && vscsi_cli_double(PROG, "--seconds", secs, 0.001, 86400, &c->secs))
+        return -1;
     return i < argc ? i + 1 : i;
+}
+
+static int run_command(const struct fcmd *c)
+{
+    switch (c->kind) {
+    case FC_INQUIRY:
+        return cmd_inquiry();
+    case FC_READCAP:
+        return capacity(1);
+    case FC_READ:
+        return cmd_rw(0, c->lba, c->n, c->save);
+    case FC_WRITE:
+        return cmd_rw(1, c->lba, c->n, c->file);
+    case FC_RAW:
+        return cmd_raw(c->cdb, c->cdb_len, c->in, c->out, c->save);
+    case FC_RANDREAD:
+        return cmd_randread(c->secs);
+    }
+    return -EINVAL;
+}
+
+/* C:T:L, each 0..65535. */
+static int parse_lun(const char *s, struct vscsi_nexus *nx)
+{
+    char buf[32], *save = NULL, *tok;
+    uint64_t v[3];
+    int k = 0;
+
+    if (strlen(s) >= sizeof(buf))
+        return -1;
+    strcpy(buf, s);
+    if (!*s || s[0] == ':' || s[strlen(s) - 1] == ':' || strstr(s, "::"))
+        return -1;
+    for (tok = strtok_r(buf, ":", &save); tok; tok = strtok_r(NULL, ":", &save))
+        if (k == 3 || vscsi_cli_parse_u64(tok, 0, 0xffff, &v[k++]))
+            return -1;
+    if (k != 3)
+        return -1;
+    *nx = (struct vscsi_nexus){(uint16_t)v[0], (uint16_t)v[1], (uint16_t)v[2]};
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -404,11 +531,13 @@ int main(int argc, char **argv)
                                        {"lun", required_argument, NULL, 'l'},
                                        {"timeout", required_argument, NULL, 't'},
                                        {"verbose", no_argument, NULL, 'V'},
+                                       {"version", no_argument, NULL, 'R'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     char dev[64];
     uint16_t self;
-    uint32_t vhost = 0;
+    static struct fcmd cmds[MAX_CMDS];
+    unsigned vhost = 0, tmo_s, ncmds = 0;
     int c, rc = 0;
 
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep results and diagnostics in order */
@@ -416,29 +545,46 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
         switch (c) {
         case 'v':
-            if (vscsi_xb_parse_uint(optarg, UINT32_MAX, &vhost))
-                return 2;
+            if (vscsi_cli_uint(PROG, "--vhost", optarg, 0, UINT32_MAX, &vhost))
+                return VSCSI_EXIT_USAGE;
             break;
-        case 'l': {
-            unsigned a, b, d;
-            if (sscanf(optarg, "%u:%u:%u", &a, &b, &d) != 3 || a > 0xffff || b > 0xffff || d > 0xffff)
-                return 2;
-            g.want = (struct vscsi_nexus){(uint16_t)a, (uint16_t)b, (uint16_t)d};
+        case 'l':
+            if (parse_lun(optarg, &g.want))
+                return vscsi_cli_usage_error(PROG, "--lun: bad '%s' (C:T:L, each 0-65535)", optarg);
             g.want_lun = 1;
             break;
-        }
-        case 't': g.timeout_ms = (unsigned)strtoul(optarg, NULL, 10) * 1000u; break;
-        case 'V': g.verbose = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 't':
+            if (vscsi_cli_uint(PROG, "--timeout", optarg, 1, 3600, &tmo_s))
+                return VSCSI_EXIT_USAGE;
+            g.timeout_ms = tmo_s * 1000u;
+            break;
+        case 'V':
+            g.verbose = 1;
+            break;
+        case 'R':
+            return vscsi_cli_version(PROG);
+        case 'h':
+            usage(stdout);
+            return VSCSI_EXIT_OK;
+        default:
+            return vscsi_cli_bad_option(PROG);
         }
     }
-    if (optind >= argc) {
-        usage(stderr);
-        return 2;
+    if (optind >= argc)
+        return vscsi_cli_usage_error(PROG, "no command given");
+    for (int i = optind; i < argc;) {
+        if (ncmds == MAX_CMDS)
+            return vscsi_cli_usage_error(PROG, "more than %d commands", MAX_CMDS);
+        if (strcmp(argv[i], ",") == 0)
+            return vscsi_cli_usage_error(PROG, "empty command between ','");
+        if ((i = parse_command(argc, argv, i, &cmds[ncmds++])) < 0)
+            return VSCSI_EXIT_USAGE;
+        if (i == argc && strcmp(argv[i - 1], ",") == 0)
+            return vscsi_cli_usage_error(PROG, "empty command after the last ','");
     }
     if ((rc = vscsi_xen_open(VSCSI_XEN_FRONTEND, &g.x))) {
-        fprintf(stderr, "vscsi-front: cannot open Xen interfaces (/dev/xen/gntalloc, evtchn, xenbus): %s\n",
+        fprintf(stderr,
+                "vscsi-front: cannot open Xen interfaces (/dev/xen/gntalloc, evtchn, xenbus): %s\n",
                 strerror(-rc));
         return 1;
     }
@@ -470,8 +616,8 @@ int main(int argc, char **argv)
         if (g.verbose)
             fprintf(stderr, "vscsi-front: connected, LUN %u:%u:%u, %u segments\n", g.nx.channel,
                     g.nx.id, g.nx.lun, vscsi_front_max_segs(g.f));
-        for (int i = optind; i < argc && !rc;)
-            i = do_command(argc, argv, i, &rc);
+        for (unsigned i = 0; i < ncmds && !rc; i++)
+            rc = run_command(&cmds[i]);
     }
     /* Leave cleanly so the backend is free for the next client. */
     vscsi_front_close(g.f);

@@ -7,16 +7,22 @@
 #include <string.h>
 
 #include "tools.h"
+#include "vscsi_cli.h"
 
 #define LIST_BUF 16384
+
+#define PROG "vscsi-list"
 
 static void usage(FILE *f)
 {
     fputs("usage: vscsi-list [--backend DOMID] [--libvirt] [DOMID]\n"
           "Lists PVSCSI vhosts and their LUNs (all guests, or only DOMID).\n"
-          "  --libvirt   print each LUN as a libvirt <hostdev type='scsi'> element\n"
+          "  --backend DOMID  backend domain whose vhosts to list (default: this domain)\n"
+          "  --libvirt        print each LUN as a libvirt <hostdev type='scsi'> element\n"
+          "  --version\n"
           "  -h, --help\n",
           f);
+    vscsi_cli_exit_help(f);
 }
 
 static int list_dir(struct vscsi_xen *x, const char *path, char *buf, size_t len)
@@ -63,8 +69,8 @@ static void list_vhost(struct vscsi_xen *x, const char *be, const char *fdom, co
                 vscsi_libvirt_hostdev_format(&pp, &vv, xml, sizeof(xml)) > 0)
                 printf("<!-- domain %s %s -->\n%s\n", fdom, p, xml);
             else
-                printf("<!-- domain %s %s: p-dev %s has no libvirt form (h:c:t:l only) -->\n",
-                       fdom, p, pdev);
+                printf("<!-- domain %s %s: p-dev %s has no libvirt form (h:c:t:l only) -->\n", fdom,
+                       p, pdev);
         } else {
             printf("  %-8s p-dev %-28s v-dev %-12s %s\n", p, pdev, vdev, state_of(x, dev));
         }
@@ -75,6 +81,7 @@ int main(int argc, char **argv)
 {
     static const struct option lo[] = {{"backend", required_argument, NULL, 'b'},
                                        {"libvirt", no_argument, NULL, 'l'},
+                                       {"version", no_argument, NULL, 'V'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     static char doms[LIST_BUF], vhs[LIST_BUF];
@@ -86,23 +93,30 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case 'b':
-            if (vscsi_tool_parse_domid(optarg, &backend))
-                return 2;
+            if (vscsi_tool_arg_domid(PROG, "--backend", optarg, &backend))
+                return VSCSI_EXIT_USAGE;
             have_backend = 1;
             break;
-        case 'l': libvirt = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'l':
+            libvirt = 1;
+            break;
+        case 'V':
+            return vscsi_cli_version(PROG);
+        case 'h':
+            usage(stdout);
+            return VSCSI_EXIT_OK;
+        default:
+            return vscsi_cli_bad_option(PROG);
         }
     }
-    if (argc - optind > 1 || (argc - optind == 1 && vscsi_tool_parse_domid(argv[optind], &only))) {
-        usage(stderr);
-        return 2;
-    }
+    if (argc - optind > 1)
+        return vscsi_cli_usage_error(PROG, "at most one DOMID (%d arguments given)", argc - optind);
+    if (argc - optind == 1 && vscsi_tool_arg_domid(PROG, "DOMID", argv[optind], &only))
+        return VSCSI_EXIT_USAGE;
     have_only = argc - optind == 1;
     if ((rc = vscsi_xen_open(VSCSI_XEN_XS, &x))) {
         fprintf(stderr, "vscsi-list: cannot open XenStore: %s\n", strerror(-rc));
-        return 1;
+        return VSCSI_EXIT_FAIL;
     }
     if (!have_backend && (rc = vscsi_xen_ops()->domid(x, &backend))) {
         fprintf(stderr, "vscsi-list: cannot read own domid: %s\n", strerror(-rc));

@@ -18,8 +18,11 @@ int vscsi_tool_dev_to_hctl(const char *path, struct vscsi_hctl *out, char *msg, 
 /* The /dev/sgN of a SCSI device h:c:t:l (its scsi_generic child in sysfs). */
 int vscsi_tool_hctl_to_sg(const struct vscsi_hctl *h, char *dev, size_t len);
 
-/* Decimal domid < 0x7ff0. */
+/* Decimal domid < 0x7ff0, canonical as XenStore writes it (for names read from the store). */
 int vscsi_tool_parse_domid(const char *s, uint16_t *out);
+/* A domid on the command line (what names the value, e.g. "--backend" or "DOMID"): the
+ * tools' number rules, 0..32751; 0 or VSCSI_EXIT_USAGE after saying why. */
+int vscsi_tool_arg_domid(const char *prog, const char *what, const char *s, uint16_t *out);
 uint64_t vscsi_tool_now_ms(void);
 /* Polls dir/name until it reads `want` or timeout_ms passes: 0, -ETIMEDOUT, or the read error
  * (-ENOENT counts as "not yet"). */
@@ -27,8 +30,6 @@ int vscsi_tool_wait_state(const struct vscsi_platform_ops *ops, void *ctx, const
                           const char *name, enum vscsi_xb_state want, unsigned timeout_ms);
 /* A p-dev argument as the toolstack writes it: /dev paths resolved to h:c:t:l. */
 int vscsi_tool_pdev_canon(const char *arg, char *out, size_t len, char *msg, size_t msglen);
-
-
 
 /* devid of the LUN under be/vscsi-devs whose v-dev equals vdev (compared parsed):
  * 0, -ENOENT, or a read error. */

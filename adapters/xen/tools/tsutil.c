@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "tools.h"
+#include "vscsi_cli.h"
 
 int vscsi_tool_parse_domid(const char *s, uint16_t *out)
 {
@@ -14,6 +15,15 @@ int vscsi_tool_parse_domid(const char *s, uint16_t *out)
         return rc;
     *out = (uint16_t)v;
     return 0;
+}
+
+int vscsi_tool_arg_domid(const char *prog, const char *what, const char *s, uint16_t *out)
+{
+    uint64_t v;
+    int rc = vscsi_cli_u64(prog, what, s, 0, 0x7fefu, &v);
+    if (rc == 0)
+        *out = (uint16_t)v;
+    return rc;
 }
 
 uint64_t vscsi_tool_now_ms(void)

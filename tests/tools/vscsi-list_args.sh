@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# vscsi-list: arguments are checked before XenStore is opened.
+set -u
+. "$(dirname "$0")/lib.sh"
+t=$1
+
+common "$t"
+usage "--backend: 'abc' is not a number" "$t" --backend abc
+usage "--backend: '-1' is not a number" "$t" --backend -1
+usage "DOMID: 'x' is not a number" "$t" x
+usage "at most one DOMID" "$t" 1 2
+if no_xen; then
+  status 1 "cannot open XenStore" "$t" --backend 0 1
+fi
+finish
