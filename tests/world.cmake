@@ -2,6 +2,7 @@
 # The simulator as a whole: engines + hypervisor model + fake target, and the vscsi-sim CLI.
 if(TARGET vscsi_sim)
   vscsi_add_test(test_world SOURCES test_world.c LIBS vscsi_sim TIMEOUT 600)
+  vscsi_add_test(test_world_tape_big SOURCES test_world_tape_big.c LIBS vscsi_sim TIMEOUT 300)
 endif()
 if(TARGET vscsi-sim)
   # The README's main job, as it is run: exit status and a PASS summary.
