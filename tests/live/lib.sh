@@ -114,10 +114,12 @@ lx_initrds() {
   S=$LX/stage-domu; lx_new_stage "$S"
   lx_add_bin "$S" $SGU /usr/sbin/mtx /usr/bin/mt-st /usr/bin/xenstore-write /usr/bin/xenstore-read /usr/bin/xenstore-ls
   lx_add_file "$S" /usr/lib/x86_64-linux-gnu/libgcc_s.so.1   # libxenstore's pthread_cancel needs it
-  # tape clients (guest/tape_clients.sh): GNU tar replaces busybox's (-b, --compare)
-  lx_add_bin "$S" /usr/bin/tar /usr/sbin/tapeinfo /usr/sbin/loaderinfo /usr/sbin/btape
+  # tape clients (guest/tape_clients.sh): GNU tar as gtar (busybox sh would run its own
+  # tar applet for 'tar'), tapeinfo, loaderinfo; btape (6 MB of libraries) only for LX_BTAPE
+  lx_add_bin "$S" /usr/bin/tar /usr/sbin/tapeinfo /usr/sbin/loaderinfo
+  mv "$S/usr/bin/tar" "$S/usr/bin/gtar"; ln -s /usr/bin/busybox "$S/usr/bin/tar"
   mkdir -p "$S/usr/local/lib/lx"; install -m 644 "$G/tape_clients.sh" "$S/usr/local/lib/lx/tape_clients.sh"
-  [ -n "${LX_BTAPE:-}" ] && touch "$S/etc/lx-btape"
+  if [ -n "${LX_BTAPE:-}" ]; then lx_add_bin "$S" /usr/sbin/btape; touch "$S/etc/lx-btape"; fi
   lx_add_host_bin "$S" "$tools/vscsi-front" /usr/local/bin
   lx_add_host_bin "$S" "$LX/randread" /usr/local/bin
   lx_add_mods "$S" lx-modules xen-evtchn xen-gntdev xen-gntalloc xenfs

@@ -61,12 +61,12 @@ tc_tar() {  # blocking factor (512-byte units)
   dd if=/dev/urandom of=/tmp/tsrc/sub/b bs=1k count=77 2>/dev/null
   echo "small file" > /tmp/tsrc/sub/c
   $MT -f $ST rewind
-  tar -b $b -cf $ST -C /tmp/tsrc . || e="$e create"
-  $MT -f $ST rewind; tar -b $b -tvf $ST > /tmp/tlist || e="$e list"
+  gtar -b $b -cf $ST -C /tmp/tsrc . || e="$e create"
+  $MT -f $ST rewind; gtar -b $b -tvf $ST > /tmp/tlist || e="$e list"
   cat /tmp/tlist
   grep -q 'sub/b' /tmp/tlist && grep -q 'sub/c' /tmp/tlist || e="$e list-content"
-  $MT -f $ST rewind; tar -b $b -df $ST -C /tmp/tsrc || e="$e compare"
-  $MT -f $ST rewind; tar -b $b -xf $ST -C /tmp/tx || e="$e extract"
+  $MT -f $ST rewind; gtar -b $b -df $ST -C /tmp/tsrc || e="$e compare"
+  $MT -f $ST rewind; gtar -b $b -xf $ST -C /tmp/tx || e="$e extract"
   for f in a sub/b sub/c; do cmp /tmp/tsrc/$f /tmp/tx/$f || e="$e differs:$f"; done
   # one tape record per tar record: the first read of a bigger buffer returns b*512 bytes
   $MT -f $ST rewind
@@ -176,8 +176,8 @@ tape_clients() {
 tape_front_big() {
   if ! wait_key go-front2 1 60; then bad vscsi-front-1m "dom0 did not attach vhost 2"; return; fi
   dd if=/dev/urandom of=/tmp/rec bs=1048580 count=1 2>/dev/null
-  # the unit attentions (power on, medium changed) this new nexus is owed come first
-  for i in 1 2 3; do timeout 60 vscsi-front --vhost 2 --lun 0:1:0 raw 000000000000 >/dev/null 2>&1 && break; done
+  # a unit attention still pending (the fake LUN keeps them per LUN, not per nexus) first
+  for i in 1 2 3; do timeout 60 vscsi-front --vhost 2 --lun 0:1:0 raw 000000000000 && break; done
   timeout 120 vscsi-front --vhost 2 --lun 0:1:0 --max-segs 257 --verbose raw 010000000000 , \
     raw 0a0010000400 --out /tmp/rec , raw 100000000100 , raw 010000000000 , \
     raw 080010000400 --in 1048580 --save /tmp/rec.back , raw 010000000000 > /tmp/f1m.out 2>&1; rc=$?
