@@ -24,7 +24,7 @@ if(TARGET vscsi-sim)
   set_tests_properties(sim_bad_option PROPERTIES WILL_FAIL TRUE)
   # The fake library's option string, as a user gives it, and one it must refuse.
   add_test(NAME sim_tape_config COMMAND vscsi-sim --workload tape
-           --tape-config capacity=16M,serial=DRV1,barcodes=T0001L6:T0002L6,slots=4,ie=2,ua=1)
+           --tape-config capacity=16M,serial=DRV1,barcodes=T0001L6:T0002L6,slots=4,ie=2,ua=0)
   set_tests_properties(sim_tape_config PROPERTIES PASS_REGULAR_EXPRESSION "result +PASS" TIMEOUT 120)
   add_test(NAME sim_bad_tape_config COMMAND vscsi-sim --tape-config barcodes=A1:A1)
   set_tests_properties(sim_bad_tape_config PROPERTIES WILL_FAIL TRUE)
