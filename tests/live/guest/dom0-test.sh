@@ -46,7 +46,7 @@ xl unpause domua
 check a/connect wait_node $BEA/state 4 60
 vscsi-list "$DA"
 # hot-add / hot-remove when the guest asks for it
-if wait_node /local/domain/$DA/data/lxtest/phase hotplug 1800; then  # tape clients run first
+if wait_node /local/domain/$DA/data/lxtest/phase hotplug 600; then  # tape clients run first (LX_BTAPE: much longer)
   check a/hot-add-backend vscsi-attach --wait 20 "$DA" vscsi_fake:3 0:0:3:0
   vscsi-list "$DA"
   if wait_node /local/domain/$DA/data/lxtest/seen-add 1 60; then
