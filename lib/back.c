@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "back_int.h"
+#include "mem_int.h"
 #include "table_size.h"
 
 int vscsi_back_new(const struct vscsi_back_config *user_cfg, struct vscsi_back **out)
@@ -31,12 +32,12 @@ int vscsi_back_new(const struct vscsi_back_config *user_cfg, struct vscsi_back *
         return -EINVAL;
     if (cfg->data_mode == VSCSI_BACK_COPY && !cfg->ops->copy_grants)
         return -EINVAL;
-    b = calloc(1, sizeof(*b));
+    b = vscsi_zalloc(cfg->ops, cfg->ops_ctx, 1, sizeof(*b));
     if (!b)
         return -ENOMEM;
     b->cfg = *cfg;
     if (vscsi_xb_join(b->dev_path, sizeof(b->dev_path), cfg->dev_path, NULL)) {
-        free(b);
+        vscsi_mfree(cfg->ops, cfg->ops_ctx, b);
         return -ENAMETOOLONG;
     }
     b->cfg.dev_path = b->dev_path;
@@ -55,14 +56,16 @@ static void free_req_buffers(struct vscsi_back *b)
 {
     for (unsigned i = 0; i < VSCSI_RING_SIZE; i++) {
         struct back_req *r = &b->reqs[i];
-        free(r->segs);
-        free(r->iov);
-        free(r->gcopy);
-        free(r->refs);
-        free(r->bounce);
+        vscsi_mfree(b->cfg.ops, b->cfg.ops_ctx, r->segs);
+        vscsi_mfree(b->cfg.ops, b->cfg.ops_ctx, r->iov);
+        vscsi_mfree(b->cfg.ops, b->cfg.ops_ctx, r->gcopy);
+        vscsi_mfree(b->cfg.ops, b->cfg.ops_ctx, r->refs);
+        vscsi_mfree(b->cfg.ops, b->cfg.ops_ctx, r->bounce);
+        vscsi_mfree(b->cfg.ops, b->cfg.ops_ctx, r->probe);
         r->segs = NULL;
         r->iov = NULL;
         r->gcopy = NULL;
+        r->probe = NULL;
         r->refs = NULL;
         r->bounce = NULL;
     }
@@ -80,7 +83,7 @@ void vscsi_back_destroy(struct vscsi_back *b)
             b->cfg.ops->xs_unwatch(b->cfg.ops_ctx, path, b->token);
     }
     free_req_buffers(b);
-    free(b);
+    vscsi_mfree(b->cfg.ops, b->cfg.ops_ctx, b);
 }
 
 enum vscsi_xb_state vscsi_back_state(const struct vscsi_back *b)

@@ -32,8 +32,9 @@ struct back_req {
     struct vscsi_seg *segs;         /* indirect descriptors */
     struct vscsi_iov *iov;          /* map mode: one per segment */
     struct vscsi_grant_copy *gcopy; /* copy mode */
-    uint32_t *refs;                 /* map mode */
+    uint32_t *refs;                 /* map mode; copy mode: back_check_grants */
     uint8_t *bounce;                /* copy mode */
+    uint8_t *probe;                 /* copy mode: back_check_grants without the op */
     void *map_addr;
     uint32_t map_count;
     struct vscsi_iov xfer_iov; /* copy mode: bounce, or the target's direct buffer */
@@ -55,6 +56,8 @@ struct vscsi_back {
     /* ring */
     int connected;
     int ring_broken;
+    int evtchn_dead; /* a notify failed (peer closed its end): no more sent */
+    int tearing_down; /* back_disconnect: a failed notify is no news then */
     int closing; /* frontend asked to close; finishing once nothing is in flight */
     void *ring_page;
     uint32_t port;
@@ -87,10 +90,16 @@ void back_respond(struct back_req *r, int32_t rslt, const uint8_t *sense, size_t
                   uint32_t residual);
 void back_release_data(struct back_req *r);
 void back_push(struct vscsi_back *b);
+/* Serves the ring as an event would, re-arming req_event (not counted as one). */
+int back_serve_armed(struct vscsi_back *b);
 
 /* back_direct.c: the target's own buffer for this command (target.h
  * direct_buffer), or NULL for the bounce path. */
 uint8_t *back_direct_buffer(struct back_req *r);
+
+/* back_grants.c: 0 if every data grant of the command can be used (read,
+ * and written too if `writable`) right now; before anything irreversible. */
+int back_check_grants(struct back_req *r, int writable);
 
 /* back_tmr.c */
 void back_do_abort(struct back_req *tmr);

@@ -8,12 +8,13 @@
 
 #include "back_int.h"
 #include "codec_inline.h"
+#include "mem_int.h"
 
 static int req_buffers_ready(const struct vscsi_back *b, const struct back_req *r)
 {
-    if (!r->iov || (b->cfg.max_segs && !r->segs))
+    if (!r->iov || !r->refs || (b->cfg.max_segs && !r->segs))
         return 0;
-    return b->cfg.data_mode == VSCSI_BACK_COPY ? r->gcopy && r->bounce : r->refs != NULL;
+    return b->cfg.data_mode == VSCSI_BACK_COPY ? r->gcopy && r->bounce && r->probe : 1;
 }
 
 /* Allocates what is missing, so a connect after a failed one completes the set. */
@@ -24,18 +25,21 @@ static int alloc_req_buffers(struct vscsi_back *b)
     for (unsigned i = 0; i < VSCSI_RING_SIZE; i++) {
         struct back_req *r = &b->reqs[i];
         if (!r->iov)
-            r->iov = calloc(pages, sizeof(*r->iov));
+            r->iov = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, pages, sizeof(*r->iov));
         if (!r->segs && b->cfg.max_segs)
-            r->segs = calloc(b->cfg.max_segs, sizeof(*r->segs));
+            r->segs = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, b->cfg.max_segs, sizeof(*r->segs));
+        if (!r->refs)
+            r->refs = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, pages, sizeof(*r->refs));
         if (b->cfg.data_mode == VSCSI_BACK_COPY) {
+            /* twice: back_check_grants' probe reads and writes each segment */
             if (!r->gcopy)
-                r->gcopy = calloc(pages, sizeof(*r->gcopy));
+                r->gcopy = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, 2 * pages, sizeof(*r->gcopy));
+            if (!r->probe)
+                r->probe = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, pages, 1);
             /* Zeroed: a target that under-fills a read must not hand the
              * frontend whatever the backend's heap held before. */
             if (!r->bounce)
-                r->bounce = calloc(pages, VSCSI_PAGE_SIZE);
-        } else if (!r->refs) {
-            r->refs = calloc(pages, sizeof(*r->refs));
+                r->bounce = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, pages, VSCSI_PAGE_SIZE);
         }
         if (!req_buffers_ready(b, r))
             return -ENOMEM;
@@ -76,17 +80,37 @@ int back_connect(struct vscsi_back *b)
                            VSCSI_LOAD_ACQUIRE(&((struct vscsi_sring *)b->ring_page)->rsp_prod));
     b->connected = 1;
     b->ring_broken = 0;
+    b->evtchn_dead = 0;
     b->closing = 0;
     return 0;
+}
+
+/* The frontend can no longer be woken (it closed its end of the channel, or
+ * the platform lost it): stop taking requests, say so, head for Closing.
+ * What is in flight is still answered into the ring, where a polling or
+ * reconnecting frontend finds it; the teardown then goes as for any close. */
+static void notify_failed(struct vscsi_back *b, int rc)
+{
+    b->evtchn_dead = 1;
+    /* A frontend that brings a new ring (resume) has closed the old
+     * channel already: the last answers into the old ring just go unheard. */
+    if (b->tearing_down)
+        return;
+    b->ring_broken = 1;
+    back_fail(b, rc, "event channel notify failed");
+    if (b->state == VSCSI_XB_CONNECTED)
+        back_write_state(b, VSCSI_XB_CLOSING);
 }
 
 void back_push(struct vscsi_back *b)
 {
     if (!b->connected)
         return;
-    if (vscsi_back_push(&b->ring)) {
+    if (vscsi_back_push(&b->ring) && !b->evtchn_dead) {
         b->st.notifies++;
-        b->cfg.ops->evtchn_notify(b->cfg.ops_ctx, b->port);
+        int rc = b->cfg.ops->evtchn_notify(b->cfg.ops_ctx, b->port);
+        if (rc < 0)
+            notify_failed(b, rc);
     }
 }
 
@@ -96,8 +120,10 @@ void back_disconnect(struct vscsi_back *b)
 {
     if (!b->connected)
         return;
+    b->tearing_down = 1;
     back_cancel_inflight(b, NULL, VSCSI_HOST_RESET);
     back_push(b);
+    b->tearing_down = 0;
     if (b->cfg.ops->evtchn_unbind)
         b->cfg.ops->evtchn_unbind(b->cfg.ops_ctx, b->port);
     b->cfg.ops->unmap_grants(b->cfg.ops_ctx, b->ring_page, 1);
@@ -236,7 +262,16 @@ static int setup_data(struct back_req *r)
         return 0;
     if (b->cfg.data_mode == VSCSI_BACK_COPY) {
         uint8_t *direct = back_direct_buffer(r);
+        int data_in = c->dir == VSCSI_DIR_FROM_DEVICE || c->dir == VSCSI_DIR_BIDIRECTIONAL;
 
+        /* A READ's pages are written only after the target ran it, a direct
+         * WRITE copies into the target's own memory: both are checked whole
+         * first. A bounced WRITE needs no check, its copy-in is one. */
+        if (data_in || direct) {
+            int rc = back_check_grants(r, data_in);
+            if (rc)
+                return rc;
+        }
         r->xfer_iov.base = direct ? direct : r->bounce;
         r->xfer_iov.len = (size_t)c->data_len;
         if (c->dir == VSCSI_DIR_TO_DEVICE || c->dir == VSCSI_DIR_BIDIRECTIONAL) {
@@ -402,6 +437,11 @@ static int serve(struct vscsi_back *b, int arm)
         return -EPROTO;
     }
     return taken;
+}
+
+int back_serve_armed(struct vscsi_back *b)
+{
+    return serve(b, 1);
 }
 
 int vscsi_back_handle_event(struct vscsi_back *b)

@@ -143,14 +143,23 @@ int vscsi_back_handle_watch(struct vscsi_back *b, const char *path, const char *
          * whatever the frontend says next. */
         if (b->error)
             return b->error;
+        int took_over = 0;
         if (!b->connected) {
             rc = connect_and_scan(b);
             if (rc)
                 return rc;
+            took_over = 1;
         }
         back_promote_luns(b);
         if (b->state != VSCSI_XB_CONNECTED)
             back_write_state(b, VSCSI_XB_CONNECTED);
+        /* A live ring taken over from a backend that went away may hold
+         * requests whose notifications went to the old port: serve them now
+         * and re-arm, nobody will notify for them again. */
+        if (took_over) {
+            rc = back_serve_armed(b);
+            return rc < 0 ? rc : 0;
+        }
         return 0;
     case VSCSI_XB_CLOSING:
         /* Answer what is in flight now rather than wait on a target that may hang. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "front_int.h"
+#include "mem_int.h"
 #include "table_size.h"
 
 static int ops_complete(const struct vscsi_platform_ops *o)
@@ -41,7 +42,7 @@ int vscsi_front_new(const struct vscsi_front_config *user_cfg, struct vscsi_fron
     if (cfg->dev_path[0] != '/' || strlen(cfg->dev_path) + VSCSI_FI_SUFFIX_MAX > VSCSI_XB_PATH_MAX)
         return -ENAMETOOLONG;
 
-    f = calloc(1, sizeof(*f));
+    f = vscsi_zalloc(cfg->ops, cfg->ops_ctx, 1, sizeof(*f));
     if (!f)
         return -ENOMEM;
     f->cfg = *cfg;
@@ -60,8 +61,8 @@ int vscsi_front_new(const struct vscsi_front_config *user_cfg, struct vscsi_fron
     for (unsigned i = 0; i < VSCSI_FI_NR_RQ; i++) {
         struct vscsi_fi_rq *r = &f->rq[i];
 
-        r->refs = calloc(f->cap_segs, sizeof(*r->refs));
-        r->pages = calloc(f->cap_segs, sizeof(*r->pages));
+        r->refs = vscsi_zalloc(f->ops, f->ctx, f->cap_segs, sizeof(*r->refs));
+        r->pages = vscsi_zalloc(f->ops, f->ctx, f->cap_segs, sizeof(*r->pages));
         r->abort_by = -1;
         r->target = -1;
         if (!r->refs || !r->pages)
@@ -70,7 +71,7 @@ int vscsi_front_new(const struct vscsi_front_config *user_cfg, struct vscsi_fron
     if (vscsi_fi_pool_init(f))
         goto nomem;
     f->dirbuf_len = (size_t)VSCSI_XB_MAX_DEVS * (VSCSI_FI_NAME_MAX + 1);
-    f->dirbuf = malloc(f->dirbuf_len);
+    f->dirbuf = vscsi_zalloc(f->ops, f->ctx, 1, f->dirbuf_len);
     if (!f->dirbuf)
         goto nomem;
     *out = f;
@@ -108,7 +109,7 @@ static const char *native_protocol(void)
 #endif
 }
 
-static int write_ring_nodes(struct vscsi_front *f)
+int vscsi_fi_write_ring_nodes(struct vscsi_front *f)
 {
     const char *proto = native_protocol();
     int rc = -EAGAIN;
@@ -137,7 +138,7 @@ static int write_ring_nodes(struct vscsi_front *f)
     return rc;
 }
 
-static void release_channel_and_ring(struct vscsi_front *f)
+void vscsi_fi_release_ring(struct vscsi_front *f)
 {
     if (f->have_port) {
         f->ops->evtchn_unbind(f->ctx, f->port);
@@ -188,7 +189,7 @@ int vscsi_front_start(struct vscsi_front *f)
     if (rc < 0)
         goto fail;
     f->have_port = 1;
-    rc = write_ring_nodes(f);
+    rc = vscsi_fi_write_ring_nodes(f);
     if (rc < 0)
         goto fail;
     rc = vscsi_xb_write_uint(f->ops, f->ctx, VSCSI_XS_NO_TXN, f->dev_path, "state",
@@ -208,7 +209,7 @@ int vscsi_front_start(struct vscsi_front *f)
     return 0;
 
 fail:
-    release_channel_and_ring(f);
+    vscsi_fi_release_ring(f);
     return rc;
 }
 
@@ -237,12 +238,12 @@ void vscsi_front_destroy(struct vscsi_front *f)
     }
     vscsi_fi_pool_fini(f);
     for (unsigned i = 0; i < VSCSI_FI_NR_RQ; i++) {
-        free(f->rq[i].refs);
-        free(f->rq[i].pages);
+        vscsi_mfree(f->ops, f->ctx, f->rq[i].refs);
+        vscsi_mfree(f->ops, f->ctx, f->rq[i].pages);
     }
-    release_channel_and_ring(f);
-    free(f->dirbuf);
-    free(f);
+    vscsi_fi_release_ring(f);
+    vscsi_mfree(f->ops, f->ctx, f->dirbuf);
+    vscsi_mfree(f->ops, f->ctx, f);
 }
 
 int vscsi_fi_set_state(struct vscsi_front *f, enum vscsi_xb_state s)

@@ -112,6 +112,8 @@ struct vscsi_front {
     char token[VSCSI_FI_TOKEN_MAX];
     uint16_t be_domid;
     uint8_t started, watching, have_port, ring_granted;
+    uint8_t suspended; /* vscsi_front_suspend: nothing new goes out */
+    uint8_t resumed;   /* a new ring after vscsi_front_resume: LUNs to re-add */
     uint8_t be_seen_open; /* the backend showed a state other than Closed this session */
     uint8_t has_pool;     /* the platform has alloc_pages..end_access */
 
@@ -151,6 +153,12 @@ int vscsi_fi_ungrant_rq(struct vscsi_front *f, struct vscsi_fi_rq *r);
 int vscsi_fi_send_tmr(struct vscsi_front *f, uint8_t act, const struct vscsi_nexus *nx, int target,
                       void *user, int internal);
 int vscsi_fi_ring_ok(const struct vscsi_front *f);
+/* front.c: the ring nodes in one transaction; the ring page and port given back. */
+int vscsi_fi_write_ring_nodes(struct vscsi_front *f);
+void vscsi_fi_release_ring(struct vscsi_front *f);
+/* front_suspend.c: the LUNs we had, offered again to the backend of a new
+ * ring (backend Connected after a resume). */
+void vscsi_fi_readd_luns(struct vscsi_front *f);
 
 /* front_pool.c */
 int vscsi_fi_pool_init(struct vscsi_front *f);

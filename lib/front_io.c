@@ -14,6 +14,8 @@ int vscsi_fi_ring_ok(const struct vscsi_front *f)
         return -EIO;
     if (f->state != VSCSI_XB_CONNECTED)
         return -ENOTCONN;
+    if (f->suspended)
+        return -EAGAIN;
     return 0;
 }
 
@@ -49,8 +51,12 @@ int vscsi_fi_ungrant_rq(struct vscsi_front *f, struct vscsi_fi_rq *r)
 /* force: notify even if the backend did not ask to be woken. A timeout may
  * mean that an earlier notification was lost, and then the backend never
  * re-armed req_event: only an unconditional kick gets it going again. */
-static void ring_send(struct vscsi_front *f, const struct vscsi_request *rq, int force)
+/* Returns 0, or the notify's error: the request is in the ring but the
+ * backend cannot be woken for it (the channel's other end is gone). */
+static int ring_send(struct vscsi_front *f, const struct vscsi_request *rq, int force)
 {
+    int rc = 0;
+
     struct vscsi_request *slot = vscsi_front_slot(&f->ring);
     unsigned n = rq->nr_segments & VSCSI_SG_COUNT_MASK;
 
@@ -60,9 +66,23 @@ static void ring_send(struct vscsi_front *f, const struct vscsi_request *rq, int
     memcpy(slot, rq, offsetof(struct vscsi_request, seg) + n * sizeof(struct vscsi_seg));
     vscsi_front_produce(&f->ring); /* zeroes reserved[] in the slot */
     if (vscsi_front_push(&f->ring) || force) {
-        f->ops->evtchn_notify(f->ctx, f->port);
+        rc = f->ops->evtchn_notify(f->ctx, f->port);
         f->st.notifies++;
     }
+    return rc < 0 ? rc : 0;
+}
+
+/* The notify for `r` failed: the caller hears of it as the call's error, not
+ * through cfg.done, and the device enters the error state: everything else
+ * in flight completes with host RESET and the device heads for Closed, as
+ * after any other fatal fault of the connection. */
+static int send_failed(struct vscsi_front *f, struct vscsi_fi_rq *r, int rc)
+{
+    if (!r->internal) {
+        r->completed = 1;
+        vscsi_fi_rq_release(f, r);
+    }
+    return vscsi_fi_fail(f, rc);
 }
 
 static int grant_data(struct vscsi_front *f, struct vscsi_fi_rq *r, const struct vscsi_front_io *io,
@@ -243,7 +263,9 @@ int vscsi_front_submit(struct vscsi_front *f, const struct vscsi_front_io *io, v
         r->busy = 0;
         return rc;
     }
-    ring_send(f, &rq, 0);
+    rc = ring_send(f, &rq, 0);
+    if (rc)
+        return send_failed(f, r, rc);
     f->st.submitted++;
     if (r->nr_ind)
         f->st.indirect++;
@@ -283,6 +305,8 @@ int vscsi_fi_send_tmr(struct vscsi_front *f, uint8_t act, const struct vscsi_nex
         vscsi_req_reset(&rq, (uint16_t)id, nx);
         f->st.resets++;
     }
-    ring_send(f, &rq, internal);
+    int rc = ring_send(f, &rq, internal);
+    if (rc)
+        return send_failed(f, r, rc);
     return id;
 }

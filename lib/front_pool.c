@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "front_int.h"
+#include "mem_int.h"
 #include "table_size.h"
 
 #define PAGE ((size_t)VSCSI_PAGE_SIZE)
@@ -42,11 +43,11 @@ int vscsi_fi_pool_init(struct vscsi_front *f)
     if (!f->has_pool)
         return 0;
     /* Data refs are at most cap_segs, descriptor refs at most 26 <= cap_segs. */
-    f->end_status = calloc(f->cap_segs, sizeof(*f->end_status));
+    f->end_status = vscsi_zalloc(f->ops, f->ctx, f->cap_segs, sizeof(*f->end_status));
     if (!f->end_status)
         return -ENOMEM;
     for (unsigned i = 0; i < VSCSI_FI_NR_RQ; i++) {
-        f->pool[i].data = calloc(f->cap_segs, sizeof(*f->pool[i].data));
+        f->pool[i].data = vscsi_zalloc(f->ops, f->ctx, f->cap_segs, sizeof(*f->pool[i].data));
         if (!f->pool[i].data)
             return -ENOMEM;
     }
@@ -106,10 +107,10 @@ void vscsi_fi_pool_fini(struct vscsi_front *f)
             buf_release(f, b);
     }
     for (unsigned i = 0; i < VSCSI_FI_NR_RQ; i++) {
-        free(f->pool[i].data);
+        vscsi_mfree(f->ops, f->ctx, f->pool[i].data);
         f->pool[i].data = NULL;
     }
-    free(f->end_status);
+    vscsi_mfree(f->ops, f->ctx, f->end_status);
     f->end_status = NULL;
 }
 

@@ -139,6 +139,35 @@ static void remove_lun(struct vscsi_front *f, struct vscsi_fi_lun *l)
     l->used = 0;
 }
 
+/* After a resume (Linux's READD_LUN): a LUN we had that the backend of the
+ * new ring still offers at the same address is announced Connected again,
+ * the caller hearing nothing; one it no longer offers, or offers at another
+ * address, is removed as on hot-unplug (scan then adds it anew). */
+void vscsi_fi_readd_luns(struct vscsi_front *f)
+{
+    f->resumed = 0;
+    for (unsigned i = 0; i < VSCSI_XB_MAX_DEVS; i++) {
+        struct vscsi_fi_lun *l = &f->luns[i];
+        char node[VSCSI_FI_NAME_MAX + 32];
+        char val[VSCSI_XB_VALUE_MAX];
+        enum vscsi_xb_state s;
+        struct vscsi_vdev v;
+
+        if (!l->used)
+            continue;
+        lun_node(node, sizeof(node), l->name, "v-dev");
+        if (be_lun_state(f, l->name, &s) == 0 &&
+            (s == VSCSI_XB_INITIALISED || s == VSCSI_XB_CONNECTED) &&
+            vscsi_xb_read_str(f->ops, f->ctx, VSCSI_XS_NO_TXN, f->be_path, node, val,
+                              sizeof(val)) >= 0 &&
+            vscsi_vdev_parse(val, &v, NULL) >= 0 && v.host == l->host &&
+            v.nexus.channel == l->nx.channel && v.nexus.id == l->nx.id && v.nexus.lun == l->nx.lun)
+            write_our_lun_state(f, l->name, VSCSI_XB_CONNECTED);
+        else
+            remove_lun(f, l);
+    }
+}
+
 /* Rescans are idempotent: names we already have are skipped (docs/protocol.md §5.7). */
 static void scan(struct vscsi_front *f, int adding)
 {
@@ -236,6 +265,8 @@ int vscsi_front_handle_watch(struct vscsi_front *f, const char *path, const char
     case VSCSI_XB_CONNECTED:
         if (f->state == VSCSI_XB_INITIALISED) {
             negotiate(f);
+            if (f->resumed)
+                vscsi_fi_readd_luns(f);
             scan(f, 1);
         }
         if (f->state == VSCSI_XB_INITIALISED || f->state == VSCSI_XB_RECONFIGURING)

@@ -169,6 +169,34 @@ static int w_copy(void *ctx, struct vscsi_grant_copy *segs, uint32_t count)
     return 0;
 }
 
+static int w_check(void *ctx, uint16_t domid, uint32_t count, const uint32_t *refs, int writable)
+{
+    struct bh *h = ctx;
+
+    h->check_calls++;
+    return h->sim->check_grants(h->d0, domid, count, refs, writable);
+}
+
+static void *w_alloc_mem(void *ctx, size_t len)
+{
+    struct bh *h = ctx;
+
+    if (++h->alloc_calls == h->alloc_fail_at)
+        return NULL;
+    void *p = calloc(1, len);
+    h->alloc_live += p != NULL;
+    return p;
+}
+
+static void w_free_mem(void *ctx, void *p)
+{
+    struct bh *h = ctx;
+
+    assert_true(h->alloc_live > 0);
+    h->alloc_live--;
+    free(p);
+}
+
 static int w_alloc_unbound(void *ctx, uint16_t remote, uint32_t *port)
 {
     return H(ctx)->sim->evtchn_alloc_unbound(H(ctx)->d0, remote, port);
@@ -505,6 +533,9 @@ struct bh *bh_new(const struct bh_opts *o)
         .xs_unwatch = w_xs_unwatch,
         .xs_txn_start = w_txn_start,
         .xs_txn_end = w_txn_end,
+        .check_grants = h->o.no_check_op ? NULL : w_check,
+        .alloc_mem = w_alloc_mem,
+        .free_mem = w_free_mem,
     };
     h->tgt.ops = (struct vscsi_target_ops){
         .size = sizeof(struct vscsi_target_ops),
@@ -546,6 +577,7 @@ void bh_finish(struct bh *h)
         vscsi_back_destroy(h->b);
         h->b = NULL;
     }
+    assert_int_equal(h->alloc_live, 0); /* the engine gave back all it took */
     bh_collect(h);
     /* Nothing that happens after this may touch the ring. */
     assert_int_equal(vscsi_sim_mappings(h->hv, 0), 0);
@@ -579,8 +611,11 @@ void bh_finish(struct bh *h)
 static void bh_on_watch(void *arg, const char *path, const char *token)
 {
     struct bh *h = arg;
-    if (h->b)
+    if (h->b) {
         h->last_watch_rc = vscsi_back_handle_watch(h->b, path, token);
+        if (h->last_watch_rc < h->worst_watch_rc)
+            h->worst_watch_rc = h->last_watch_rc;
+    }
 }
 
 static void bh_on_port(void *arg, uint32_t port)

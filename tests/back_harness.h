@@ -94,9 +94,10 @@ struct bh_opts {
     uint32_t max_segs; /* feature-sg-grant */
     enum vscsi_back_data_mode mode;
     uint8_t allow_zero_seg;
-    uint8_t no_copy_op; /* backend ops without copy_grants (map mode only) */
-    unsigned nluns;     /* dev-<i>: p-dev "lun<i>", v-dev "<vhost>:0:<i>:0", state 1 */
-    const char *online; /* NULL: "1" */
+    uint8_t no_copy_op;  /* backend ops without copy_grants (map mode only) */
+    uint8_t no_check_op; /* backend ops without check_grants (the copy probe runs) */
+    unsigned nluns;      /* dev-<i>: p-dev "lun<i>", v-dev "<vhost>:0:<i>:0", state 1 */
+    const char *online;  /* NULL: "1" */
 };
 
 struct bh_sent {
@@ -134,10 +135,14 @@ struct bh {
     unsigned unexpected, grant_violations, ring_violations;
     unsigned front_events, stray_events;
     int last_event_rc, last_watch_rc, last_notify_rc;
+    int worst_watch_rc; /* the most negative handle_watch result seen */
     unsigned event_calls;
 
     /* what the engine did through its ops */
-    unsigned notifies, maps_at_notify, map_calls, map_fail, copy_calls;
+    unsigned notifies, maps_at_notify, map_calls, map_fail, copy_calls, check_calls;
+    /* the engine's own memory (alloc_mem/free_mem): calls so far, the call
+     * that fails (0: none), blocks not yet freed */
+    unsigned long alloc_calls, alloc_fail_at, alloc_live;
     unsigned ref_reads[BH_MAX_REFS]; /* indirect-style reads: RO single maps + copies from */
     unsigned ref_map_ro[BH_MAX_REFS];
     unsigned ref_map_rw[BH_MAX_REFS];

@@ -20,7 +20,13 @@ static void test_defaults_and_full(void **state)
     assert_null(c.tape.serial);
     assert_null(c.tape.path);
     assert_null(c.tape.barcode);
+    /* a power-on unit attention unless ua=0 (st, mt-st and mtx take it: live test) */
+    assert_int_equal(c.tape.power_on_ua, 1);
+    assert_int_equal(c.changer.power_on_ua, 1);
+    assert_int_equal(vscsi_tgt_media_config_parse("ua=0", &c, err, sizeof(err)), 0);
     assert_int_equal(c.tape.power_on_ua, 0);
+    assert_int_equal(c.changer.power_on_ua, 0);
+    assert_int_equal(vscsi_tgt_media_config_parse("", &c, err, sizeof(err)), 0);
     assert_int_equal(c.changer.nbarcodes, 0);
     assert_int_equal(c.changer.slots, 0);
 

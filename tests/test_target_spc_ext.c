@@ -271,7 +271,7 @@ static void test_tape_transport_limit(void **state)
     struct vscsi_tgt_result r;
 
     assert_good(RUN_IN(t, l, 6, 0x05, 0, 0, 0, 0, 0));
-    assert_int_equal((uint32_t)l[1] << 16 | (uint32_t)l[2] << 8 | l[3], 0x100000);
+    assert_int_equal((uint32_t)l[1] << 16 | (uint32_t)l[2] << 8 | l[3], 0x800000);
     vscsi_tgt_set_xfer_max(t, vscsi_tgt_xfer_max_segs(0));
     assert_good(RUN_IN(t, l, 6, 0x05, 0, 0, 0, 0, 0));
     assert_int_equal((uint32_t)l[1] << 16 | (uint32_t)l[2] << 8 | l[3], 106496);

@@ -85,7 +85,7 @@ static void test_inquiry_and_not_ready(void **state)
     assert_reported(t, VSCSI_SK_NOT_READY, 0x3a);
     /* commands that need no medium */
     assert_good(RUN_IN(t, b, 6, 0x05, 0, 0, 0, 0, 0));
-    assert_int_equal(b[1] << 16 | b[2] << 8 | b[3], 0x100000);
+    assert_int_equal(b[1] << 16 | b[2] << 8 | b[3], 0x800000);
     assert_int_equal(be16(b + 4), 1);
     assert_good(RUN_IN(t, b, 96, 0x1a, 0, 0x3f, 0, 96, 0));
     vscsi_tgt_free(t);
@@ -155,7 +155,7 @@ static void test_variable_roundtrip_and_ili(void **state)
     r = RUN_OUT(t, buf, 512, 0x0a, 0x01, 0, 0, 1, 0);
     assert_bad_cdb(r, 1, 0);
     /* variable block bigger than the limit */
-    r = RUN_OUT(t, buf, 16, 0x0a, 0, 0x10, 0, 1, 0);
+    r = RUN_OUT(t, buf, 16, 0x0a, 0, 0x80, 0, 1, 0); /* 8 MiB + 1 */
     assert_bad_cdb(r, 2, -1);
     /* data-out shorter than the block */
     r = RUN_OUT(t, buf, 10, 0x0a, 0, 0, 0, 20, 0);
@@ -211,10 +211,11 @@ static void test_fixed_mode(void **state)
     assert_good(r);
     assert_memory_equal(buf, w, 100);
     /* MODE SELECT: block length above the limit, and a foreign density */
-    uint8_t p[12] = {0, 0, 0x10, 8, 0, 0, 0, 0, 0, 0x20, 0, 0};
+    uint8_t p[12] = {0, 0, 0x10, 8, 0, 0, 0, 0, 0, 0x80, 0, 1}; /* 8 MiB + 1 */
     r = RUN_OUT(t, p, sizeof(p), 0x15, 0x10, 0, 0, sizeof(p), 0);
     assert_bad_param(r, 9, -1);
     p[9] = 0;
+    p[11] = 0;
     p[4] = 0x42;
     r = RUN_OUT(t, p, sizeof(p), 0x15, 0x10, 0, 0, sizeof(p), 0);
     assert_bad_param(r, 4, -1);

@@ -92,6 +92,24 @@ VSCSI_API int vscsi_front_tick(struct vscsi_front *f, uint64_t now_ms);
 /* Switch to Closing; the backend answers and both go Closed. */
 VSCSI_API int vscsi_front_close(struct vscsi_front *f);
 
+/*
+ * Migration (save/restore), as Linux scsifront's suspend/resume callbacks.
+ * vscsi_front_suspend(), before the domain is saved: nothing new is sent
+ * (submit, abort and reset return -EAGAIN; commands in flight may still
+ * complete). vscsi_front_resume(), after it is restored: every command
+ * still in flight is completed with host VSCSI_HOST_RESET (the old ring and
+ * its grants are gone, as are the answers it would have carried), a new
+ * ring page and event channel are set up and written, and the device says
+ * Initialised again. When the backend of the new ring is Connected, the
+ * LUNs the device had are offered again without lun callbacks (any the new
+ * backend no longer has at the same address are removed, new ones added),
+ * and the device is Connected. Resume: 0, -EINVAL if not suspended, the
+ * latched error of a failed device, or the error that failed the
+ * reconnection (the device is then in the error state).
+ */
+VSCSI_API int vscsi_front_suspend(struct vscsi_front *f);
+VSCSI_API int vscsi_front_resume(struct vscsi_front *f);
+
 struct vscsi_front_io {
     struct vscsi_nexus nx;
     const uint8_t *cdb;
@@ -106,7 +124,12 @@ struct vscsi_front_io {
  * or the ring is full; -ENOTCONN before Connected; -E2BIG if len needs more
  * pages than the backend's feature-sg-grant allows; -EIO in error state;
  * -EINVAL for a bad io. Completion comes through cfg.done with `user`.
- * A buf inside a vscsi_front_buf_alloc() buffer is granted, not copied. */
+ * A buf inside a vscsi_front_buf_alloc() buffer is granted, not copied.
+ * If the event channel notify fails (the backend closed its end), the call
+ * returns that error and this command gets no callback; the device enters
+ * the error state, which completes every other command in flight with host
+ * VSCSI_HOST_RESET (callbacks run before the call returns) and heads for
+ * Closed. vscsi_front_abort/reset do the same. */
 VSCSI_API int vscsi_front_submit(struct vscsi_front *f, const struct vscsi_front_io *io,
                                  void *user);
 /* Sends ABORT for a command in flight (rqid) / RESET for a nexus. Returns

@@ -146,6 +146,34 @@ struct vscsi_platform_ops {
      * ref). A ref whose status is not 0 stays granted and its page must never
      * be reused or freed. Returns how many stayed (0: every ref revoked). */
     int (*end_access)(void *ctx, uint32_t count, const uint32_t *refs, int *status);
+
+    /* --- grants, backend side: checking before acting (optional) ---
+     * Appended later, like the pool ops: used only when `size` covers it and
+     * it is not NULL. Says whether every one of `count` refs of `domid` is,
+     * right now, a live grant to the caller that it may read (writable=0) or
+     * read and write (writable=1): 0 if all are, otherwise the negative errno
+     * map_grants would give for the first that is not (-EINVAL not a live
+     * grant, -EPERM granted to someone else or read-only, -ESRCH no such
+     * domain). Nothing is mapped, copied or pinned. A copy-mode backend asks
+     * before it submits a command whose data it copies only afterwards (a
+     * READ: the grant copy into the frontend's pages runs after the device
+     * moved), so that a command with a bad grant is refused before it has
+     * any effect. Without it the engine checks with one 1-byte grant copy
+     * from, and for writable refs one back into, each segment, batched into
+     * a single copy_grants call. */
+    int (*check_grants)(void *ctx, uint16_t domid, uint32_t count, const uint32_t *refs,
+                        int writable);
+
+    /* --- memory (optional, both or neither) ---
+     * Appended later: used only when `size` covers both and neither is
+     * NULL, otherwise libc's calloc and free. alloc_mem returns `len`
+     * zeroed bytes aligned for any object, or NULL. The engines allocate in
+     * vscsi_*_new(), at connect and for zero-copy buffers, never on the I/O
+     * path; a NULL fails that call with -ENOMEM and leaves nothing behind.
+     * The handle itself comes from alloc_mem too, so the ops table and ctx
+     * must outlive it. */
+    void *(*alloc_mem)(void *ctx, size_t len);
+    void (*free_mem)(void *ctx, void *p);
 };
 
 #ifdef __cplusplus

@@ -43,7 +43,7 @@ static const char usage[] =
     "                     (K/M/G/T, default 64M), ew=SIZE, serial=S, changer-serial=S,\n"
     "                     barcodes=TAG[:TAG...], medium-serial=PREFIX, slots=N, ie=N,\n"
     "                     dir=DIR (cartridge images and inventory survive),\n"
-    "                     ua=1 (report POWER ON once, default 0)\n"
+    "                     ua=0|1 (report POWER ON once, default 1)\n"
     "  --no-hotplug       skip the hotplug step\n"
     "  --trace            one decoded line per request, response and state change\n"
     "                     (on stderr with --json, so stdout stays one JSON object)\n"

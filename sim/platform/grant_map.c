@@ -3,11 +3,23 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "hv_internal.h"
 
-/* Direct maps (vscsi_sim_hv_direct_maps): a one-page mapping is the
- * granter's own address instead of an alias. */
+/* Direct maps (vscsi_sim_hv_direct_maps): a mapping whose frames follow
+ * each other in the granter's memory is the granter's own address instead
+ * of an alias, so both domains touch the very same bytes at the same
+ * address. */
+
+/* Whether the refs' frames are consecutive in g (lock held, refs checked). */
+static bool frames_contiguous(const struct vscsi_sim_dom *g, const uint32_t *refs, uint32_t count)
+{
+    for (uint32_t i = 1; i < count; i++)
+        if (g->gnt[refs[i]].frame != g->gnt[refs[0]].frame + i)
+            return false;
+    return true;
+}
 
 /* Far above any real batch (Linux maps 16 at a time); bounds the records. */
 #define MAP_MAX_PAGES 65536u
@@ -36,10 +48,47 @@ static void mapping_release(struct vscsi_sim_mapping *m)
         vscsi_sim_mem_release(m->addr, m->count);
     struct vscsi_sim_dom *g = m->granter;
     pthread_mutex_lock(&g->gnt_lock);
-    for (uint32_t i = 0; i < m->count; i++)
+    for (uint32_t i = 0; i < m->count && !m->severed; i++)
         vscsi_sim_gnt_unpin(g, m->refs[i], m->writable);
     pthread_mutex_unlock(&g->gnt_lock);
     free(m);
+}
+
+int vscsi_sim_sever_mapping(struct vscsi_sim_hv *hv, uint16_t mapper, uint16_t granter,
+                            uint32_t ref)
+{
+    struct vscsi_sim_dom *dom = vscsi_sim_dom_get(hv, mapper);
+    if (!dom)
+        return -ESRCH;
+    pthread_mutex_lock(&dom->map_lock);
+    struct vscsi_sim_mapping *m = dom->maps;
+    for (; m; m = m->next) {
+        bool has = false;
+        for (uint32_t i = 0; i < m->count && !has; i++)
+            has = m->refs[i] == ref;
+        if (has && !m->severed && m->granter->domid == granter)
+            break;
+    }
+    if (!m || m->direct) {
+        pthread_mutex_unlock(&dom->map_lock);
+        return -EINVAL;
+    }
+    /* Zeroed private pages over the frames, in one step: an access from
+     * the mapper never faults, and never reaches the granter again. */
+    void *p = mmap(m->addr, (size_t)m->count * VSCSI_SIM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (p == MAP_FAILED) {
+        pthread_mutex_unlock(&dom->map_lock);
+        return -ENOMEM;
+    }
+    m->severed = true;
+    struct vscsi_sim_dom *g = m->granter;
+    pthread_mutex_lock(&g->gnt_lock);
+    for (uint32_t i = 0; i < m->count; i++)
+        vscsi_sim_gnt_unpin(g, m->refs[i], m->writable);
+    pthread_mutex_unlock(&g->gnt_lock);
+    pthread_mutex_unlock(&dom->map_lock);
+    return 0;
 }
 
 int vscsi_sim_map_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t count,
@@ -57,18 +106,23 @@ int vscsi_sim_map_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t cou
     struct vscsi_sim_mapping *m = malloc(sizeof(*m) + sizeof(uint32_t) * count);
     if (!m)
         return -ENOMEM;
-    bool direct = count == 1 && atomic_load_explicit(&dom->hv->direct_maps, memory_order_relaxed);
-    uint8_t *va = direct ? NULL : vscsi_sim_mem_reserve(count);
-    if (!va && !direct) {
+    /* Reserved before the lock (an mmap); given back unused when the
+     * frames turn out to be consecutive. */
+    bool direct = atomic_load_explicit(&dom->hv->direct_maps, memory_order_relaxed);
+    uint8_t *resv = direct && count == 1 ? NULL : vscsi_sim_mem_reserve(count);
+    if (!resv && !(direct && count == 1)) {
         free(m);
         return -ENOMEM;
     }
+    uint8_t *va = resv;
     int rc = 0;
     pthread_mutex_lock(&g->gnt_lock);
     if (vscsi_sim_dom_dead(g))
         rc = -ESRCH;
     for (uint32_t i = 0; rc == 0 && i < count; i++)
         rc = map_check(g, dom->domid, refs[i], writable);
+    if (rc == 0 && direct && count > 1 && !frames_contiguous(g, refs, count))
+        direct = false;
     if (rc == 0 && direct)
         va = vscsi_sim_mem_page(g, g->gnt[refs[0]].frame);
     for (uint32_t i = 0; rc == 0 && !direct && i < count; i++)
@@ -78,9 +132,9 @@ int vscsi_sim_map_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t cou
         for (uint32_t i = 0; i < count; i++)
             vscsi_sim_gnt_pin(g, refs[i], writable);
     pthread_mutex_unlock(&g->gnt_lock);
+    if (resv && (rc < 0 || direct))
+        vscsi_sim_mem_release(resv, count);
     if (rc < 0) {
-        if (!direct)
-            vscsi_sim_mem_release(va, count);
         free(m);
         return rc;
     }
@@ -88,6 +142,7 @@ int vscsi_sim_map_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t cou
     m->count = count;
     m->writable = writable != 0;
     m->direct = direct;
+    m->severed = false;
     m->granter = g;
     for (uint32_t i = 0; i < count; i++)
         m->refs[i] = refs[i];
@@ -107,14 +162,37 @@ int vscsi_sim_map_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t cou
     return 0;
 }
 
+/* map_check for every ref under one lock of the granter: what a map of all
+ * of them would say, without mapping or pinning anything. */
+int vscsi_sim_check_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t count,
+                           const uint32_t *refs, int writable)
+{
+    if (count && !refs)
+        return -EINVAL;
+    if (vscsi_sim_dom_dead(dom))
+        return -ESRCH;
+    struct vscsi_sim_dom *g = vscsi_sim_dom_lookup(dom->hv, domid);
+    if (!g)
+        return -ESRCH;
+    int rc = 0;
+    pthread_mutex_lock(&g->gnt_lock);
+    if (vscsi_sim_dom_dead(g))
+        rc = -ESRCH;
+    for (uint32_t i = 0; rc == 0 && i < count; i++)
+        rc = map_check(g, dom->domid, refs[i], writable);
+    pthread_mutex_unlock(&g->gnt_lock);
+    return rc;
+}
+
 int vscsi_sim_unmap_grants(struct vscsi_sim_dom *dom, void *addr, uint32_t count)
 {
     pthread_mutex_lock(&dom->map_lock);
     struct vscsi_sim_mapping **pp = &dom->maps;
-    while (*pp && (*pp)->addr != addr)
+    /* Direct mappings of overlapping ranges can share an address. */
+    while (*pp && ((*pp)->addr != addr || (*pp)->count != count))
         pp = &(*pp)->next;
     struct vscsi_sim_mapping *m = *pp;
-    if (!m || m->count != count) {
+    if (!m) {
         pthread_mutex_unlock(&dom->map_lock);
         return -EINVAL;
     }

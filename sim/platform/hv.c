@@ -151,6 +151,15 @@ void vscsi_sim_dom_destroy(struct vscsi_sim_dom *dom)
     pthread_mutex_unlock(&hv->dom_lock);
 }
 
+void vscsi_sim_dom_process_exit(struct vscsi_sim_dom *dom)
+{
+    if (!dom || vscsi_sim_dom_dead(dom))
+        return;
+    vscsi_sim_map_dom_dying(dom);
+    vscsi_sim_evtchn_dom_dying(dom);
+    vscsi_sim_xs_process_exit(dom);
+}
+
 uint16_t vscsi_sim_dom_id(const struct vscsi_sim_dom *dom)
 {
     return dom->domid;

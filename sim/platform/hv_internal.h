@@ -47,6 +47,7 @@ struct vscsi_sim_mapping {
     uint32_t count;
     bool writable;
     bool direct; /* TSan builds: the granter's own address, not an alias */
+    bool severed; /* vscsi_sim_sever_mapping: private zero pages, no pins */
     struct vscsi_sim_dom *granter;
     uint32_t refs[];
 };
@@ -85,6 +86,7 @@ struct vscsi_sim_dom {
     struct vscsi_sim_dom *all_next; /* every domain ever created, for hv_free */
     uint16_t domid;
     atomic_bool dead;
+    atomic_bool xs_lost; /* VSCSI_SIM_FAULT_XS_LOST hit: the store is gone */
 
     /* Memory and grant table (granter side), under gnt_lock. */
     pthread_mutex_t gnt_lock;
@@ -207,6 +209,8 @@ int vscsi_sim_copy_grants(struct vscsi_sim_dom *dom, struct vscsi_grant_copy *se
 int vscsi_sim_map_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t count,
                          const uint32_t *refs, int writable, void **addr);
 int vscsi_sim_unmap_grants(struct vscsi_sim_dom *dom, void *addr, uint32_t count);
+int vscsi_sim_check_grants(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t count,
+                           const uint32_t *refs, int writable);
 void vscsi_sim_map_dom_dying(struct vscsi_sim_dom *dom);
 
 /* evtchn.c / wait.c */
@@ -233,6 +237,10 @@ int vscsi_sim_xs_init(struct vscsi_sim_hv *hv);
 void vscsi_sim_xs_fini(struct vscsi_sim_hv *hv);
 int vscsi_sim_xs_dom_created(struct vscsi_sim_dom *dom);
 void vscsi_sim_xs_dom_dying(struct vscsi_sim_dom *dom);
+void vscsi_sim_xs_process_exit(struct vscsi_sim_dom *dom);
+/* Injected store faults for one request of dom (xs_lock held): 0 or its
+ * error; quota_rc is what a quota fault gives this request (0: none). */
+int vscsi_sim_xs_injected(struct vscsi_sim_dom *dom, int quota_rc);
 int vscsi_sim_xs_read(struct vscsi_sim_dom *dom, vscsi_xs_txn t, const char *path, char *buf,
                       size_t buflen);
 int vscsi_sim_xs_write(struct vscsi_sim_dom *dom, vscsi_xs_txn t, const char *path,

@@ -29,6 +29,12 @@ static int op_copy_grants(void *ctx, struct vscsi_grant_copy *segs, uint32_t cou
     return vscsi_sim_copy_grants(ctx, segs, count);
 }
 
+static int op_check_grants(void *ctx, uint16_t domid, uint32_t count, const uint32_t *refs,
+                           int writable)
+{
+    return vscsi_sim_check_grants(ctx, domid, count, refs, writable);
+}
+
 static int op_grant_page(void *ctx, uint16_t domid, int readonly, uint32_t *ref, void **page)
 {
     return vscsi_sim_grant_page(ctx, domid, readonly, ref, page);
@@ -158,6 +164,7 @@ static const struct vscsi_platform_ops sim_ops = {
     .free_pages = op_free_pages,
     .grant_access = op_grant_access,
     .end_access = op_end_access,
+    .check_grants = op_check_grants,
 };
 
 const struct vscsi_platform_ops *vscsi_sim_ops(void)

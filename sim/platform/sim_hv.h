@@ -52,12 +52,17 @@ struct vscsi_sim_hv *vscsi_sim_hv_new(void);
 /* Frees every domain, live or destroyed; no thread may use the hv any more. */
 void vscsi_sim_hv_free(struct vscsi_sim_hv *hv);
 
-/* ThreadSanitizer tracks happens-before per virtual address, so an alias of a
- * page hides the ordering that the ring's acquire/release gives, and TSan
- * reports false races. With direct maps on, a one-page mapping returns the
- * granter's own address (the ring page, typically), which TSan can follow;
- * the price is that such a read-only mapping is writable and aliasing tests
- * do not hold. Off by default; the scenario layer turns it on in TSan builds. */
+/* ThreadSanitizer tracks memory per virtual address, so an alias of a page
+ * hides the ordering that the ring's acquire/release gives (false races
+ * elsewhere) and every race on the shared bytes themselves (the two domains
+ * never touch the same address). With direct maps on, a mapping whose frames
+ * are consecutive in the granter's memory (any one-page mapping: the ring
+ * page; a frontend's pool run) returns the granter's own address, so both
+ * domains address the shared bytes through one mapping and TSan sees every
+ * cross-domain access; other mappings stay aliases. The price is that such a
+ * read-only mapping is writable and aliasing tests do not hold. Off by
+ * default; the scenario layer turns it on in TSan builds, and the threaded
+ * double-fetch test always. */
 void vscsi_sim_hv_direct_maps(struct vscsi_sim_hv *hv, int on);
 
 /* Create a domain with mem_pages 4 KiB pages of private memory. domid 0 is
@@ -78,6 +83,14 @@ void vscsi_sim_dom_destroy(struct vscsi_sim_dom *dom);
  * taking the lowest single ones), and free_pages takes any run of pool pages,
  * refusing with -EBUSY while one of them is granted. */
 const struct vscsi_platform_ops *vscsi_sim_ops(void);
+/* The process holding the domain's grant mappings, event channels and
+ * XenStore connection is killed (a backend daemon SIGKILLed in dom0): what
+ * the kernel does as its gntdev, evtchn and xenstore handles close. Every
+ * mapping the domain made is unmapped, its ports are closed (the peers' ends
+ * become unbound, so a new process can bind them again), queued events and
+ * its watches and transactions are dropped. The domain, its memory, grants
+ * and XenStore nodes stay. */
+void vscsi_sim_dom_process_exit(struct vscsi_sim_dom *dom);
 uint16_t vscsi_sim_dom_id(const struct vscsi_sim_dom *dom);
 /* The live domain with this id, NULL if none. */
 struct vscsi_sim_dom *vscsi_sim_dom_get(struct vscsi_sim_hv *hv, uint16_t domid);
@@ -139,6 +152,15 @@ int vscsi_sim_xs_get_perms(struct vscsi_sim_hv *hv, const char *path, struct vsc
  *   XS_CONFLICT  a transaction commit by domid: -EAGAIN, nothing applied
  *   GRANT_PAGE   a grant_page call, or one page of a grant_access call, by
  *                domid: -ENOMEM (that grant_access grants none of its pages)
+ *   XS_EIO       a XenStore request by domid (read, directory, write, mkdir,
+ *   XS_EACCES    rm, set_perms, watch, unwatch, txn start/end): that error,
+ *                nothing done (xenstored's EIO; EACCES as for a node the
+ *                domain may not touch)
+ *   XS_QUOTA     a write or mkdir by domid: -ENOSPC (xenstored's per-domain
+ *                node quota), a watch: -E2BIG (its watch quota); nothing done
+ *   XS_LOST      a XenStore request by domid: from this one on the
+ *                connection is gone for good: every request -EIO, queued
+ *                and future watch events dropped (count is ignored)
  * Returns 0, -ESRCH if there is no such domain, -EINVAL for a bad kind.
  */
 enum vscsi_sim_fault {
@@ -148,6 +170,10 @@ enum vscsi_sim_fault {
     VSCSI_SIM_FAULT_EVT_SPURIOUS,
     VSCSI_SIM_FAULT_XS_CONFLICT,
     VSCSI_SIM_FAULT_GRANT_PAGE, /* front cannot allocate/grant */
+    VSCSI_SIM_FAULT_XS_EIO,     /* a XenStore request by domid: -EIO */
+    VSCSI_SIM_FAULT_XS_EACCES,  /* a XenStore request by domid: -EACCES */
+    VSCSI_SIM_FAULT_XS_QUOTA,   /* a write/mkdir: -ENOSPC, a watch: -E2BIG */
+    VSCSI_SIM_FAULT_XS_LOST,    /* the store connection drops, see below */
     VSCSI_SIM_FAULT_NR
 };
 int vscsi_sim_fault(struct vscsi_sim_hv *hv, uint16_t domid, enum vscsi_sim_fault kind,
@@ -164,6 +190,16 @@ int vscsi_sim_fault(struct vscsi_sim_hv *hv, uint16_t domid, enum vscsi_sim_faul
 void *vscsi_sim_grant_page_ptr(struct vscsi_sim_hv *hv, uint16_t granter, uint32_t ref);
 int vscsi_sim_grant_poke(struct vscsi_sim_hv *hv, uint16_t granter, uint32_t ref, uint16_t flags,
                          uint16_t domid);
+
+/* The mapping by `mapper` that holds `granter`'s grant `ref` goes away under
+ * it (what a live connection sees when its mapping of the peer's page is torn
+ * down: the page is not the peer's any more). The mapper's range stays
+ * addressable but now holds private zero pages, so the engine reads zeros
+ * and its writes reach nobody; the grants are no longer in use (the granter
+ * can revoke them); unmap_grants of the range still works. -EINVAL if there
+ * is no such mapping or it is a direct map. */
+int vscsi_sim_sever_mapping(struct vscsi_sim_hv *hv, uint16_t mapper, uint16_t granter,
+                            uint32_t ref);
 
 /* Counters of one domain:
  *   evt_sent       notifies it sent (lost ones included)

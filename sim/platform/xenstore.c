@@ -268,9 +268,31 @@ int vscsi_sim_xs_do_set_perms(struct vscsi_sim_xs_req *r, const char *abs,
 
 /* ---- requests of a domain ---- */
 
+int vscsi_sim_xs_injected(struct vscsi_sim_dom *dom, int quota_rc)
+{
+    if (atomic_load_explicit(&dom->xs_lost, memory_order_relaxed))
+        return -EIO;
+    if (!vscsi_sim_faults_armed(dom))
+        return 0;
+    if (vscsi_sim_fault_hit_slow(dom, VSCSI_SIM_FAULT_XS_LOST)) {
+        atomic_store_explicit(&dom->xs_lost, true, memory_order_relaxed);
+        pthread_mutex_lock(&dom->hv->ev_lock);
+        vscsi_sim_watch_purge_locked(dom, 0);
+        pthread_mutex_unlock(&dom->hv->ev_lock);
+        return -EIO;
+    }
+    if (vscsi_sim_fault_hit_slow(dom, VSCSI_SIM_FAULT_XS_EIO))
+        return -EIO;
+    if (vscsi_sim_fault_hit_slow(dom, VSCSI_SIM_FAULT_XS_EACCES))
+        return -EACCES;
+    if (quota_rc && vscsi_sim_fault_hit_slow(dom, VSCSI_SIM_FAULT_XS_QUOTA))
+        return quota_rc;
+    return 0;
+}
+
 /* Locks the store, counts the request and resolves path and transaction. */
-static int req_begin(struct vscsi_sim_dom *dom, vscsi_xs_txn t, const char *path,
-                     char abs[VSCSI_SIM_XS_PATHBUF], struct vscsi_sim_xs_req *r)
+static int req_begin_q(struct vscsi_sim_dom *dom, vscsi_xs_txn t, const char *path,
+                       char abs[VSCSI_SIM_XS_PATHBUF], struct vscsi_sim_xs_req *r, int quota_rc)
 {
     struct vscsi_sim_hv *hv = dom->hv;
     pthread_mutex_lock(&hv->xs_lock);
@@ -279,7 +301,10 @@ static int req_begin(struct vscsi_sim_dom *dom, vscsi_xs_txn t, const char *path
         .xs = hv->xs, .dom = dom, .domid = dom->domid, .root = hv->xs->root, .check_perms = true};
     if (vscsi_sim_dom_dead(dom))
         return -ESRCH;
-    int rc = vscsi_sim_xs_canon(dom->domid, path, abs, NULL);
+    int rc = vscsi_sim_xs_injected(dom, quota_rc);
+    if (rc)
+        return rc;
+    rc = vscsi_sim_xs_canon(dom->domid, path, abs, NULL);
     if (rc != 0)
         return -EINVAL; /* "@..." names are only for watches */
     if (t != VSCSI_XS_NO_TXN) {
@@ -289,6 +314,12 @@ static int req_begin(struct vscsi_sim_dom *dom, vscsi_xs_txn t, const char *path
         r->root = r->txn->root;
     }
     return 0;
+}
+
+static int req_begin(struct vscsi_sim_dom *dom, vscsi_xs_txn t, const char *path,
+                     char abs[VSCSI_SIM_XS_PATHBUF], struct vscsi_sim_xs_req *r)
+{
+    return req_begin_q(dom, t, path, abs, r, 0);
 }
 
 static int req_end(struct vscsi_sim_dom *dom, int rc)
@@ -366,7 +397,7 @@ int vscsi_sim_xs_write(struct vscsi_sim_dom *dom, vscsi_xs_txn t, const char *pa
 {
     char abs[VSCSI_SIM_XS_PATHBUF];
     struct vscsi_sim_xs_req r;
-    int rc = req_begin(dom, t, path, abs, &r);
+    int rc = req_begin_q(dom, t, path, abs, &r, -ENOSPC);
     if (rc == 0 && !value)
         rc = -EINVAL;
     if (rc == 0 && strlen(value) > VSCSI_SIM_XS_VALUE_MAX)
@@ -380,7 +411,7 @@ int vscsi_sim_xs_mkdir(struct vscsi_sim_dom *dom, vscsi_xs_txn t, const char *pa
 {
     char abs[VSCSI_SIM_XS_PATHBUF];
     struct vscsi_sim_xs_req r;
-    int rc = req_begin(dom, t, path, abs, &r);
+    int rc = req_begin_q(dom, t, path, abs, &r, -ENOSPC);
     if (rc == 0)
         rc = vscsi_sim_xs_do_write(&r, abs, "", true);
     return req_end(dom, rc);
@@ -477,5 +508,15 @@ void vscsi_sim_xs_dom_dying(struct vscsi_sim_dom *dom)
     vscsi_sim_xs_watches_drop(hv->xs, dom);
     vscsi_sim_xs_txns_drop(hv->xs, dom);
     vscsi_sim_xs_fire_special(hv->xs, "@releaseDomain");
+    pthread_mutex_unlock(&hv->xs_lock);
+}
+
+/* A process's connection closes; the domain and its nodes stay. */
+void vscsi_sim_xs_process_exit(struct vscsi_sim_dom *dom)
+{
+    struct vscsi_sim_hv *hv = dom->hv;
+    pthread_mutex_lock(&hv->xs_lock);
+    vscsi_sim_xs_watches_drop(hv->xs, dom);
+    vscsi_sim_xs_txns_drop(hv->xs, dom);
     pthread_mutex_unlock(&hv->xs_lock);
 }

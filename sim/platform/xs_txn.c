@@ -120,6 +120,8 @@ int vscsi_sim_xs_txn_start(struct vscsi_sim_dom *dom, vscsi_xs_txn *id)
     struct vscsi_sim_xs_txn *t = NULL;
     if (vscsi_sim_dom_dead(dom)) {
         rc = -ESRCH;
+    } else if ((rc = vscsi_sim_xs_injected(dom, 0)) != 0) {
+        /* refused as it came */
     } else if (!(t = calloc(1, sizeof(*t))) ||
                !(t->root = vscsi_sim_xs_tree_copy(xs->root, NULL))) {
         free(t);
@@ -180,6 +182,10 @@ int vscsi_sim_xs_txn_end(struct vscsi_sim_dom *dom, vscsi_xs_txn id, int abort)
     pthread_mutex_lock(&hv->xs_lock);
     VSCSI_SIM_STAT_ADD(dom, xs_ops, 1);
     struct vscsi_sim_xs *xs = hv->xs;
+    if (!vscsi_sim_dom_dead(dom) && (rc = vscsi_sim_xs_injected(dom, 0)) != 0) {
+        pthread_mutex_unlock(&hv->xs_lock);
+        return rc; /* the transaction stays open, as after a lost reply */
+    }
     struct vscsi_sim_xs_txn *t =
         vscsi_sim_dom_dead(dom) ? NULL : vscsi_sim_xs_txn_find(xs, dom, id);
     if (!t) {

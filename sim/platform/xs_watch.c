@@ -16,6 +16,8 @@
 static void deliver(const struct vscsi_sim_xs_watch *w, const char *abs)
 {
     const char *p = abs;
+    if (atomic_load_explicit(&w->dom->xs_lost, memory_order_relaxed))
+        return; /* nobody is listening on that connection any more */
     if (w->relative) {
         char home[64];
         size_t len = vscsi_sim_xs_home(w->dom->domid, home, sizeof(home));
@@ -88,7 +90,9 @@ int vscsi_sim_xs_watch(struct vscsi_sim_dom *dom, const char *path, const char *
         return -EINVAL;
     pthread_mutex_lock(&hv->xs_lock);
     VSCSI_SIM_STAT_ADD(dom, xs_ops, 1);
-    int rc = vscsi_sim_dom_dead(dom) ? -ESRCH : vscsi_sim_xs_canon(dom->domid, path, abs, &rel);
+    int rc = vscsi_sim_dom_dead(dom) ? -ESRCH : vscsi_sim_xs_injected(dom, -E2BIG);
+    if (rc == 0)
+        rc = vscsi_sim_xs_canon(dom->domid, path, abs, &rel);
     struct vscsi_sim_xs_watch **tail = &hv->xs->watches;
     for (; rc >= 0 && *tail; tail = &(*tail)->next)
         if ((*tail)->dom == dom && strcmp((*tail)->abs, abs) == 0 &&
@@ -129,7 +133,9 @@ int vscsi_sim_xs_unwatch(struct vscsi_sim_dom *dom, const char *path, const char
         return -EINVAL;
     pthread_mutex_lock(&hv->xs_lock);
     VSCSI_SIM_STAT_ADD(dom, xs_ops, 1);
-    int rc = vscsi_sim_dom_dead(dom) ? -ESRCH : vscsi_sim_xs_canon(dom->domid, path, abs, NULL);
+    int rc = vscsi_sim_dom_dead(dom) ? -ESRCH : vscsi_sim_xs_injected(dom, 0);
+    if (rc == 0)
+        rc = vscsi_sim_xs_canon(dom->domid, path, abs, NULL);
     if (rc >= 0) {
         rc = -ENOENT;
         for (struct vscsi_sim_xs_watch **pp = &hv->xs->watches; *pp; pp = &(*pp)->next) {

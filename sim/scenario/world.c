@@ -37,7 +37,7 @@ struct vscsi_sim_world {
     struct vscsi_sim_bridge *bridge;
     struct vhost vh[VSCSI_SIM_MAX_VHOSTS];
     uint64_t rng;
-    uint64_t vnow; /* virtual µs (deterministic mode) */
+    uint64_t vnow;       /* virtual µs (deterministic mode) */
     uint64_t front_seen; /* domU's event counter at the last drain (poll mode) */
     unsigned polls;
     pthread_t thread;
@@ -197,6 +197,7 @@ int vscsi_sim_world_attach(struct vscsi_sim_world *w, uint32_t vhost, const char
         .done = w->o.done,
         .lun = w->o.lun,
         .cb_ctx = w->o.cb_ctx,
+        .max_segs = w->o.front_max_segs,
     };
     if ((rc = new_back(w, v)))
         return rc;
@@ -385,8 +386,8 @@ static int poll_fronts(struct vscsi_sim_world *w, int arm)
     int n = 0;
     for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++)
         if (w->vh[i].front) {
-            int r = arm ? vscsi_front_handle_event(w->vh[i].front)
-                        : vscsi_front_poll(w->vh[i].front);
+            int r =
+                arm ? vscsi_front_handle_event(w->vh[i].front) : vscsi_front_poll(w->vh[i].front);
             n += r > 0 ? r : 0;
         }
     return n;

@@ -27,9 +27,11 @@
 struct vscsi_sim_world_opts {
     uint64_t seed;
     int threaded;
-    int poll; /* threaded only: both sides busy-poll the ring (no event-channel sleeps while busy) */
-    uint32_t max_segs; /* backend feature-sg-grant; 0 = 128 */
-    int no_indirect;   /* advertise no feature-sg-grant at all */
+    int poll; /* threaded only: both sides busy-poll the ring (no event-channel sleeps while busy)
+               */
+    uint32_t max_segs;       /* backend feature-sg-grant; 0 = 128 */
+    int no_indirect;         /* advertise no feature-sg-grant at all */
+    uint32_t front_max_segs; /* frontend's vscsi_front_config.max_segs; 0 = its default (128) */
     enum vscsi_back_data_mode data_mode;
     uint16_t front_domid; /* 0 = 1 */
     vscsi_back_trace_fn trace;
@@ -47,7 +49,8 @@ struct vscsi_sim_bridge *vscsi_sim_world_bridge(struct vscsi_sim_world *w);
 uint16_t vscsi_sim_world_front_domid(const struct vscsi_sim_world *w);
 
 /* Makes `lun` available as p-dev `pdev` (the world does not own it). */
-int vscsi_sim_world_register(struct vscsi_sim_world *w, const char *pdev, struct vscsi_tgt_lun *lun);
+int vscsi_sim_world_register(struct vscsi_sim_world *w, const char *pdev,
+                             struct vscsi_tgt_lun *lun);
 
 /* Toolstack: creates vhost `vhost` with the given LUNs (pdevs[i] -> vdevs[i]
  * as dev-i), then the backend and frontend engines, and starts both. */

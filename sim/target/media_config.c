@@ -139,6 +139,9 @@ int vscsi_tgt_media_config_parse(const char *s, struct vscsi_tgt_media_config *c
     if (!s || !cfg)
         return fail(err, errlen, "no option string");
     memset(&out, 0, sizeof(out));
+    /* A power-on unit attention by default, as a real drive and library give one: st, mt-st
+     * and mtx (mtx status as the very first command) were checked to take it on live Xen. */
+    out.tape.power_on_ua = out.changer.power_on_ua = true;
     for (const char *p = s; *p;) {
         const char *comma = strchr(p, ','), *eq;
         size_t item = comma ? (size_t)(comma - p) : strlen(p), klen, vlen;

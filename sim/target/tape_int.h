@@ -9,7 +9,9 @@
 
 #include "target/tgt_int.h"
 
-#define TAPE_MAX_BLK 0x100000u /* READ BLOCK LIMITS maximum */
+/* READ BLOCK LIMITS maximum before the transport's clamp: 8 MiB as LTO drives report, so
+ * LTFS's 512 KiB + 4 and 1 MiB + 4 records fit wherever the transport carries them. */
+#define TAPE_MAX_BLK 0x800000u
 #define TAPE_MIB     (1ull << 20)
 
 /* Densities the drive reads and writes; the first is the default. */

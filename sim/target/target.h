@@ -123,9 +123,9 @@ struct vscsi_tgt_changer_opts {
  * barcodes=T[:T...] (volume tags, 1-32 of A-Z 0-9 - _, unique; the first is
  * also a standalone drive's cartridge), medium-serial=PREFIX (up to 16),
  * slots=N (1-4096), ie=N (1-4096), dir=PATH (an existing directory), ua=0|1
- * (report POWER ON once at start, default 0: the guest's first command to a
- * changer is often an sg tool's, which passes the attention up). Every key
- * at most once.
+ * (report POWER ON once at start, default 1 as a real drive and library do:
+ * st, mt-st and mtx, with mtx status as the changer's first command, take it on
+ * live Xen). Every key at most once.
  * Returns 0, or -EINVAL with a message naming the bad key in err.
  * tape and changer point into the struct itself: use it where it was
  * parsed, do not copy it.

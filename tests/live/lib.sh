@@ -33,8 +33,22 @@ lx_packages() {
 lx_kver() { ls "$X/lib/modules" | sort -V | tail -1; }
 
 # debootstrap tree: only a source of binaries (xl, xenstored, sg3-utils, mt-st, mtx, lsscsi).
+# Packages installed after debootstrap (tape clients: btape from bacula-sd; tapeinfo and
+# loaderinfo come with mtx, GNU tar with minbase); added to a cached tree too.
+LX_EXTRA_PKGS="bacula-sd"
+lx_rootfs_extra() {
+  [ -x "$ROOTFS/usr/sbin/btape" ] && return 0
+  printf '#!/bin/sh\nexit 101\n' > "$ROOTFS/usr/sbin/policy-rc.d"; chmod +x "$ROOTFS/usr/sbin/policy-rc.d"
+  chroot "$ROOTFS" apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive timeout 900 chroot "$ROOTFS" apt-get install -y -q --no-install-recommends \
+    $LX_EXTRA_PKGS >>"$LX/debootstrap.log" 2>&1; local rc=$?
+  rm -f "$ROOTFS/usr/sbin/policy-rc.d"
+  chroot "$ROOTFS" apt-get clean
+  return $rc
+}
 lx_rootfs() {
-  [ -x "$ROOTFS/usr/lib/xen-4.17/bin/xl" ] && [ -x "$ROOTFS/usr/sbin/mtx" ] && [ -e "$ROOTFS/.lx-done" ] && return 0
+  [ -x "$ROOTFS/usr/lib/xen-4.17/bin/xl" ] && [ -x "$ROOTFS/usr/sbin/mtx" ] && [ -e "$ROOTFS/.lx-done" ] &&
+    { lx_rootfs_extra; return; }
   rm -rf "$ROOTFS"
   timeout 1200 debootstrap --variant=minbase \
     --include=kmod,busybox,sg3-utils,lsscsi,mt-st,mtx,xenstore-utils,xen-utils-common,libxenmisc4.17,libyajl2 \
@@ -50,6 +64,7 @@ EOS
     xen-utils-4.17 xenstore-utils >>"$LX/debootstrap.log" 2>&1 || return 1
   rm -f "$ROOTFS/usr/sbin/policy-rc.d"
   chroot "$ROOTFS" apt-get clean
+  lx_rootfs_extra || return 1
   touch "$ROOTFS/.lx-done"
 }
 
@@ -99,6 +114,12 @@ lx_initrds() {
   S=$LX/stage-domu; lx_new_stage "$S"
   lx_add_bin "$S" $SGU /usr/sbin/mtx /usr/bin/mt-st /usr/bin/xenstore-write /usr/bin/xenstore-read /usr/bin/xenstore-ls
   lx_add_file "$S" /usr/lib/x86_64-linux-gnu/libgcc_s.so.1   # libxenstore's pthread_cancel needs it
+  # tape clients (guest/tape_clients.sh): GNU tar as gtar (busybox sh would run its own
+  # tar applet for 'tar'), tapeinfo, loaderinfo; btape (6 MB of libraries) only for LX_BTAPE
+  lx_add_bin "$S" /usr/bin/tar /usr/sbin/tapeinfo /usr/sbin/loaderinfo
+  mv "$S/usr/bin/tar" "$S/usr/bin/gtar"; ln -s /usr/bin/busybox "$S/usr/bin/tar"
+  mkdir -p "$S/usr/local/lib/lx"; install -m 644 "$G/tape_clients.sh" "$S/usr/local/lib/lx/tape_clients.sh"
+  if [ -n "${LX_BTAPE:-}" ]; then lx_add_bin "$S" /usr/sbin/btape; touch "$S/etc/lx-btape"; fi
   lx_add_host_bin "$S" "$tools/vscsi-front" /usr/local/bin
   lx_add_host_bin "$S" "$LX/randread" /usr/local/bin
   lx_add_mods "$S" lx-modules xen-evtchn xen-gntdev xen-gntalloc xenfs

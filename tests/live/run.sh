@@ -8,7 +8,8 @@
 # Prints PASS/FAIL per step; exit 0 iff all pass. If QEMU cannot run here it prints
 # "SKIP: live Xen test: <reason>" and exits 0.
 # Environment: LX (work dir, default <repo>/build/live), TMO (QEMU timeout, s, default 720),
-#   LX_RANDREAD_SECONDS (default 8), LXMODE=shell (interactive dom0), MIRROR, SECMIRROR.
+#   LX_RANDREAD_SECONDS (default 8), LXMODE=shell (interactive dom0), MIRROR, SECMIRROR,
+#   LX_BTAPE=1 (also Bacula's btape test and fill: needs KVM, far too slow under TCG).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -80,9 +81,12 @@ fi
 
 # ---- results ----
 res() { sed -n "s#^\[ *[0-9.]*\] LXRESULT \(PASS\|FAIL\) $1\(:.*\)\?\$#\1\2#p" "$LOG" | head -1; }
+# guest/tape_clients.sh
+TAPE_STEPS="a/mt-status a/mt-setblk-variable a/mt-positioning a/tar-b20 a/tar-b128 a/tapeinfo a/loaderinfo
+ a/mtx-clients a/attach-vhost2 a/vscsi-front-1m a/vscsi-front-1m-128segs-refused${LX_BTAPE:+ a/btape-test-2k a/btape-fill-2k}"
 STEPS="a/attach a/connect a/lsscsi a/sg_inq a/sg_readcap a/dd a/mtx-status a/mtx-load a/mt a/mtx-unload
  a/hot-add-backend a/hot-add a/hot-remove-backend a/hot-remove a/attach-vhost1 a/vscsi-front
- a/sg-attach a/sg-passthrough
+ a/sg-attach a/sg-passthrough $TAPE_STEPS
  b/lio b/attach b/inquiry b/readcap b/read-dom0-data b/roundtrip b/reconnect c/attach-lio"
 fail=0
 echo "================ live Xen PVSCSI test ================"

@@ -26,7 +26,10 @@ usage "write takes 3 arguments, 2 given" "$t" write 0 8
 usage "raw: CDB '12zz00002400' is not hex" "$t" raw 12zz00002400
 usage "raw: CDB '1200' must be 6\.\.16 bytes" "$t" raw 1200
 usage "--in: 'x' is not a number" "$t" raw 120000002400 --in x
-usage "--in: '65537' out of range" "$t" raw 120000002400 --in 65537
+usage "--in: '54525953' out of range" "$t" raw 080010000400 --in 54525953
+usage "--max-segs: '25' out of range" "$t" --max-segs 25 inquiry
+usage "--max-segs: '13313' out of range" "$t" --max-segs 13313 inquiry
+usage "--max-segs: 'x' is not a number" "$t" --max-segs x inquiry
 usage "raw: --in and --out exclude each other" "$t" raw 120000002400 --in 36 --out f
 usage "raw: --save needs --in" "$t" raw 120000002400 --save f
 usage "--save needs a value" "$t" read 0 1 --save
@@ -38,5 +41,6 @@ usage "empty command after the last ','" "$t" inquiry ,
 usage "unknown command 'bogus'" "$t" inquiry , bogus
 if no_xen; then
   status 1 "cannot open Xen interfaces" "$t" --lun 0:0:0 --timeout 1 inquiry , read 0x10 8 , raw 120000002400 --in 36
+  status 1 "cannot open Xen interfaces" "$t" --max-segs 13312 raw 080010000400 --in 1048580
 fi
 finish

@@ -21,7 +21,10 @@
 #include "vscsiif/front.h"
 #include "vscsiif/wire.h"
 
-#define CHUNK    (64u * 1024u) /* per command: 16 pages, always direct segments */
+#define CHUNK (64u * 1024u) /* per command: 16 pages, always direct segments */
+/* raw: one command as large as the protocol can describe (indirect segments,
+ * as many as --max-segs and the backend's feature-sg-grant allow). */
+#define RAW_MAX  ((uint64_t)VSCSI_MAX_INDIRECT_SEGS * VSCSI_PAGE_SIZE)
 #define PROG     "vscsi-front"
 #define MAX_CMDS 64
 
@@ -31,6 +34,7 @@ static struct {
     int have_lun, want_lun;
     struct vscsi_nexus nx, want;
     unsigned timeout_ms;
+    unsigned max_segs; /* vscsi_front_config.max_segs: 0 = the engine's default (128) */
     int verbose;
     /* the command in flight */
     int done;
@@ -270,9 +274,16 @@ static int cmd_raw(const uint8_t *cdb, uint8_t cdb_len, size_t in, const char *o
             fprintf(stderr, PROG ": %s: %s\n", out_file, strerror(-rc));
             return rc;
         }
-        buf = malloc(CHUNK);
-        len = buf ? fread(buf, 1, CHUNK, f) : 0;
+        /* One byte more than a command can carry tells a file too large from one that fits. */
+        buf = malloc((size_t)RAW_MAX + 1);
+        len = buf ? fread(buf, 1, (size_t)RAW_MAX + 1, f) : 0;
         fclose(f);
+        if (len > RAW_MAX) {
+            fprintf(stderr, PROG ": %s: more than %llu bytes, one command cannot carry it\n",
+                    out_file, (unsigned long long)RAW_MAX);
+            free(buf);
+            return -E2BIG;
+        }
         dir = VSCSI_DIR_TO_DEVICE;
     } else if (in) {
         buf = calloc(1, in);
@@ -333,27 +344,29 @@ static int cmd_randread(double seconds)
 
 static void usage(FILE *f)
 {
-    fputs(
-        "usage: vscsi-front [options] COMMAND [, COMMAND ...]\n"
-        "Userspace PVSCSI frontend: connects to device/vscsi/<vhost> of this domain.\n"
-        "commands:\n"
-        "  inquiry                      standard INQUIRY\n"
-        "  readcap                      READ CAPACITY (10, then 16 if needed)\n"
-        "  read LBA N [--save FILE]     read N blocks (hexdump of the first 512 bytes, or FILE)\n"
-        "  write LBA N FILE             write N blocks from FILE (zero padded)\n"
-        "  raw HEXCDB [--in N [--save FILE] | --out FILE]\n"
-        "                               any CDB; --in: N bytes data-in, --out: data-out from FILE\n"
-        "  randread --seconds S         4 KiB random reads, queue depth 1; prints IOPS\n"
-        "options:\n"
-        "  --vhost N        vhost (device/vscsi/N), default 0\n"
-        "  --lun C:T:L      LUN to talk to (default: the first the backend offers)\n"
-        "  --timeout SEC    bound on connecting and on each command, 1-3600 (default 30)\n"
-        "  --verbose\n"
-        "  --version\n"
-        "  -h, --help\n"
-        "Numbers are decimal or 0x hex. Every command is checked before Xen is opened.\n"
-        "The kernel's xen-scsifront must not be bound to that vhost.\n",
-        f);
+    fputs("usage: vscsi-front [options] COMMAND [, COMMAND ...]\n"
+          "Userspace PVSCSI frontend: connects to device/vscsi/<vhost> of this domain.\n"
+          "commands:\n"
+          "  inquiry                      standard INQUIRY\n"
+          "  readcap                      READ CAPACITY (10, then 16 if needed)\n"
+          "  read LBA N [--save FILE]     read N blocks (hexdump of the first 512 bytes, or FILE)\n"
+          "  write LBA N FILE             write N blocks from FILE (zero padded)\n"
+          "  raw HEXCDB [--in N [--save FILE] | --out FILE]\n"
+          "                               any CDB in one command; --in: N bytes data-in, --out:\n"
+          "                               data-out from FILE (up to 52 MiB, see --max-segs)\n"
+          "  randread --seconds S         4 KiB random reads, queue depth 1; prints IOPS\n"
+          "options:\n"
+          "  --vhost N        vhost (device/vscsi/N), default 0\n"
+          "  --lun C:T:L      LUN to talk to (default: the first the backend offers)\n"
+          "  --timeout SEC    bound on connecting and on each command, 1-3600 (default 30)\n"
+          "  --max-segs N     data pages per command to use, 26-13312 (default 128): raw beyond\n"
+          "                   N x 4 KiB, or beyond the backend's feature-sg-grant, is refused\n"
+          "  --verbose\n"
+          "  --version\n"
+          "  -h, --help\n"
+          "Numbers are decimal or 0x hex. Every command is checked before Xen is opened.\n"
+          "The kernel's xen-scsifront must not be bound to that vhost.\n",
+          f);
     vscsi_cli_exit_help(f);
 }
 
@@ -466,7 +479,7 @@ static int parse_command(int argc, char **argv, int i, struct fcmd *c)
         uint64_t v = 0;
         if (parse_hex_cdb(pos[0], c))
             return -1;
-        if (in && vscsi_cli_u64(PROG, "--in", in, 1, CHUNK, &v))
+        if (in && vscsi_cli_u64(PROG, "--in", in, 1, RAW_MAX, &v))
             return -1;
         if (in && out) {
             vscsi_cli_usage_error(PROG, "raw: --in and --out exclude each other");
@@ -527,13 +540,11 @@ static int parse_lun(const char *s, struct vscsi_nexus *nx)
 
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {{"vhost", required_argument, NULL, 'v'},
-                                       {"lun", required_argument, NULL, 'l'},
-                                       {"timeout", required_argument, NULL, 't'},
-                                       {"verbose", no_argument, NULL, 'V'},
-                                       {"version", no_argument, NULL, 'R'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {
+        {"vhost", required_argument, NULL, 'v'},   {"lun", required_argument, NULL, 'l'},
+        {"timeout", required_argument, NULL, 't'}, {"max-segs", required_argument, NULL, 'S'},
+        {"verbose", no_argument, NULL, 'V'},       {"version", no_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     char dev[64];
     uint16_t self;
     static struct fcmd cmds[MAX_CMDS];
@@ -557,6 +568,11 @@ int main(int argc, char **argv)
             if (vscsi_cli_uint(PROG, "--timeout", optarg, 1, 3600, &tmo_s))
                 return VSCSI_EXIT_USAGE;
             g.timeout_ms = tmo_s * 1000u;
+            break;
+        case 'S':
+            if (vscsi_cli_uint(PROG, "--max-segs", optarg, VSCSI_SG_TABLESIZE,
+                               VSCSI_MAX_INDIRECT_SEGS, &g.max_segs))
+                return VSCSI_EXIT_USAGE;
             break;
         case 'V':
             g.verbose = 1;
@@ -599,6 +615,7 @@ int main(int argc, char **argv)
                                      .dev_path = dev,
                                      .done = on_done,
                                      .lun = on_lun,
+                                     .max_segs = g.max_segs,
                                      .abort_after_ms = g.timeout_ms};
     if ((rc = vscsi_front_new(&cfg, &g.f)) || (rc = vscsi_front_start(g.f))) {
         fprintf(stderr, "vscsi-front: %s: cannot start: %s\n", dev, strerror(-rc));

@@ -22,7 +22,7 @@ wait_gone() {  # domain name, seconds
 SECS=8; for a in $(cat /proc/cmdline); do case "$a" in lxsecs=*) SECS=${a#lxsecs=};; esac; done
 
 # ================= (a) vscsi-back with the fake target ========================
-vscsi-back --foreground --trace --sg --fake disk,tape,changer,disk --pidfile /run/vscsi-back.pid \
+vscsi-back --foreground --trace --sg --fake disk,tape,changer,disk --max-segs 13312 --pidfile /run/vscsi-back.pid \
   >/var/log/vscsi-back.log 2>&1 &
 sleep 0.5
 xl create -p /etc/xen/domu.cfg 'name="domua"' "extra=\"console=hvc0 loglevel=4 lxrole=a lxsecs=$SECS\"" \
@@ -46,7 +46,7 @@ xl unpause domua
 check a/connect wait_node $BEA/state 4 60
 vscsi-list "$DA"
 # hot-add / hot-remove when the guest asks for it
-if wait_node /local/domain/$DA/data/lxtest/phase hotplug 240; then
+if wait_node /local/domain/$DA/data/lxtest/phase hotplug 600; then  # tape clients run first (LX_BTAPE: much longer)
   check a/hot-add-backend vscsi-attach --wait 20 "$DA" vscsi_fake:3 0:0:3:0
   vscsi-list "$DA"
   if wait_node /local/domain/$DA/data/lxtest/seen-add 1 60; then
@@ -59,11 +59,15 @@ else bad a/hot-add-backend "guest never got to the hotplug phase"; fi
 if wait_node /local/domain/$DA/data/lxtest/phase front 60; then
   check a/attach-vhost1 vscsi-attach "$DA" vscsi_fake:0 1:0:0:0
   xenstore-write /local/domain/$DA/data/lxtest/go-front 1
+  # the fake tape for vscsi-front's 1 MiB record (guest/tape_clients.sh)
+  check a/attach-vhost2 vscsi-attach "$DA" vscsi_fake:1 2:0:1:0
+  xenstore-write /local/domain/$DA/data/lxtest/go-front2 1
 else bad a/attach-vhost1 "guest did not release the kernel frontend"; fi
 wait_gone domua 240
 echo "== domU (a) console:"; cat /var/log/xen/console/guest-domua.log
 vscsi-detach --force "$DA" --vhost 0
 vscsi-detach --force "$DA" --vhost 1
+vscsi-detach --force "$DA" --vhost 2
 kill "$(cat /run/vscsi-back.pid)" 2>/dev/null; sleep 0.5
 echo "== vscsi-back log (without per-request trace):"; grep -v -E ': (req|rsp) ' /var/log/vscsi-back.log | tail -60
 echo "== vscsi-back trace of vhost 1 (vscsi-front), last lines:"; grep "/1/1:" /var/log/vscsi-back.log | tail -30
