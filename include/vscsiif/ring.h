@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Header-only front and back ends of the single-page vscsiif ring.
+ * Header-only front and back ends of the vscsiif ring.
  *
  * Same index arithmetic and notification rule as Xen's io/ring.h: indices are
- * free-running uint32 values, slot = index & 15; a producer notifies only when
+ * free-running uint32 values, slot = index & mask; a producer notifies only when
  * the consumer's event index lies in (old, new]; a consumer about to sleep
  * arms its event index, issues a full barrier and looks once more.
  *
  * Unlike ring.h, every read of the peer's index is checked: a frontend that
- * claims more than 16 outstanding requests, or a backend that answers more
+ * claims more outstanding requests than the ring has slots (16 on the
+ * standard single page), or a backend that answers more
  * than was asked, makes the call return -EPROTO (the caller latches the ring
  * as broken). The consumer copies each slot once into private memory and only
  * ever looks at the copy (XSA-155): the header first, then exactly the
@@ -102,11 +103,24 @@ static uint32_t vscsi_tsan_fence_word;
 
 #define VSCSI_RING_MASK (VSCSI_RING_SIZE - 1u)
 
+/* Multi-page ring (docs/multi-page-ring.md, a proposed extension used only
+ * between two ends that both negotiate it): 2^order virtually contiguous
+ * pages, the same 64-byte header, then the slots back to back across the
+ * page boundaries. 252 * 16 = 4096 - 64 exactly, so the power-of-two floor
+ * of (4096 * 2^order - 64) / 252 is always 16 << order. */
+#define VSCSI_RING_PAGE_ORDER_MAX 4u /* 16 pages, 256 slots */
+#define VSCSI_RING_SLOTS(order)   ((uint32_t)VSCSI_RING_SIZE << (order))
+VSCSI_STATIC_ASSERT(VSCSI_SLOT_SIZE *VSCSI_RING_SLOTS(VSCSI_RING_PAGE_ORDER_MAX) +
+                            VSCSI_SRING_HDR_SIZE <=
+                        (VSCSI_PAGE_SIZE << VSCSI_RING_PAGE_ORDER_MAX),
+                    "256 slots fit in 16 pages");
+
 /* Private state of the frontend end (requests out, responses in). */
 struct vscsi_front_ring {
     struct vscsi_sring *sring;
     uint32_t req_prod_pvt; /* next request index to fill */
     uint32_t rsp_cons;     /* next response index to read */
+    uint32_t mask;         /* slots - 1, slots a power of two set at init */
 };
 
 /* Private state of the backend end (requests in, responses out). */
@@ -114,7 +128,16 @@ struct vscsi_back_ring {
     struct vscsi_sring *sring;
     uint32_t rsp_prod_pvt; /* next response index to fill */
     uint32_t req_cons;     /* next request index to read */
+    uint32_t mask;         /* slots - 1, slots a power of two set at init */
 };
+
+/* Slot `idx` of a ring of mask + 1 slots. Computed from the page address,
+ * not from sring->ring[], whose declared bound is the single page's 16. */
+VSCSI_INLINE union vscsi_slot *vscsi_ring_slot_at(struct vscsi_sring *s, uint32_t mask,
+                                                  uint32_t idx)
+{
+    return (union vscsi_slot *)((unsigned char *)s + VSCSI_SRING_HDR_SIZE) + (idx & mask);
+}
 
 /* Only the frontend initialises the shared page, before granting it. */
 VSCSI_INLINE void vscsi_sring_init(struct vscsi_sring *s)
@@ -129,6 +152,7 @@ VSCSI_INLINE void vscsi_front_ring_init(struct vscsi_front_ring *r, struct vscsi
     r->sring = s;
     r->req_prod_pvt = 0;
     r->rsp_cons = 0;
+    r->mask = VSCSI_RING_MASK;
 }
 
 VSCSI_INLINE void vscsi_back_ring_init(struct vscsi_back_ring *r, struct vscsi_sring *s)
@@ -136,6 +160,24 @@ VSCSI_INLINE void vscsi_back_ring_init(struct vscsi_back_ring *r, struct vscsi_s
     r->sring = s;
     r->rsp_prod_pvt = 0;
     r->req_cons = 0;
+    r->mask = VSCSI_RING_MASK;
+}
+
+/* A ring of VSCSI_RING_SLOTS(order) slots on 2^order virtually contiguous
+ * pages at `s` (order <= VSCSI_RING_PAGE_ORDER_MAX, the caller's to check:
+ * it is a negotiated value). Order 0 is vscsi_*_ring_init(). */
+VSCSI_INLINE void vscsi_front_ring_init_order(struct vscsi_front_ring *r, struct vscsi_sring *s,
+                                              unsigned order)
+{
+    vscsi_front_ring_init(r, s);
+    r->mask = VSCSI_RING_SLOTS(order) - 1u;
+}
+
+VSCSI_INLINE void vscsi_back_ring_init_order(struct vscsi_back_ring *r, struct vscsi_sring *s,
+                                             unsigned order)
+{
+    vscsi_back_ring_init(r, s);
+    r->mask = VSCSI_RING_SLOTS(order) - 1u;
 }
 
 /* Attaches to a ring whose indices all stand at `start` (ring.h's
@@ -146,6 +188,7 @@ VSCSI_INLINE void vscsi_front_ring_attach(struct vscsi_front_ring *r, struct vsc
     r->sring = s;
     r->req_prod_pvt = start;
     r->rsp_cons = start;
+    r->mask = VSCSI_RING_MASK;
 }
 
 VSCSI_INLINE void vscsi_back_ring_attach(struct vscsi_back_ring *r, struct vscsi_sring *s,
@@ -154,6 +197,23 @@ VSCSI_INLINE void vscsi_back_ring_attach(struct vscsi_back_ring *r, struct vscsi
     r->sring = s;
     r->rsp_prod_pvt = start;
     r->req_cons = start;
+    r->mask = VSCSI_RING_MASK;
+}
+
+/* vscsi_*_ring_attach() on a ring of 2^order pages (after
+ * vscsi_*_ring_init_order's rule). */
+VSCSI_INLINE void vscsi_front_ring_attach_order(struct vscsi_front_ring *r, struct vscsi_sring *s,
+                                                unsigned order, uint32_t start)
+{
+    vscsi_front_ring_attach(r, s, start);
+    r->mask = VSCSI_RING_SLOTS(order) - 1u;
+}
+
+VSCSI_INLINE void vscsi_back_ring_attach_order(struct vscsi_back_ring *r, struct vscsi_sring *s,
+                                               unsigned order, uint32_t start)
+{
+    vscsi_back_ring_attach(r, s, start);
+    r->mask = VSCSI_RING_SLOTS(order) - 1u;
 }
 
 /* Every read of a shared slot by a take goes through VSCSI_COPY_FROM_SHARED.
@@ -268,16 +328,16 @@ VSCSI_INLINE unsigned vscsi_rsp_copy(struct vscsi_response *out,
 /* Requests that may still be produced before the ring is full. */
 VSCSI_INLINE unsigned vscsi_front_free(const struct vscsi_front_ring *r)
 {
-    return VSCSI_RING_SIZE - (unsigned)(r->req_prod_pvt - r->rsp_cons);
+    return r->mask + 1u - (unsigned)(r->req_prod_pvt - r->rsp_cons);
 }
 
-/* The slot for the next request, or NULL when 16 are outstanding. Fill it,
+/* The slot for the next request, or NULL when the ring is full. Fill it,
  * then vscsi_front_produce(); nothing is visible to the backend before push. */
 VSCSI_INLINE struct vscsi_request *vscsi_front_slot(struct vscsi_front_ring *r)
 {
     if (vscsi_front_free(r) == 0)
         return NULL;
-    return &r->sring->ring[r->req_prod_pvt & VSCSI_RING_MASK].req;
+    return &vscsi_ring_slot_at(r->sring, r->mask, r->req_prod_pvt)->req;
 }
 
 /* Also zeroes the slot's reserved[] (senders should, receivers ignore it),
@@ -286,7 +346,7 @@ VSCSI_INLINE struct vscsi_request *vscsi_front_slot(struct vscsi_front_ring *r)
  * for a request that uses only the first. */
 VSCSI_INLINE void vscsi_front_produce(struct vscsi_front_ring *r)
 {
-    struct vscsi_request *rq = &r->sring->ring[r->req_prod_pvt & VSCSI_RING_MASK].req;
+    struct vscsi_request *rq = &vscsi_ring_slot_at(r->sring, r->mask, r->req_prod_pvt)->req;
 
     if (rq->reserved[0] | rq->reserved[1] | rq->reserved[2])
         rq->reserved[0] = rq->reserved[1] = rq->reserved[2] = 0;
@@ -322,7 +382,7 @@ VSCSI_INLINE int vscsi_front_responses(const struct vscsi_front_ring *r)
  * vscsi_front_responses() said one is there. */
 VSCSI_INLINE void vscsi_front_take(struct vscsi_front_ring *r, struct vscsi_response *out)
 {
-    vscsi_rsp_copy(out, &r->sring->ring[r->rsp_cons & VSCSI_RING_MASK].rsp);
+    vscsi_rsp_copy(out, &vscsi_ring_slot_at(r->sring, r->mask, r->rsp_cons)->rsp);
     r->rsp_cons++;
 }
 
@@ -342,15 +402,17 @@ VSCSI_INLINE int vscsi_front_final_check(struct vscsi_front_ring *r)
 /* ------------------------------------------------------------------- back */
 
 /* Requests that may be consumed now, or -EPROTO when the frontend's req_prod
- * is impossible (more than 16 ahead of our responses, or moved backwards).
- * Never more than there is response space for (ring.h's CONS_OVERFLOW rule). */
+ * is impossible (more than a ring of slots ahead of our responses, or moved
+ * backwards). Never more than there is response space for (ring.h's
+ * CONS_OVERFLOW rule). */
 VSCSI_INLINE int vscsi_back_requests(const struct vscsi_back_ring *r)
 {
     uint32_t prod = VSCSI_LOAD_ACQUIRE(&r->sring->req_prod);
+    uint32_t slots = r->mask + 1u;
     uint32_t pending = prod - r->req_cons;
-    uint32_t space = VSCSI_RING_SIZE - (uint32_t)(r->req_cons - r->rsp_prod_pvt);
+    uint32_t space = slots - (uint32_t)(r->req_cons - r->rsp_prod_pvt);
 
-    if ((uint32_t)(prod - r->rsp_prod_pvt) > VSCSI_RING_SIZE || pending > VSCSI_RING_SIZE)
+    if ((uint32_t)(prod - r->rsp_prod_pvt) > slots || pending > slots)
         return -EPROTO;
     return (int)(pending < space ? pending : space);
 }
@@ -360,7 +422,7 @@ VSCSI_INLINE int vscsi_back_requests(const struct vscsi_back_ring *r)
  * vscsi_back_requests() said one is there. */
 VSCSI_INLINE void vscsi_back_take(struct vscsi_back_ring *r, struct vscsi_request *out)
 {
-    vscsi_req_copy(out, &r->sring->ring[r->req_cons & VSCSI_RING_MASK].req);
+    vscsi_req_copy(out, &vscsi_ring_slot_at(r->sring, r->mask, r->req_cons)->req);
     r->req_cons++;
 }
 
@@ -370,7 +432,7 @@ VSCSI_INLINE struct vscsi_response *vscsi_back_slot(struct vscsi_back_ring *r)
 {
     if (r->rsp_prod_pvt == r->req_cons)
         return NULL;
-    return &r->sring->ring[r->rsp_prod_pvt & VSCSI_RING_MASK].rsp;
+    return &vscsi_ring_slot_at(r->sring, r->mask, r->rsp_prod_pvt)->rsp;
 }
 
 VSCSI_INLINE void vscsi_back_produce(struct vscsi_back_ring *r)
