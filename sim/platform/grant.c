@@ -362,13 +362,11 @@ static inline bool copy_clean(const struct vscsi_sim_dom *g, uint16_t copier,
     uint32_t ref = s->ref;
     if (ref - VSCSI_SIM_GNT_RESERVED >= g->gnt_nr - VSCSI_SIM_GNT_RESERVED)
         return false;
-    /* flags and domid as one word: type permit_access, granted to the
-     * copier, and not read-only when the copy writes into the grant */
-    uint32_t fd;
-    memcpy(&fd, &g->gnt[ref], sizeof(fd));
-    uint32_t mask = 0xffff0000u | GTF_TYPE | (s->to_grant ? GTF_RO : 0);
-    uint32_t want = (uint32_t)copier << 16 | GTF_PERMIT;
-    return (fd & mask) == want && g->shadow[ref].allocated &&
+    /* type permit_access, granted to the copier, and not read-only when
+     * the copy writes into the grant (fields, not one word: byte order) */
+    const struct vscsi_sim_gnt_entry *e = &g->gnt[ref];
+    uint16_t deny = (uint16_t)(GTF_TYPE | (s->to_grant ? GTF_RO : 0));
+    return (e->flags & deny) == GTF_PERMIT && e->domid == copier && g->shadow[ref].allocated &&
            (uint32_t)s->offset + s->len <= VSCSI_SIM_PAGE_SIZE && (s->local || !s->len);
 }
 
