@@ -301,7 +301,7 @@ int vscsi_sim_grant_access(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t c
  * inline, as this runs once per page of every request. */
 static inline int end_one(struct vscsi_sim_dom *dom, uint32_t ref)
 {
-    if (ref - VSCSI_SIM_GNT_RESERVED >= dom->gnt_nr - VSCSI_SIM_GNT_RESERVED)
+    if (ref < VSCSI_SIM_GNT_RESERVED || ref >= dom->gnt_nr)
         return -EINVAL;
     const struct vscsi_sim_gnt_shadow *sh = &dom->shadow[ref];
     if (!sh->allocated || !sh->pooled)
@@ -360,7 +360,7 @@ static inline bool copy_clean(const struct vscsi_sim_dom *g, uint16_t copier,
                               const struct vscsi_grant_copy *s)
 {
     uint32_t ref = s->ref;
-    if (ref - VSCSI_SIM_GNT_RESERVED >= g->gnt_nr - VSCSI_SIM_GNT_RESERVED)
+    if (ref < VSCSI_SIM_GNT_RESERVED || ref >= g->gnt_nr)
         return false;
     /* type permit_access, granted to the copier, and not read-only when
      * the copy writes into the grant (fields, not one word: byte order) */
