@@ -215,30 +215,40 @@ static int read_indirect(void *ctx, const struct vscsi_seg *d, void *dst)
 static int copy_segments(struct back_req *r, int to_grant, uint64_t limit)
 {
     struct vscsi_back *b = r->b;
+    const struct vscsi_seg *segs = r->cmd.segs;
+    struct vscsi_grant_copy *g = r->gcopy;
+    uint32_t nr = r->cmd.nr_segs, n = 0;
+    uint16_t domid = b->fe_domid;
     uint64_t off = 0;
-    uint32_t n = 0;
     uint8_t *xfer = r->xfer_iov.base;
 
-    for (uint32_t i = 0; i < r->cmd.nr_segs && off < limit; i++) {
-        const struct vscsi_seg *s = &r->cmd.segs[i];
-        uint64_t len = s->length;
+    /* Field by field: a compound literal would also store the padding. */
+    for (uint32_t i = 0; i < nr && off < limit; i++) {
+        uint64_t len = segs[i].length;
         if (len > limit - off)
             len = limit - off;
         if (len == 0)
             continue;
-        r->gcopy[n] = (struct vscsi_grant_copy){
-            s->gref, b->fe_domid, s->offset, (uint16_t)len, (uint8_t)to_grant, xfer + off, 0};
+        g[n].ref = segs[i].gref;
+        g[n].domid = domid;
+        g[n].offset = segs[i].offset;
+        g[n].len = (uint16_t)len;
+        g[n].to_grant = (uint8_t)to_grant;
+        g[n].local = xfer + off;
+        g[n].status = 0;
         off += len;
         n++;
     }
     if (n == 0)
         return 0;
-    int rc = b->cfg.ops->copy_grants(b->cfg.ops_ctx, r->gcopy, n);
+    int rc = b->cfg.ops->copy_grants(b->cfg.ops_ctx, g, n);
     if (rc)
         return rc;
+    int16_t bad = 0;
     for (uint32_t i = 0; i < n; i++)
-        if (r->gcopy[i].status != VSCSI_GNTST_OKAY)
-            return -EIO;
+        bad |= g[i].status;
+    if (bad)
+        return -EIO;
     if (to_grant)
         b->st.bytes_in += off;
     else

@@ -342,6 +342,179 @@ static void test_copy(void **state)
     assert_int_equal(e->ops->ungrant_page(e->front, ref_other, page_other), 0);
 }
 
+/* One bad page in the middle of a run of good ones, each way it can be bad:
+ * the run is checked page by page as strictly as a lone segment would be.
+ * The bad segment gets its own status and not one of its bytes moves (the
+ * sentinel on the other side stays whole); its neighbours, merged into one
+ * memcpy around it, still arrive; every pin is gone afterwards. */
+enum bad_kind {
+    BAD_REVOKED,
+    BAD_RO,
+    BAD_OTHER_DOM,
+    BAD_OFFSET,
+    BAD_NULL_LOCAL,
+    BAD_REF_RANGE,
+    BAD_REF_RESERVED,
+    BAD_POKED_TYPE,
+    BAD_POKED_DOMID,
+    BAD_NR
+};
+
+#define RUN 6
+#define MID 3
+
+static void copy_run_case(struct sim_env *e, enum bad_kind kind, int to_grant)
+{
+    static uint8_t local[RUN * PG];
+    uint8_t *addr;
+    void *pages[RUN];
+    uint32_t refs[RUN];
+    int st[RUN];
+    int16_t want = VSCSI_GNTST_BAD_GNTREF;
+
+    assert_int_equal(e->ops->alloc_pages(e->front, RUN, (void **)&addr), 0);
+    for (int i = 0; i < RUN; i++) {
+        pages[i] = addr + i * PG;
+        memset(pages[i], 'a' + i, PG);
+    }
+    memset(local, 'L', sizeof(local));
+    /* Pages 0..MID-1 and MID+1.. writable to BACK; MID as the case needs. */
+    assert_int_equal(e->ops->grant_access(e->front, BACK, MID, pages, 0, refs), 0);
+    assert_int_equal(e->ops->grant_access(e->front, kind == BAD_OTHER_DOM ? OTHER : BACK, 1,
+                                          &pages[MID], kind == BAD_RO, &refs[MID]),
+                     0);
+    assert_int_equal(
+        e->ops->grant_access(e->front, BACK, RUN - MID - 1, &pages[MID + 1], 0, &refs[MID + 1]), 0);
+    struct vscsi_grant_copy segs[RUN];
+    for (int i = 0; i < RUN; i++)
+        segs[i] = (struct vscsi_grant_copy){.ref = refs[i],
+                                            .domid = FRONT,
+                                            .len = PG,
+                                            .to_grant = (uint8_t)to_grant,
+                                            .local = local + i * PG,
+                                            .status = 99};
+    struct vscsi_grant_copy *b = &segs[MID];
+    switch (kind) {
+    case BAD_REVOKED:
+        assert_int_equal(e->ops->end_access(e->front, 1, &refs[MID], st), 0);
+        break;
+    case BAD_RO:
+    case BAD_OTHER_DOM:
+        want = VSCSI_GNTST_PERMISSION_DENIED;
+        break;
+    case BAD_OFFSET:
+        b->offset = 1;
+        want = VSCSI_GNTST_BAD_COPY_ARG;
+        break;
+    case BAD_NULL_LOCAL:
+        b->local = NULL;
+        want = VSCSI_GNTST_GENERAL_ERROR;
+        break;
+    case BAD_REF_RANGE:
+        b->ref = 1000000;
+        break;
+    case BAD_REF_RESERVED:
+        b->ref = VSCSI_SIM_GNT_RESERVED - 1;
+        break;
+    case BAD_POKED_TYPE:
+        assert_int_equal(vscsi_sim_grant_poke(e->hv, FRONT, refs[MID], 0, BACK), 0);
+        break;
+    case BAD_POKED_DOMID:
+        assert_int_equal(
+            vscsi_sim_grant_poke(e->hv, FRONT, refs[MID], VSCSI_SIM_GTF_permit_access, OTHER), 0);
+        want = VSCSI_GNTST_PERMISSION_DENIED;
+        break;
+    case BAD_NR:
+        break;
+    }
+    struct vscsi_sim_stats st0, st1;
+    vscsi_sim_dom_stats(e->back, &st0);
+    assert_int_equal(e->ops->copy_grants(e->back, segs, RUN), 0);
+    vscsi_sim_dom_stats(e->back, &st1);
+    for (int i = 0; i < RUN; i++) {
+        assert_int_equal(segs[i].status, i == MID ? want : VSCSI_GNTST_OKAY);
+        const uint8_t *g = pages[i], *l = local + i * PG;
+        for (int k = 0; k < PG; k++) {
+            if (to_grant)
+                assert_int_equal(g[k], i == MID ? 'a' + i : 'L');
+            else
+                assert_int_equal(l[k], i == MID ? 'L' : 'a' + i);
+        }
+    }
+    assert_int_equal(st1.copies - st0.copies, RUN - 1);
+    assert_int_equal(st1.copy_bytes - st0.copy_bytes, (RUN - 1) * PG);
+    /* No pin left behind: every entry is back to what the granter wrote. */
+    assert_int_equal(vscsi_sim_grants_in_use(e->hv, FRONT), 0);
+    for (int i = 0; i < RUN; i++) {
+        uint16_t flags;
+        if (i == MID && (kind == BAD_REVOKED || kind == BAD_POKED_TYPE))
+            continue;
+        assert_int_equal(vscsi_sim_grant_entry(e->hv, FRONT, refs[i], &flags, NULL, NULL), 0);
+        assert_int_equal(flags & (VSCSI_SIM_GTF_reading | VSCSI_SIM_GTF_writing), 0);
+    }
+    int kept = e->ops->end_access(e->front, RUN, refs, st);
+    assert_int_equal(kept, kind == BAD_REVOKED); /* a poked entry is still revocable */
+    assert_int_equal(e->ops->free_pages(e->front, addr, RUN), 0);
+    assert_int_equal(vscsi_sim_grants_active(e->hv, FRONT), 0);
+}
+
+static void test_copy_run_bad_middle(void **state)
+{
+    for (int to_grant = 0; to_grant < 2; to_grant++)
+        for (int k = 0; k < BAD_NR; k++)
+            if (k != BAD_RO || to_grant) /* a read-only page may be read */
+                copy_run_case(*state, (enum bad_kind)k, to_grant);
+}
+
+/* Segments run in the order given even where they touch the same bytes:
+ * only a segment continuing the previous one in the same direction joins
+ * its memcpy. */
+static void test_copy_run_order(void **state)
+{
+    struct sim_env *e = *state;
+    uint8_t *addr;
+    uint32_t refs[2];
+    void *pages[2];
+    assert_int_equal(e->ops->alloc_pages(e->front, 2, (void **)&addr), 0);
+    pages[0] = addr;
+    pages[1] = addr + PG;
+    assert_int_equal(e->ops->grant_access(e->front, BACK, 2, pages, 0, refs), 0);
+    char a[8] = "AAAAAAA", bb[8] = "BBBBBBB", out[16] = {0}, out2[8] = {0};
+    struct vscsi_grant_copy c[] = {
+        {.ref = refs[0], .domid = FRONT, .offset = PG - 4, .len = 4, .to_grant = 1, .local = a},
+        {.ref = refs[1], .domid = FRONT, .offset = 0, .len = 4, .to_grant = 1, .local = a + 4},
+        {.ref = refs[0], .domid = FRONT, .offset = PG - 4, .len = 8, .to_grant = 0, .local = out},
+        {.ref = refs[1], .domid = FRONT, .offset = 0, .len = 4, .to_grant = 1, .local = bb},
+        {.ref = refs[1], .domid = FRONT, .offset = 0, .len = 4, .to_grant = 0, .local = out2},
+    };
+    /* c[2] crosses its page: refused, nothing read into out. */
+    assert_int_equal(e->ops->copy_grants(e->back, c, 5), 0);
+    assert_int_equal(c[0].status, VSCSI_GNTST_OKAY);
+    assert_int_equal(c[1].status, VSCSI_GNTST_OKAY);
+    assert_int_equal(c[2].status, VSCSI_GNTST_BAD_COPY_ARG);
+    assert_int_equal(c[3].status, VSCSI_GNTST_OKAY);
+    assert_int_equal(c[4].status, VSCSI_GNTST_OKAY);
+    assert_memory_equal(addr + PG - 4, "AAAA", 4);
+    assert_memory_equal(addr + PG, "BBBB", 4);
+    assert_int_equal(out[0], 0);
+    assert_memory_equal(out2, "BBBB", 4);
+    /* Continuing each other on both sides but not in direction: two copies. */
+    char mix[8] = "wwwwrrrr";
+    memcpy(addr + 100, "xxxxRRRR", 8);
+    struct vscsi_grant_copy d[] = {
+        {.ref = refs[0], .domid = FRONT, .offset = 100, .len = 4, .to_grant = 1, .local = mix},
+        {.ref = refs[0], .domid = FRONT, .offset = 104, .len = 4, .to_grant = 0, .local = mix + 4},
+    };
+    assert_int_equal(e->ops->copy_grants(e->back, d, 2), 0);
+    assert_int_equal(d[0].status, VSCSI_GNTST_OKAY);
+    assert_int_equal(d[1].status, VSCSI_GNTST_OKAY);
+    assert_memory_equal(addr + 100, "wwwwRRRR", 8);
+    assert_memory_equal(mix, "wwwwRRRR", 8);
+    int st[2];
+    assert_int_equal(e->ops->end_access(e->front, 2, refs, st), 0);
+    assert_int_equal(e->ops->free_pages(e->front, addr, 2), 0);
+}
+
 static void test_fault_map_copy_grant(void **state)
 {
     struct sim_env *e = *state;
@@ -548,6 +721,8 @@ int main(void)
         SIM_TEST(test_ro_mapping_write_faults),
         SIM_TEST(test_revoke_while_mapped_refused),
         SIM_TEST(test_copy),
+        SIM_TEST(test_copy_run_bad_middle),
+        SIM_TEST(test_copy_run_order),
         SIM_TEST(test_fault_map_copy_grant),
         SIM_TEST(test_pool_batches),
         SIM_TEST(test_granter_crash_keeps_mapping),

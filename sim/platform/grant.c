@@ -46,14 +46,14 @@ void vscsi_sim_gnt_fini(struct vscsi_sim_dom *dom)
     dom->gnt_nr = 0;
 }
 
-static bool pinned(const struct vscsi_sim_gnt_shadow *s)
+static inline bool pinned(const struct vscsi_sim_gnt_shadow *s)
 {
     /* One test instead of four branches: this runs several times per page
      * on the grant copy path. */
     return (s->pins_ro | s->pins_rw | s->copy_rd | s->copy_wr) != 0;
 }
 
-static void sync_flags(struct vscsi_sim_dom *g, uint32_t ref)
+static inline void sync_flags(struct vscsi_sim_dom *g, uint32_t ref)
 {
     const struct vscsi_sim_gnt_shadow *s = &g->shadow[ref];
     uint16_t f = g->gnt[ref].flags & (uint16_t) ~(GTF_RD | GTF_WR);
@@ -274,20 +274,42 @@ int vscsi_sim_grant_access(struct vscsi_sim_dom *dom, uint16_t domid, uint32_t c
             rc = -EINVAL;
         refs[i] = frame;
     }
-    for (uint32_t i = 0; i < count && !rc; i++) {
-        uint32_t r = dom->free_refs[--dom->nfree_refs];
-        frame = refs[i];
-        publish(dom, r, domid, frame, flags, true);
-        dom->frame_grants[frame]++;
-        refs[i] = r;
+    if (!rc) {
+        /* Locals: stores into the table could alias dom's own fields. */
+        struct vscsi_sim_gnt_entry *gnt = dom->gnt;
+        struct vscsi_sim_gnt_shadow *sh = dom->shadow;
+        uint32_t *grants = dom->frame_grants, *top = dom->free_refs + dom->nfree_refs;
+        dom->nfree_refs -= count;
+        for (uint32_t i = 0; i < count; i++) {
+            uint32_t r = *--top;
+            frame = refs[i];
+            /* publish(): domid and frame first, flags last */
+            gnt[r].domid = domid;
+            gnt[r].frame = frame;
+            gnt[r].flags = flags;
+            sh[r].allocated = true;
+            sh[r].pooled = true;
+            grants[frame]++;
+            refs[i] = r;
+        }
     }
     pthread_mutex_unlock(&dom->gnt_lock);
     return rc;
 }
 
-static int end_one(struct vscsi_sim_dom *dom, uint32_t ref)
+/* end_access of one ref (lock held, domain live): live_ref() and revoke()
+ * inline, as this runs once per page of every request. */
+static inline int end_one(struct vscsi_sim_dom *dom, uint32_t ref)
 {
-    return live_ref(dom, ref, true) ? revoke(dom, ref) : -EINVAL;
+    if (ref < VSCSI_SIM_GNT_RESERVED || ref >= dom->gnt_nr)
+        return -EINVAL;
+    const struct vscsi_sim_gnt_shadow *sh = &dom->shadow[ref];
+    if (!sh->allocated || !sh->pooled)
+        return -EINVAL;
+    if (pinned(sh))
+        return -EBUSY; /* entry left as is: the caller must not reuse the page */
+    release_ref(dom, ref);
+    return 0;
 }
 
 int vscsi_sim_end_access(struct vscsi_sim_dom *dom, uint32_t count, const uint32_t *refs,
@@ -297,10 +319,16 @@ int vscsi_sim_end_access(struct vscsi_sim_dom *dom, uint32_t count, const uint32
         return -EINVAL;
     int kept = 0;
     pthread_mutex_lock(&dom->gnt_lock);
-    bool dead = vscsi_sim_dom_dead(dom);
-    for (uint32_t i = 0; i < count; i++) {
-        status[i] = dead ? -ESRCH : end_one(dom, refs[i]);
-        kept += status[i] != 0;
+    if (vscsi_sim_dom_dead(dom)) {
+        for (uint32_t i = 0; i < count; i++)
+            status[i] = -ESRCH;
+        kept = (int)count;
+    } else {
+        for (uint32_t i = 0; i < count; i++) {
+            int st = end_one(dom, refs[i]);
+            status[i] = st;
+            kept += st != 0;
+        }
     }
     pthread_mutex_unlock(&dom->gnt_lock);
     return kept;
@@ -324,50 +352,110 @@ static int16_t copy_check(struct vscsi_sim_dom *g, uint16_t copier,
     return VSCSI_GNTST_OKAY;
 }
 
-/* Checks and pins one run of segments of granter g (lock held); pages[i] is
- * where segment i's bytes are, NULL for a segment that failed. Pinned entries
- * report GTF_reading/writing and cannot be revoked, exactly as while Xen
- * copies: that, not the lock, keeps a concurrent revoke away while the bytes
- * move outside it. */
-static void copy_pin_run(struct vscsi_sim_dom *dom, struct vscsi_sim_dom *g,
-                         struct vscsi_grant_copy *segs, uint32_t n, void **pages)
+/* copy_check() == OKAY without early exits: the common case of a run
+ * (every page good) then costs a few instructions a page. Anything it does
+ * not accept goes through copy_check() for its status, so it can only be
+ * as strict, never less (test_copy_run_bad_middle). */
+static inline bool copy_clean(const struct vscsi_sim_dom *g, uint16_t copier,
+                              const struct vscsi_grant_copy *s)
 {
-    bool faults = vscsi_sim_faults_armed(dom);
-    bool live = g && !vscsi_sim_dom_dead(g);
-    for (uint32_t i = 0; i < n; i++) {
-        struct vscsi_grant_copy *s = &segs[i];
-        pages[i] = NULL;
-        if (faults && vscsi_sim_fault_hit_slow(dom, VSCSI_SIM_FAULT_COPY)) {
-            s->status = VSCSI_GNTST_GENERAL_ERROR;
-            continue;
-        }
-        if (!live) {
-            s->status = VSCSI_GNTST_BAD_DOMAIN;
-            continue;
-        }
-        s->status = copy_check(g, dom->domid, s);
-        if (s->status != VSCSI_GNTST_OKAY)
-            continue;
-        struct vscsi_sim_gnt_shadow *sh = &g->shadow[s->ref];
-        struct vscsi_sim_gnt_entry *e = &g->gnt[s->ref];
-        /* A new pin only adds bits, so no recount (sync_flags) is needed:
-         * reading for any copy, writing too for a copy into the grant. */
-        if (s->to_grant)
-            sh->copy_wr++;
-        else
-            sh->copy_rd++;
-        e->flags |= (uint16_t)(s->to_grant ? GTF_RD | GTF_WR : GTF_RD);
-        pages[i] = (uint8_t *)vscsi_sim_mem_page(g, e->frame) + s->offset;
-    }
+    uint32_t ref = s->ref;
+    if (ref < VSCSI_SIM_GNT_RESERVED || ref >= g->gnt_nr)
+        return false;
+    /* type permit_access, granted to the copier, and not read-only when
+     * the copy writes into the grant (fields, not one word: byte order) */
+    const struct vscsi_sim_gnt_entry *e = &g->gnt[ref];
+    uint16_t deny = (uint16_t)(GTF_TYPE | (s->to_grant ? GTF_RO : 0));
+    return (e->flags & deny) == GTF_PERMIT && e->domid == copier && g->shadow[ref].allocated &&
+           (uint32_t)s->offset + s->len <= VSCSI_SIM_PAGE_SIZE && (s->local || !s->len);
 }
 
-static void copy_unpin_run(struct vscsi_sim_dom *g, struct vscsi_grant_copy *segs, uint32_t n,
-                           void *const *pages)
+/* What moves once the lock is dropped: pinned segments that continue each
+ * other on both sides (a buffer granted page by page into consecutive
+ * frames, copied to or from one contiguous buffer) become one memcpy, at
+ * the speed of one large copy instead of many 4 KiB ones. */
+struct copy_ext {
+    uint8_t *gp, *local;
+    size_t len;
+    bool to_grant;
+};
+
+/* Pins one segment that passed its checks and adds it to the extents. */
+struct copy_acc {
+    struct copy_ext *x;
+    uint32_t nx;
+    uint8_t *gend, *lend; /* where the last extent ends on each side */
+    bool dir;
+};
+
+static inline void pin_one(struct vscsi_sim_dom *g, struct vscsi_grant_copy *s, struct copy_acc *a)
+{
+    struct vscsi_sim_gnt_shadow *sh = &g->shadow[s->ref];
+    struct vscsi_sim_gnt_entry *e = &g->gnt[s->ref];
+    bool to = s->to_grant != 0;
+    s->status = VSCSI_GNTST_OKAY;
+    /* A new pin only adds bits, so no recount (sync_flags) is needed:
+     * reading for any copy, writing too for a copy into the grant. */
+    ++*(to ? &sh->copy_wr : &sh->copy_rd);
+    e->flags |= (uint16_t)(to ? GTF_RD | GTF_WR : GTF_RD);
+    uint8_t *gp = (uint8_t *)vscsi_sim_mem_page(g, e->frame) + s->offset;
+    uint8_t *lp = s->local;
+    if (a->nx && gp == a->gend && lp == a->lend && to == a->dir)
+        a->x[a->nx - 1].len += s->len;
+    else
+        a->x[a->nx++] = (struct copy_ext){gp, lp, s->len, to};
+    a->dir = to;
+    a->gend = gp + s->len;
+    a->lend = lp + s->len;
+}
+
+/* Checks and pins one run of segments of granter g (lock held) and returns
+ * the extents to copy; a segment pinned here is one whose status is OKAY.
+ * Pinned entries report GTF_reading/writing and cannot be revoked, exactly
+ * as while Xen copies: that, not the lock, keeps a concurrent revoke away
+ * while the bytes move outside it. */
+static uint32_t copy_pin_run(struct vscsi_sim_dom *dom, struct vscsi_sim_dom *g,
+                             struct vscsi_grant_copy *segs, uint32_t n, struct copy_ext *x,
+                             uint64_t *ok)
+{
+    struct copy_acc a = {x, 0, NULL, NULL, false};
+    uint16_t me = dom->domid;
+    if (!g || vscsi_sim_dom_dead(g) || vscsi_sim_faults_armed(dom)) {
+        /* The slow way, one segment at a time, fault counting included. */
+        bool faults = vscsi_sim_faults_armed(dom);
+        bool live = g && !vscsi_sim_dom_dead(g);
+        for (uint32_t i = 0; i < n; i++) {
+            struct vscsi_grant_copy *s = &segs[i];
+            if (faults && vscsi_sim_fault_hit_slow(dom, VSCSI_SIM_FAULT_COPY))
+                s->status = VSCSI_GNTST_GENERAL_ERROR;
+            else if (!live)
+                s->status = VSCSI_GNTST_BAD_DOMAIN;
+            else
+                s->status = copy_check(g, me, s);
+            if (s->status == VSCSI_GNTST_OKAY) {
+                pin_one(g, s, &a);
+                ++*ok;
+            }
+        }
+        return a.nx;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        struct vscsi_grant_copy *s = &segs[i];
+        if (!copy_clean(g, me, s) && (s->status = copy_check(g, me, s)) != VSCSI_GNTST_OKAY)
+            continue;
+        pin_one(g, s, &a);
+        ++*ok;
+    }
+    return a.nx;
+}
+
+/* Drops the pins copy_pin_run took (status OKAY), lock held. */
+static void copy_unpin_run(struct vscsi_sim_dom *g, const struct vscsi_grant_copy *segs, uint32_t n)
 {
     bool dead = vscsi_sim_dom_dead(g);
     for (uint32_t i = 0; i < n; i++) {
-        struct vscsi_grant_copy *s = &segs[i];
-        if (!pages[i])
+        const struct vscsi_grant_copy *s = &segs[i];
+        if (s->status != VSCSI_GNTST_OKAY)
             continue;
         struct vscsi_sim_gnt_shadow *sh = &g->shadow[s->ref];
         /* ... and when it drops back to 0. */
@@ -389,7 +477,7 @@ int vscsi_sim_copy_grants(struct vscsi_sim_dom *dom, struct vscsi_grant_copy *se
     if (vscsi_sim_dom_dead(dom))
         return -ESRCH;
     uint64_t ok = 0, bytes = 0;
-    void *pages[COPY_RUN];
+    struct copy_ext x[COPY_RUN];
     for (uint32_t i = 0; i < count;) {
         /* a run: same granter, at most COPY_RUN segments */
         uint32_t n = 1;
@@ -398,39 +486,19 @@ int vscsi_sim_copy_grants(struct vscsi_sim_dom *dom, struct vscsi_grant_copy *se
         struct vscsi_sim_dom *g = vscsi_sim_dom_lookup(dom->hv, segs[i].domid);
         if (g)
             pthread_mutex_lock(&g->gnt_lock);
-        copy_pin_run(dom, g, &segs[i], n, pages);
+        uint32_t nx = copy_pin_run(dom, g, &segs[i], n, x, &ok);
         if (g)
             pthread_mutex_unlock(&g->gnt_lock);
-        for (uint32_t k = 0; k < n;) {
-            struct vscsi_grant_copy *s = &segs[i + k];
-            if (!pages[k]) {
-                k++;
-                continue;
-            }
-            /* Segments that continue each other on both sides (a buffer
-             * granted page by page into consecutive frames, copied to or from
-             * one contiguous buffer) move in one memcpy: the checks and pins
-             * above stay per segment, only the bytes go in one piece, at the
-             * speed of one large copy instead of many 4 KiB ones. */
-            size_t len = s->len;
-            uint32_t m = 1;
-            while (k + m < n && pages[k + m] && segs[i + k + m].to_grant == s->to_grant &&
-                   (uint8_t *)pages[k + m] == (uint8_t *)pages[k] + len &&
-                   (uint8_t *)segs[i + k + m].local == (uint8_t *)s->local + len) {
-                len += segs[i + k + m].len;
-                m++;
-            }
-            if (s->to_grant)
-                memcpy(pages[k], s->local, len);
+        for (uint32_t k = 0; k < nx; k++) {
+            if (x[k].to_grant)
+                memcpy(x[k].gp, x[k].local, x[k].len);
             else
-                memcpy(s->local, pages[k], len);
-            ok += m;
-            bytes += len;
-            k += m;
+                memcpy(x[k].local, x[k].gp, x[k].len);
+            bytes += x[k].len;
         }
         if (g) {
             pthread_mutex_lock(&g->gnt_lock);
-            copy_unpin_run(g, &segs[i], n, pages);
+            copy_unpin_run(g, &segs[i], n);
             pthread_mutex_unlock(&g->gnt_lock);
         }
         i += n;
