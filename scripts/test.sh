@@ -15,8 +15,13 @@ cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVSCSI_WERROR=ON \
 cmake --build "$dir" -j"$(nproc)"
 log=$dir/ctest-summary.log
 ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" ${VSCSI_CTEST_ARGS:-} | tee "$log"
-# ctest lists what did not run as "<n> - <name> (Skipped|Not Run|Disabled)" and still exits 0.
-skipped=$(sed -n 's/^[[:space:]]*[0-9]* - \(.*\) (\(Skipped\|Not Run\|Disabled\))$/\1/p' "$log")
+# ctest lists what did not run as "<n> - <name> (Skipped|Disabled)" and still exits 0. Skipped
+# (exit 77: a prerequisite is missing here) fails CI; Disabled is the source's own choice
+# (DISABLED property, e.g. symbols_*_prefix until scripts/rename-internal.sh) and is only listed.
+notrun() { sed -n "s/^[[:space:]]*[0-9]* - \(.*\) ($1)\$/\1/p" "$log"; }
+disabled=$(notrun Disabled)
+[ -z "$disabled" ] || echo "test.sh: DISABLED in the source, not run:" $disabled
+skipped=$(notrun Skipped)
 if [ -n "$skipped" ]; then
   echo "test.sh: SKIPPED, not passed:" $skipped
   if [ "${CI:-}" = true ] && [ "${VSCSI_ALLOW_SKIP:-0}" != 1 ]; then
