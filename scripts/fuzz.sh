@@ -46,6 +46,8 @@ if [ $# -gt 0 ]; then
 else
     mapfile -t targets < <(sed '/^$/d' "$WORK/vscsiif-fuzz-build/fuzz/fuzzers.txt")
 fi
+# Nothing to fuzz is not "all targets clean".
+[ "${#targets[@]}" -gt 0 ] || { echo "fuzz.sh: the build produced no fuzz target" >&2; exit 1; }
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -71,7 +73,9 @@ for name in "${targets[@]}"; do
     done
     log=$b/logs/$name.replay.log
     if [ "${#inputs[@]}" -eq 0 ]; then
-        printf '%-15s no corpus\n' "$name"
+        # Nothing replayed: in CI that is a failure, not a silent pass.
+        printf '%-15s no corpus: NOT replayed\n' "$name"
+        [ "${CI:-}" != true ] || failed+=("$name(no corpus)")
         continue
     fi
     mkdir -p "$b/artifacts/$name"
@@ -85,7 +89,9 @@ for name in "${targets[@]}"; do
     fi
 done
 
-if [ "$secs" -gt 0 ]; then
+if [ "$secs" -le 0 ]; then
+    stage "SKIPPED: fuzzing (VSCSI_FUZZ_SECONDS=$secs: corpus replay only)"
+else
     stage "fuzz ${secs}s per target, $jobs at a time"
     run_one() {
         local name=$1 args
