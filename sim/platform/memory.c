@@ -66,6 +66,15 @@ void vscsi_sim_mem_fini(struct vscsi_sim_dom *dom)
     dom->frame_stacked = NULL;
     dom->nstack_frames = 0;
     dom->nfree_frames = 0;
+    dom->top_used = 0;
+}
+
+unsigned vscsi_sim_dom_free_pages(struct vscsi_sim_dom *dom)
+{
+    pthread_mutex_lock(&dom->gnt_lock);
+    unsigned n = dom->nfree_frames;
+    pthread_mutex_unlock(&dom->gnt_lock);
+    return n;
 }
 
 /* Amortised O(1): every stale entry is skipped once, then it is gone. */
@@ -96,6 +105,8 @@ void vscsi_sim_mem_free(struct vscsi_sim_dom *dom, uint32_t frame)
         }
         dom->nfree_frames++;
         dom->frame_kind[frame] = VSCSI_SIM_FRAME_FREE;
+        if (frame >= dom->mem_pages - dom->top_used)
+            dom->top_used = dom->mem_pages - 1 - frame;
     }
 }
 
@@ -109,7 +120,8 @@ int vscsi_sim_mem_alloc_run(struct vscsi_sim_dom *dom, uint32_t count, uint32_t 
 
     if (!count || count > dom->nfree_frames)
         return -ENOMEM;
-    for (uint32_t f = dom->mem_pages; f-- > 0;) {
+    /* Frames above top_used are known taken: pools grow down from the top. */
+    for (uint32_t f = dom->mem_pages - dom->top_used; f-- > 0;) {
         run = dom->frame_kind[f] == VSCSI_SIM_FRAME_FREE ? run + 1 : 0;
         if (run == count) {
             start = f;
@@ -120,6 +132,8 @@ int vscsi_sim_mem_alloc_run(struct vscsi_sim_dom *dom, uint32_t count, uint32_t 
     if (!found)
         return -ENOMEM;
     dom->nfree_frames -= count;
+    if (start + count == dom->mem_pages - dom->top_used)
+        dom->top_used += count;
     for (uint32_t f = start; f < start + count; f++)
         dom->frame_kind[f] = VSCSI_SIM_FRAME_POOL;
     *first = start;
