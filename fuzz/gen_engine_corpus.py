@@ -150,7 +150,7 @@ VALUES = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-1", "04", "4 ", ""
           "/local/domain/1/device/vscsi/0"]
 
 
-def xstep(action, node="state", front=False, operand=b"\0"):
+def xstep(action, node="state", front=False, operand=b""):
     return bytes([(action << 1) | (1 if front else 0), NODES.index(node)]) + operand
 
 
@@ -169,6 +169,9 @@ def xenbus_seeds():
     s["mid_handshake"] = bytes([HANDSHAKE]) + settle(3) + settle()
     s["hot_add_remove"] = (bytes([CONNECTED]) + xstep(XADD, operand=b"\0") + settle()
                            + xstep(XIO, operand=b"\x05") + xstep(XREM, operand=b"\x01") + settle())
+    s["hot_add_keep"] = (bytes([CONNECTED]) + xstep(XADD, operand=b"\0") + xstep(XADD, operand=b"\1")
+                         + xstep(XIO, operand=b"\x03") + settle())
+    s["hot_add_mid_handshake"] = bytes([HANDSHAKE]) + settle(50) + xstep(XADD, operand=b"\0") + settle()
     s["io_then_close"] = bytes([CONNECTED]) + xstep(XIO, operand=b"\x0f") + xstep(XCLOSE) + settle()
     s["io_map_mode"] = bytes([CONNECTED | MAP]) + xstep(XIO, operand=b"\x0f") + settle()
     s["no_indirect"] = bytes([CONNECTED | NOIND]) + xstep(XIO, operand=b"\x0f") + settle()

@@ -27,11 +27,13 @@
 struct vscsi_sim_world_opts {
     uint64_t seed;
     int threaded;
-    int poll; /* threaded only: both sides busy-poll the ring (no event-channel sleeps while busy) */
+    int poll; /* threaded only: both sides busy-poll the ring (no event-channel sleeps while busy)
+               */
     uint32_t max_segs; /* backend feature-sg-grant; 0 = 128 */
     int no_indirect;   /* advertise no feature-sg-grant at all */
     enum vscsi_back_data_mode data_mode;
     uint16_t front_domid; /* 0 = 1 */
+    unsigned front_pages; /* the frontend domain's memory in pages; 0 = 16384 */
     vscsi_back_trace_fn trace;
     vscsi_front_done_fn done;
     vscsi_front_lun_fn lun;
@@ -42,12 +44,21 @@ struct vscsi_sim_world;
 
 struct vscsi_sim_world *vscsi_sim_world_new(const struct vscsi_sim_world_opts *o);
 void vscsi_sim_world_free(struct vscsi_sim_world *w);
+/* Back to the host vscsi_sim_world_new() made, for a caller that reuses one
+ * world (a fuzzer): every vhost's engines are freed (backend first, so the
+ * frontend can revoke all its grants) and its directories removed, queued
+ * events and watch events dropped, virtual time and the PRNG restarted;
+ * registered LUNs stay. 0 if nothing of the vhosts is left behind; -EBUSY
+ * if a grant, a mapping, a page of the frontend domain or a command held
+ * by the bridge is; -EINVAL in threaded mode. */
+int vscsi_sim_world_reset(struct vscsi_sim_world *w);
 struct vscsi_sim_hv *vscsi_sim_world_hv(struct vscsi_sim_world *w);
 struct vscsi_sim_bridge *vscsi_sim_world_bridge(struct vscsi_sim_world *w);
 uint16_t vscsi_sim_world_front_domid(const struct vscsi_sim_world *w);
 
 /* Makes `lun` available as p-dev `pdev` (the world does not own it). */
-int vscsi_sim_world_register(struct vscsi_sim_world *w, const char *pdev, struct vscsi_tgt_lun *lun);
+int vscsi_sim_world_register(struct vscsi_sim_world *w, const char *pdev,
+                             struct vscsi_tgt_lun *lun);
 
 /* Toolstack: creates vhost `vhost` with the given LUNs (pdevs[i] -> vdevs[i]
  * as dev-i), then the backend and frontend engines, and starts both. */
