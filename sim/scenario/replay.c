@@ -224,11 +224,19 @@ static int back_up(struct world *w, unsigned mode)
         .max_segs = mode == MODE_MAP ? 128 : 32,
         .data_mode = mode == MODE_MAP ? VSCSI_BACK_MAP : VSCSI_BACK_COPY,
     };
-    char path[200];
     int rc;
 
-    snprintf(path, sizeof(path), "%s/error", v->be);
-    w->ops->xs_rm(w->dom0, VSCSI_XS_NO_TXN, path);
+    /* The toolstack's nodes as for a new vhost (a dead backend leaves its
+     * LUNs Closed and an error node), the frontend's handshake nodes. */
+    w->ops->xs_rm(w->dom0, VSCSI_XS_NO_TXN, v->be);
+    w->ops->xs_rm(w->dom0, VSCSI_XS_NO_TXN, v->fe);
+    if ((rc = vscsi_ts_vhost_create(w->ops, w->dom0, &v->ts)) ||
+        (rc = vscsi_ts_lun_add(w->ops, w->dom0, &v->ts, 0, "0:0:0:0", "0:0:0:0", NULL, 0)) ||
+        (rc = vscsi_xb_write_uint(w->ops, w->domu, VSCSI_XS_NO_TXN, v->fe, "ring-ref",
+                                  w->ring_ref)) ||
+        (rc = vscsi_xb_write_uint(w->ops, w->domu, VSCSI_XS_NO_TXN, v->fe, "event-channel",
+                                  w->port)))
+        return rc;
     if ((rc = fe_state(w, v, VSCSI_XB_CLOSED)) || (rc = vscsi_back_new(&bc, &v->back)))
         return rc;
     if ((rc = vscsi_back_start(v->back))) {
@@ -286,13 +294,7 @@ static struct world *world_new(void)
     for (unsigned m = 0; m < NMODES; m++) {
         struct vhost *v = &w->vh[m];
         v->ts = (struct vscsi_ts_vhost){0, FRONT_DOMID, m, 0};
-        if (vscsi_ts_vhost_create(w->ops, w->dom0, &v->ts) ||
-            vscsi_ts_lun_add(w->ops, w->dom0, &v->ts, 0, "0:0:0:0", "0:0:0:0", NULL, 0) ||
-            vscsi_ts_paths(&v->ts, v->be, sizeof(v->be), v->fe, sizeof(v->fe)) ||
-            vscsi_xb_write_uint(w->ops, w->domu, VSCSI_XS_NO_TXN, v->fe, "ring-ref", w->ring_ref) ||
-            vscsi_xb_write_uint(w->ops, w->domu, VSCSI_XS_NO_TXN, v->fe, "event-channel",
-                                w->port) ||
-            back_up(w, m))
+        if (vscsi_ts_paths(&v->ts, v->be, sizeof(v->be), v->fe, sizeof(v->fe)) || back_up(w, m))
             goto fail;
     }
     return w;
