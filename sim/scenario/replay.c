@@ -379,18 +379,34 @@ static void pend_drop(struct replay *r, unsigned i)
     r->pend[i] = r->pend[--r->npend];
 }
 
-/* The oldest outstanding request with this rqid that may take this answer
- * (duplicate rqids in flight are legal to send, and the backend answers
- * the second one with a reject at once). */
-static int pend_match(struct replay *r, uint16_t rqid, int tmr_answer)
+/* The outstanding request with this rqid that takes this answer. Sending
+ * an rqid again while it is in flight is legal, and then the protocol
+ * cannot say which of them an answer is for; the backend answers the newer
+ * one at once (a duplicate, or a request it rejects) while the older one is
+ * in flight. So: a TMR code goes to the oldest ABORT/RESET, a host ABORT
+ * answer to the oldest CDB (the victim of an ABORT), anything else to the
+ * newest request. */
+static int pend_match(struct replay *r, uint16_t rqid, int tmr_answer, int host_abort)
 {
     int best = -1;
     for (unsigned i = 0; i < r->npend; i++) {
         const struct pend *p = &r->pend[i];
         if (p->rqid != rqid || (tmr_answer && p->act == VSCSI_ACT_CDB))
             continue;
-        if (best < 0 || p->pos < r->pend[best].pos)
+        if (best < 0) {
             best = (int)i;
+            continue;
+        }
+        const struct pend *b = &r->pend[best];
+        int older = p->pos < b->pos;
+        if (tmr_answer)
+            best = older ? (int)i : best;
+        else if (host_abort && (p->act == VSCSI_ACT_CDB) != (b->act == VSCSI_ACT_CDB))
+            best = p->act == VSCSI_ACT_CDB ? (int)i : best;
+        else if (host_abort)
+            best = older ? (int)i : best;
+        else
+            best = older ? best : (int)i;
     }
     return best;
 }
@@ -420,7 +436,7 @@ static void answer(struct replay *r, const struct vscsi_response *rsp)
 {
     uint32_t rslt = (uint32_t)rsp->rslt;
     int tmr = rslt == VSCSI_RSLT_RESET_SUCCESS || rslt == VSCSI_RSLT_RESET_FAILED;
-    int i = pend_match(r, rsp->rqid, tmr);
+    int i = pend_match(r, rsp->rqid, tmr, !tmr && VSCSI_RSLT_HOST(rslt) == VSCSI_HOST_ABORT);
     int expect_abort_ok = r->last_abort != 0;
 
     r->last_abort = 0;
