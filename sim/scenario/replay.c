@@ -60,6 +60,13 @@ struct world {
     /* The current input's completion delays (see 'D'). */
     uint8_t delay[DELAYS];
     unsigned ndelay, next_delay;
+    /* Commands the target was given since the last accounting, in order:
+     * their rqid and whether it holds them (delayed or hung). */
+    struct {
+        uint16_t rqid;
+        uint8_t held;
+    } sub[PENDING];
+    unsigned nsub;
 };
 
 /* One consumed request not answered yet. */
@@ -67,6 +74,7 @@ struct pend {
     uint64_t pos; /* ring position it was consumed from */
     uint16_t rqid, ref_rqid, channel, id, lun;
     uint8_t act;
+    uint8_t submitted, held; /* reached the target; and was held there */
 };
 
 struct replay {
@@ -119,9 +127,10 @@ static int t_open(void *tctx, const char *pdev, void **lun)
 static int t_submit(void *tctx, void *lun, struct vscsi_target_cmd *cmd)
 {
     struct world *w = tctx;
+    uint8_t d = 0;
     (void)lun;
     if (w->next_delay < w->ndelay) {
-        uint8_t d = w->delay[w->next_delay++];
+        d = w->delay[w->next_delay++];
         struct vscsi_tgt_fault f = {.nth = 1, .count = 1};
         if (d == DELAY_HANG) {
             f.kind = VSCSI_FAULT_HANG;
@@ -131,6 +140,11 @@ static int t_submit(void *tctx, void *lun, struct vscsi_target_cmd *cmd)
         }
         if (d)
             vscsi_tgt_inject(w->disk, &f);
+    }
+    if (w->nsub < PENDING) {
+        w->sub[w->nsub].rqid = cmd->rqid;
+        w->sub[w->nsub].held = d != 0;
+        w->nsub++;
     }
     return vscsi_sim_bridge_ops()->submit(w->br, w->disk, cmd);
 }
@@ -332,6 +346,7 @@ static int world_reset(struct world *w, unsigned mode)
             memset(w->pool[i], 0, VSCSI_SIM_PAGE_SIZE);
     w->dirty = 0;
     w->ndelay = w->next_delay = 0;
+    w->nsub = 0;
     if (w->connected == (int)mode) {
         memset(w->sring->ring, 0, sizeof(w->sring->ring));
         return 0;
@@ -371,7 +386,7 @@ static void pend_add(struct replay *r, uint64_t pos, const struct vscsi_request 
         return;
     }
     p = &r->pend[r->npend++];
-    *p = (struct pend){pos, rq->rqid, rq->ref_rqid, rq->channel, rq->id, rq->lun, rq->act};
+    *p = (struct pend){pos, rq->rqid, rq->ref_rqid, rq->channel, rq->id, rq->lun, rq->act, 0, 0};
 }
 
 static void pend_drop(struct replay *r, unsigned i)
@@ -381,34 +396,56 @@ static void pend_drop(struct replay *r, unsigned i)
 
 /* The outstanding request with this rqid that takes this answer. Sending
  * an rqid again while it is in flight is legal, and then the protocol
- * cannot say which of them an answer is for; the backend answers the newer
- * one at once (a duplicate, or a request it rejects) while the older one is
- * in flight. So: a TMR code goes to the oldest ABORT/RESET, a host ABORT
- * answer to the oldest CDB (the victim of an ABORT), anything else to the
- * newest request. */
+ * cannot say which of them an answer is for. What the harness knows: which
+ * requests reached the target and which of those it holds; the rest are
+ * answered at once, in the order they were taken. So a TMR code goes to the
+ * oldest ABORT/RESET, a host ABORT answer to the oldest held CDB (an
+ * ABORT's victim), anything else to the oldest request not held, or else
+ * the oldest held one. */
+static int rank(const struct pend *p, int tmr_answer, int host_abort)
+{
+    if (tmr_answer)
+        return 0;
+    if (host_abort)
+        return p->act == VSCSI_ACT_CDB && p->held ? 0 : p->act == VSCSI_ACT_CDB ? 1 : 2;
+    return p->held ? 1 : 0;
+}
+
 static int pend_match(struct replay *r, uint16_t rqid, int tmr_answer, int host_abort)
 {
-    int best = -1;
+    int best = -1, best_rank = 0;
     for (unsigned i = 0; i < r->npend; i++) {
         const struct pend *p = &r->pend[i];
         if (p->rqid != rqid || (tmr_answer && p->act == VSCSI_ACT_CDB))
             continue;
-        if (best < 0) {
+        int k = rank(p, tmr_answer, host_abort);
+        if (best < 0 || k < best_rank || (k == best_rank && p->pos < r->pend[best].pos)) {
             best = (int)i;
-            continue;
+            best_rank = k;
         }
-        const struct pend *b = &r->pend[best];
-        int older = p->pos < b->pos;
-        if (tmr_answer)
-            best = older ? (int)i : best;
-        else if (host_abort && (p->act == VSCSI_ACT_CDB) != (b->act == VSCSI_ACT_CDB))
-            best = p->act == VSCSI_ACT_CDB ? (int)i : best;
-        else if (host_abort)
-            best = older ? (int)i : best;
-        else
-            best = older ? best : (int)i;
     }
     return best;
+}
+
+/* Ties what the target was given to the requests taken: each submission is
+ * the oldest taken CDB of its rqid not yet tied to one. */
+static void note_submissions(struct replay *r)
+{
+    struct world *w = r->w;
+    for (unsigned k = 0; k < w->nsub; k++) {
+        struct pend *best = NULL;
+        for (unsigned i = 0; i < r->npend; i++) {
+            struct pend *p = &r->pend[i];
+            if (p->rqid == w->sub[k].rqid && p->act == VSCSI_ACT_CDB && !p->submitted &&
+                (!best || p->pos < best->pos))
+                best = p;
+        }
+        if (best) {
+            best->submitted = 1;
+            best->held = w->sub[k].held;
+        }
+    }
+    w->nsub = 0;
 }
 
 static int live_victim(const struct replay *r, const struct pend *abort)
@@ -506,6 +543,7 @@ static void account(struct replay *r, const union vscsi_slot *before, uint32_t r
         pend_add(r, q, &rq);
     }
     r->consumed = now;
+    note_submissions(r);
 }
 
 static void collect(struct replay *r)
