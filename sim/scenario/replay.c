@@ -396,35 +396,38 @@ static void pend_drop(struct replay *r, unsigned i)
 
 /* The outstanding request with this rqid that takes this answer. Sending
  * an rqid again while it is in flight is legal, and then the protocol
- * cannot say which of them an answer is for. What the harness knows: which
- * requests reached the target and which of those it holds; the rest are
- * answered at once, in the order they were taken. So a TMR code goes to the
- * oldest ABORT/RESET, a host ABORT answer to the oldest held CDB (an
- * ABORT's victim), anything else to the oldest request not held, or else
- * the oldest held one. */
-static int rank(const struct pend *p, int tmr_answer, int host_abort)
-{
-    if (tmr_answer)
-        return 0;
-    if (host_abort)
-        return p->act == VSCSI_ACT_CDB && p->held ? 0 : p->act == VSCSI_ACT_CDB ? 1 : 2;
-    return p->held ? 1 : 0;
-}
-
+ * cannot say which of them an answer is for; what the harness knows is
+ * enough. The backend processes what it takes in order, and every request
+ * the target does not hold (rejects, TMRs, commands completed at once) is
+ * answered while it is processed: such answers come in ring order. So a
+ * plain answer is for the oldest outstanding request not held if that one
+ * has this rqid, else for a held one (the oldest); a host ABORT answer for
+ * the oldest held CDB (an ABORT's victim); a TMR code for the oldest
+ * ABORT/RESET. */
 static int pend_match(struct replay *r, uint16_t rqid, int tmr_answer, int host_abort)
 {
-    int best = -1, best_rank = 0;
+    int oldest = -1, held = -1, held_cdb = -1, first_free = -1;
+
     for (unsigned i = 0; i < r->npend; i++) {
         const struct pend *p = &r->pend[i];
+        if (!p->held && (first_free < 0 || p->pos < r->pend[first_free].pos))
+            first_free = (int)i;
         if (p->rqid != rqid || (tmr_answer && p->act == VSCSI_ACT_CDB))
             continue;
-        int k = rank(p, tmr_answer, host_abort);
-        if (best < 0 || k < best_rank || (k == best_rank && p->pos < r->pend[best].pos)) {
-            best = (int)i;
-            best_rank = k;
-        }
+        if (oldest < 0 || p->pos < r->pend[oldest].pos)
+            oldest = (int)i;
+        if (p->held && (held < 0 || p->pos < r->pend[held].pos))
+            held = (int)i;
+        if (p->held && p->act == VSCSI_ACT_CDB && (held_cdb < 0 || p->pos < r->pend[held_cdb].pos))
+            held_cdb = (int)i;
     }
-    return best;
+    if (tmr_answer || oldest < 0)
+        return oldest;
+    if (host_abort)
+        return held_cdb >= 0 ? held_cdb : oldest;
+    if (first_free >= 0 && r->pend[first_free].rqid == rqid)
+        return first_free;
+    return held >= 0 ? held : oldest;
 }
 
 /* Ties what the target was given to the requests taken: each submission is
