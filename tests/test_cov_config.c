@@ -65,7 +65,7 @@ static void test_front_refusals(void **state)
     o.size = OP(xs_txn_end); /* a table compiled before xs_txn_end existed */
     assert_int_equal(vscsi_front_new(&c, &f), -EINVAL);
     o = *vscsi_sim_ops();
-    c.size = sizeof(c) - 1;
+    c.size = 8; /* shorter than any released layout */
     assert_int_equal(vscsi_front_new(&c, &f), -EINVAL);
     c.size = sizeof(c);
     c.done = NULL;
