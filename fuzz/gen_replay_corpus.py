@@ -60,6 +60,79 @@ seeds = {
     "bad_grant": slot(16, cdb=INQ, direction=2, segs=[(900, 0, 96)]) + G,
 }
 
+
+
+def delays(*d):
+    """'D': completion delays of the next commands (255 = hang until ABORT/RESET/disconnect)."""
+    d = list(d) + [0] * (16 - len(d))
+    return b"D" + bytes(d[:16])
+
+
+def tick(n):
+    return b"T" + bytes([n])
+
+
+MAP = b"K\x01"
+POLL = b"K\x02"
+HANG = 255
+R10_1 = bytes([0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0])
+W10_1 = bytes([0x2A, 0, 0, 0, 0, 3, 0, 0, 1, 0])
+
+
+def read1(rqid, page_idx=20):
+    return slot(rqid, cdb=R10_1, direction=2, segs=[(page_idx, 0, 512)])
+
+
+def laps(n, first=0):
+    out = b""
+    for lap in range(n):
+        out += b"".join(slot((first + lap * 16 + i) & 0xFFFF, cdb=TUR) for i in range(16)) + G
+    return out
+
+
+seeds.update({
+    # Commands that stay in flight (the target holds them), and task management of live ones.
+    "abort_live": delays(HANG) + slot(1, cdb=TUR) + G + slot(2, act=2, ref=1) + G,
+    "abort_delayed_read": delays(40) + read1(1) + G + slot(2, act=2, ref=1) + G + tick(50),
+    "abort_after_completion": delays(3) + read1(1) + G + tick(5) + slot(2, act=2, ref=1) + G,
+    "abort_other_nexus": delays(HANG) + slot(1, cdb=TUR) + G + slot(2, act=2, ref=1, lun=(0, 0, 1))
+    + G,
+    "reset_live": delays(HANG, HANG, 30) + slot(1, cdb=TUR) + read1(2) + read1(3, 21) + G
+    + slot(9, act=3) + G + tick(40),
+    "reset_then_more": delays(HANG, HANG) + slot(1, cdb=TUR) + slot(2, cdb=TUR) + G
+    + slot(3, act=3) + G + slot(1, cdb=TUR) + slot(2, cdb=INQ, direction=2, segs=[(0, 0, 96)]) + G,
+    "dup_rqid_in_flight": delays(HANG) + slot(4, cdb=TUR) + G + slot(4, cdb=TUR) + G
+    + slot(5, act=2, ref=4) + G,
+    "close_with_hung": delays(HANG, HANG, HANG, HANG) + b"".join(read1(i, 20 + i) for i in range(4))
+    + G + b"C",
+    "disconnect_delayed": delays(60, 60, 60, 60) + b"".join(read1(i, 20 + i) for i in range(4)) + G,
+    "delays_out_of_order": delays(*range(16, 0, -1)) + b"".join(slot(i, cdb=TUR) for i in range(16))
+    + G + tick(8) + tick(8) + tick(1),
+    "full_ring_held": delays(*([HANG] * 16)) + b"".join(slot(i, cdb=TUR) for i in range(16)) + G
+    + b"".join(slot(100 + i, act=2, ref=i) for i in range(0)) + b"E",
+    # Several laps of the 16-slot ring.
+    "ring_laps": laps(6),
+    "ring_laps_delayed": delays(*([2] * 16)) + laps(1) + tick(3) + laps(2, 16),
+    # Map mode: the backend maps the data grants for the command's life.
+    "map_inquiry": MAP + slot(1, cdb=INQ, direction=2, segs=[(0, 0, 96)]) + G,
+    "map_write_two_segs": MAP + page(2, 0, b"\xab" * 512) + page(3, 0, b"\xcd" * 512)
+    + slot(3, cdb=W10, direction=1, segs=[(2, 0, 512), (3, 0, 512)]) + G,
+    "map_read_indirect": MAP + page(10, 0, descs([(11 + i, 0, 4096) for i in range(8)]))
+    + slot(4, cdb=R10_64, direction=2, segs=[(10, 0, 64)], indirect=True) + G,
+    "map_abort_live": MAP + delays(HANG) + read1(1) + G + slot(2, act=2, ref=1) + G,
+    "map_close_with_hung": MAP + delays(HANG, HANG) + read1(1) + read1(2, 21) + G + b"C",
+    "map_bad_grant": MAP + slot(16, cdb=INQ, direction=2, segs=[(900, 0, 96)]) + G,
+    # Poll mode: no events at all, the backend polls the ring.
+    "poll_mode": POLL + slot(1, cdb=INQ, direction=2, segs=[(0, 0, 96)]) + G + laps(2, 2),
+    "poll_delayed": POLL + delays(2, HANG) + read1(1) + slot(2, cdb=TUR) + G + tick(3)
+    + slot(3, act=2, ref=2) + G,
+    "poll_op": slot(1, cdb=TUR) + b"X" + struct.pack("<I", 1) + b"Q"
+    + b"".join(slot(2 + i, cdb=TUR) for i in range(16)) + G + b"Q",
+    "write_then_read_back": page(5, 0, b"\x5a" * 512)
+    + slot(1, cdb=W10_1, direction=1, segs=[(5, 0, 512)]) + G
+    + slot(2, cdb=bytes([0x28, 0, 0, 0, 0, 3, 0, 0, 1, 0]), direction=2, segs=[(6, 0, 512)]) + G,
+})
+
 os.makedirs(OUT, exist_ok=True)
 for name, data in sorted(seeds.items()):
     h = hashlib.sha1(data).hexdigest()

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* A hostile frontend drives a real backend engine over the simulated
- * hypervisor (sim/scenario/replay.h has the input format). The replayer
- * checks the protocol invariants itself: every request taken answered
- * exactly once, nothing left mapped, no impossible response. */
+ * hypervisor (sim/scenario/replay.h has the input format and the checks).
+ * The replayer accounts every rqid itself: each consumed request answered
+ * exactly once by its own rqid, TMR answers in an order the protocol
+ * allows, nothing left mapped or held by the target. The simulated host is
+ * built on the first input and reset between inputs. */
 #include "fuzz_helpers.h"
 #include "scenario/replay.h"
 

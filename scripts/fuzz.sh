@@ -4,12 +4,15 @@
 # does (fuzz/oss-fuzz/build.sh), replays every corpus, then fuzzes each target.
 #
 #   scripts/fuzz.sh [TARGET...]        default: every target the build produced
+#   scripts/fuzz.sh --long [TARGET...] each target to VSCSI_FUZZ_RUNS executions
+#                                      (default 10,000,000) instead of a time budget
 #
 # Environment:
 #   VSCSI_FUZZ_SECONDS  seconds of fuzzing per target (default 30; 0 = replay only)
 #   VSCSI_FUZZ_JOBS     targets fuzzed at the same time (default: number of CPUs)
 #   VSCSI_FUZZ_BUILD    build/output directory (default build-fuzz)
 #   VSCSI_FUZZ_ARGS     extra libFuzzer arguments
+#   VSCSI_FUZZ_RUNS     executions per target with --long (default 10000000)
 # Results: build-fuzz/out (binaries, dicts, seed zips), build-fuzz/corpus/<name>
 # (what fuzzing found, kept between runs), build-fuzz/artifacts/<name>/ (crash-*,
 # timeout-*, leak-*, oom-*), build-fuzz/logs/<name>.log.
@@ -20,6 +23,14 @@ b=${VSCSI_FUZZ_BUILD:-$top/build-fuzz}
 case $b in /*) ;; *) b=$top/$b ;; esac
 secs=${VSCSI_FUZZ_SECONDS:-30}
 jobs=${VSCSI_FUZZ_JOBS:-$(nproc)}
+long=0
+if [ "${1:-}" = "--long" ]; then
+    long=1
+    shift
+fi
+runs=${VSCSI_FUZZ_RUNS:-10000000}
+case $runs in '' | *[!0-9]*) echo "fuzz.sh: VSCSI_FUZZ_RUNS must be a number" >&2; exit 2 ;; esac
+case $secs in '' | *[!0-9]*) echo "fuzz.sh: VSCSI_FUZZ_SECONDS must be a number" >&2; exit 2 ;; esac
 
 [ ! -x "$top/scripts/deps.sh" ] || "$top/scripts/deps.sh"
 command -v clang >/dev/null || { echo "fuzz.sh: clang is required" >&2; exit 1; }
@@ -89,10 +100,16 @@ for name in "${targets[@]}"; do
     fi
 done
 
-if [ "$secs" -le 0 ]; then
-    stage "SKIPPED: fuzzing (VSCSI_FUZZ_SECONDS=$secs: corpus replay only)"
-else
+if [ "$long" -eq 1 ]; then
+    budget=(-runs="$runs")
+    stage "fuzz $runs executions per target, $jobs at a time"
+elif [ "$secs" -gt 0 ]; then
+    budget=(-max_total_time="$secs")
     stage "fuzz ${secs}s per target, $jobs at a time"
+else
+    stage "SKIPPED: fuzzing (VSCSI_FUZZ_SECONDS=$secs: corpus replay only)"
+fi
+if [ "$long" -eq 1 ] || [ "$secs" -gt 0 ]; then
     run_one() {
         local name=$1 args
         mapfile -t args < <(lf_args "$name")
@@ -100,7 +117,7 @@ else
         # New inputs go to build-fuzz/corpus/<name>; the committed seeds are read only.
         local rc=0
         # shellcheck disable=SC2086
-        "$OUT/${name}_fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+        "$OUT/${name}_fuzzer" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 \
             -print_final_stats=1 -artifact_prefix="$b/artifacts/$name/" "${args[@]}" \
             ${VSCSI_FUZZ_ARGS:-} "$b/corpus/$name" "$top/fuzz/corpus/$name" \
             > "$b/logs/$name.log" 2>&1 || rc=$?

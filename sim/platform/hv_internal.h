@@ -93,8 +93,14 @@ struct vscsi_sim_dom {
     int memfd;
     uint8_t *mem;
     uint32_t mem_pages;
+    /* Free-frame stack; a frame a pool run took stays in it as a stale
+     * entry (frame_stacked set, kind POOL) that the next pop skips, so
+     * neither taking nor giving back a run has to search the stack. */
     uint32_t *free_frames;
-    uint32_t nfree_frames;
+    uint32_t nstack_frames; /* entries in free_frames, stale ones included */
+    uint32_t nfree_frames;  /* frames really free */
+    uint8_t *frame_stacked; /* per frame: has an entry in free_frames */
+    uint32_t top_used;      /* the highest top_used frames are all taken */
     uint8_t *frame_kind;    /* VSCSI_SIM_FRAME_*, per frame */
     uint32_t *frame_grants; /* live grant_access grants of a pool frame */
     struct vscsi_sim_gnt_entry *gnt;

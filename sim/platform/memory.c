@@ -24,11 +24,14 @@ int vscsi_sim_mem_init(struct vscsi_sim_dom *dom, uint32_t pages)
     dom->free_frames = malloc(sizeof(uint32_t) * (pages ? pages : 1));
     dom->frame_kind = calloc(pages ? pages : 1, sizeof(*dom->frame_kind));
     dom->frame_grants = calloc(pages ? pages : 1, sizeof(*dom->frame_grants));
-    if (!dom->free_frames || !dom->frame_kind || !dom->frame_grants)
+    dom->frame_stacked = malloc(pages ? pages : 1);
+    if (!dom->free_frames || !dom->frame_kind || !dom->frame_grants || !dom->frame_stacked)
         return -ENOMEM;
     /* Lowest frame on top: first allocations are predictable for tests. */
     for (uint32_t i = 0; i < pages; i++)
         dom->free_frames[i] = pages - 1 - i;
+    memset(dom->frame_stacked, 1, pages);
+    dom->nstack_frames = pages;
     dom->nfree_frames = pages;
     if (!pages)
         return 0;
@@ -56,40 +59,69 @@ void vscsi_sim_mem_fini(struct vscsi_sim_dom *dom)
     free(dom->free_frames);
     free(dom->frame_kind);
     free(dom->frame_grants);
+    free(dom->frame_stacked);
     dom->free_frames = NULL;
     dom->frame_kind = NULL;
     dom->frame_grants = NULL;
+    dom->frame_stacked = NULL;
+    dom->nstack_frames = 0;
     dom->nfree_frames = 0;
+    dom->top_used = 0;
 }
 
+unsigned vscsi_sim_dom_free_pages(struct vscsi_sim_dom *dom)
+{
+    pthread_mutex_lock(&dom->gnt_lock);
+    unsigned n = dom->nfree_frames;
+    pthread_mutex_unlock(&dom->gnt_lock);
+    return n;
+}
+
+/* Amortised O(1): every stale entry is skipped once, then it is gone. */
 int vscsi_sim_mem_alloc(struct vscsi_sim_dom *dom, uint32_t *frame)
 {
-    if (!dom->nfree_frames)
-        return -ENOMEM;
-    *frame = dom->free_frames[--dom->nfree_frames];
-    dom->frame_kind[*frame] = VSCSI_SIM_FRAME_GRANT;
-    return 0;
+    while (dom->nfree_frames && dom->nstack_frames) {
+        uint32_t f = dom->free_frames[--dom->nstack_frames];
+        dom->frame_stacked[f] = 0;
+        if (dom->frame_kind[f] != VSCSI_SIM_FRAME_FREE)
+            continue; /* taken by a pool run */
+        dom->nfree_frames--;
+        dom->frame_kind[f] = VSCSI_SIM_FRAME_GRANT;
+        *frame = f;
+        return 0;
+    }
+    return -ENOMEM;
 }
 
 void vscsi_sim_mem_free(struct vscsi_sim_dom *dom, uint32_t frame)
 {
     if (dom->free_frames) {
-        dom->free_frames[dom->nfree_frames++] = frame;
+        /* A frame whose stale entry is still stacked gets its old place
+         * back, so the order grant_page hands frames out in survives a
+         * pool's run being taken and given back. */
+        if (!dom->frame_stacked[frame]) {
+            dom->free_frames[dom->nstack_frames++] = frame;
+            dom->frame_stacked[frame] = 1;
+        }
+        dom->nfree_frames++;
         dom->frame_kind[frame] = VSCSI_SIM_FRAME_FREE;
+        if (frame >= dom->mem_pages - dom->top_used)
+            dom->top_used = dom->mem_pages - 1 - frame;
     }
 }
 
-/* Rare (a frontend fills its pool once), so a plain scan: the highest free
- * run, which keeps the predictable low frames for grant_page, then the run
- * taken out of the free stack. */
+/* The highest free run, which keeps the predictable low frames for
+ * grant_page: a scan down from the top that usually stops after `count`
+ * frames, and no search of the free stack (its entries go stale). */
 int vscsi_sim_mem_alloc_run(struct vscsi_sim_dom *dom, uint32_t count, uint32_t *first)
 {
-    uint32_t run = 0, start = 0, k = 0;
+    uint32_t run = 0, start = 0;
     bool found = false;
 
     if (!count || count > dom->nfree_frames)
         return -ENOMEM;
-    for (uint32_t f = dom->mem_pages; f-- > 0;) {
+    /* Frames above top_used are known taken: pools grow down from the top. */
+    for (uint32_t f = dom->mem_pages - dom->top_used; f-- > 0;) {
         run = dom->frame_kind[f] == VSCSI_SIM_FRAME_FREE ? run + 1 : 0;
         if (run == count) {
             start = f;
@@ -99,12 +131,9 @@ int vscsi_sim_mem_alloc_run(struct vscsi_sim_dom *dom, uint32_t count, uint32_t 
     }
     if (!found)
         return -ENOMEM;
-    for (uint32_t i = 0; i < dom->nfree_frames; i++) {
-        uint32_t f = dom->free_frames[i];
-        if (f < start || f >= start + count)
-            dom->free_frames[k++] = f;
-    }
-    dom->nfree_frames = k;
+    dom->nfree_frames -= count;
+    if (start + count == dom->mem_pages - dom->top_used)
+        dom->top_used += count;
     for (uint32_t f = start; f < start + count; f++)
         dom->frame_kind[f] = VSCSI_SIM_FRAME_POOL;
     *first = start;

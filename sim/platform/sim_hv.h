@@ -131,6 +131,8 @@ unsigned vscsi_sim_grants_in_use(struct vscsi_sim_hv *hv, uint16_t granter);
 unsigned vscsi_sim_grants_active(struct vscsi_sim_hv *hv, uint16_t granter);
 /* Pages currently mapped by `mapper`. */
 unsigned vscsi_sim_mappings(struct vscsi_sim_hv *hv, uint16_t mapper);
+/* Pages of the domain's memory neither granted nor in a page pool. */
+unsigned vscsi_sim_dom_free_pages(struct vscsi_sim_dom *dom);
 /* The shared grant entry as the granter (and Xen) see it; -ENOENT/-EINVAL. */
 int vscsi_sim_grant_entry(struct vscsi_sim_hv *hv, uint16_t granter, uint32_t ref, uint16_t *flags,
                           uint16_t *domid, uint32_t *frame);

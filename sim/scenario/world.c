@@ -42,7 +42,8 @@ struct vscsi_sim_world {
     unsigned polls;
     pthread_t thread;
     int thread_running;
-    int stop; /* atomic */
+    int stop;            /* atomic */
+    unsigned front_free; /* the frontend domain's free pages when new */
 };
 
 uint64_t vscsi_sim_wall_us(void)
@@ -81,13 +82,45 @@ struct vscsi_sim_world *vscsi_sim_world_new(const struct vscsi_sim_world_opts *o
 #endif
     if (w->hv) {
         w->dom0 = vscsi_sim_dom_create(w->hv, 0, DOM0_PAGES);
-        w->domu = vscsi_sim_dom_create(w->hv, w->o.front_domid, DOMU_PAGES);
+        w->domu = vscsi_sim_dom_create(w->hv, w->o.front_domid,
+                                       w->o.front_pages ? w->o.front_pages : DOMU_PAGES);
     }
     if (!w->hv || !w->bridge || !w->dom0 || !w->domu) {
         vscsi_sim_world_free(w);
         return NULL;
     }
+    w->front_free = vscsi_sim_dom_free_pages(w->domu);
     return w;
+}
+
+int vscsi_sim_world_reset(struct vscsi_sim_world *w)
+{
+    const struct vscsi_platform_ops *ops = vscsi_sim_ops();
+    char be[128], fe[128];
+
+    if (w->thread_running)
+        return -EINVAL;
+    for (unsigned i = 0; i < VSCSI_SIM_MAX_VHOSTS; i++) {
+        struct vhost *v = &w->vh[i];
+        vscsi_back_destroy(v->back);
+        vscsi_front_destroy(v->front);
+        if (v->used) {
+            vscsi_ts_paths(&v->ts, be, sizeof(be), fe, sizeof(fe));
+            ops->xs_rm(w->dom0, VSCSI_XS_NO_TXN, be);
+            ops->xs_rm(w->dom0, VSCSI_XS_NO_TXN, fe);
+        }
+        memset(v, 0, sizeof(*v));
+    }
+    vscsi_sim_dom_deliver(w->dom0, 1 << 30, NULL, NULL, NULL);
+    vscsi_sim_dom_deliver(w->domu, 1 << 30, NULL, NULL, NULL);
+    w->rng = w->o.seed ? w->o.seed : 0x9E3779B97F4A7C15ULL;
+    w->vnow = 0;
+    w->front_seen = 0;
+    w->polls = 0;
+    if (vscsi_sim_grants_active(w->hv, w->o.front_domid) || vscsi_sim_mappings(w->hv, 0) ||
+        vscsi_sim_dom_free_pages(w->domu) != w->front_free || vscsi_sim_bridge_held(w->bridge))
+        return -EBUSY;
+    return 0;
 }
 
 void vscsi_sim_world_free(struct vscsi_sim_world *w)

@@ -34,6 +34,7 @@ struct vscsi_sim_world_opts {
     uint32_t front_max_segs; /* frontend's vscsi_front_config.max_segs; 0 = its default (128) */
     enum vscsi_back_data_mode data_mode;
     uint16_t front_domid; /* 0 = 1 */
+    unsigned front_pages; /* the frontend domain's memory in pages; 0 = 16384 */
     vscsi_back_trace_fn trace;
     vscsi_front_done_fn done;
     vscsi_front_lun_fn lun;
@@ -44,6 +45,14 @@ struct vscsi_sim_world;
 
 struct vscsi_sim_world *vscsi_sim_world_new(const struct vscsi_sim_world_opts *o);
 void vscsi_sim_world_free(struct vscsi_sim_world *w);
+/* Back to the host vscsi_sim_world_new() made, for a caller that reuses one
+ * world (a fuzzer): every vhost's engines are freed (backend first, so the
+ * frontend can revoke all its grants) and its directories removed, queued
+ * events and watch events dropped, virtual time and the PRNG restarted;
+ * registered LUNs stay. 0 if nothing of the vhosts is left behind; -EBUSY
+ * if a grant, a mapping, a page of the frontend domain or a command held
+ * by the bridge is; -EINVAL in threaded mode. */
+int vscsi_sim_world_reset(struct vscsi_sim_world *w);
 struct vscsi_sim_hv *vscsi_sim_world_hv(struct vscsi_sim_world *w);
 struct vscsi_sim_bridge *vscsi_sim_world_bridge(struct vscsi_sim_world *w);
 uint16_t vscsi_sim_world_front_domid(const struct vscsi_sim_world *w);
