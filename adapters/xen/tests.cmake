@@ -24,3 +24,12 @@ target_compile_definitions(test_xen_platform PRIVATE _GNU_SOURCE)
 
 vscsi_add_test(test_xen_sysfs SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_xen_sysfs.c
                LIBS vscsi_xen_tools LABELS xen)
+
+# The daemon's pieces without Xen: settings parser, sd_notify, log levels.
+vscsi_add_test(test_back_daemon SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_back_daemon.c
+               LIBS vscsi_xen_tools LABELS xen)
+if(TARGET vscsi_sim)
+  # Persistent attachments and all-or-nothing --config against the simulated XenStore.
+  vscsi_add_test(test_attmgr SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_attmgr.c
+                 LIBS vscsi_xen_tools vscsi_sim LABELS xen)
+endif()
