@@ -33,3 +33,6 @@ if(TARGET vscsi_sim)
   vscsi_add_test(test_attmgr SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_attmgr.c
                  LIBS vscsi_xen_tools vscsi_sim LABELS xen)
 endif()
+
+vscsi_add_test(test_lio SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_lio.c
+               LIBS vscsi_xen_tools LABELS xen)
