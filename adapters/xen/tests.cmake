@@ -32,6 +32,9 @@ if(TARGET vscsi_sim)
   # Persistent attachments and all-or-nothing --config against the simulated XenStore.
   vscsi_add_test(test_attmgr SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_attmgr.c
                  LIBS vscsi_xen_tools vscsi_sim LABELS xen)
+  # A driver domain: backend engine in domain 1 serving domain 2, permissions enforced.
+  vscsi_add_test(test_driver_domain SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_driver_domain.c
+                 LIBS vscsi_xen_tools vscsi_sim LABELS xen)
 endif()
 
 vscsi_add_test(test_lio SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_lio.c
