@@ -176,6 +176,26 @@ static void domain_released_nodes_gone_reboot_reattached(void **state)
     assert_int_equal(st.reaped, 1);
 }
 
+/* Real xl: @releaseDomain may come while /local/domain/<id> is still there (the default
+ * liveness test, no callback); the nodes go when xl removes the domain's tree. */
+static void release_before_tree_removed(void **state)
+{
+    struct env *e = *state;
+    char v[128];
+    struct vscsi_am_config c = {
+        .ops = e->ops, .ctx = e->d0, .backend = 0, .lookup = lookup, .arg = e};
+    assert_int_equal(vscsi_am_new(&c, &e->am), 0);
+    assert_int_equal(vscsi_am_start(e->am), 0);
+    struct vscsi_sim_dom *d = boot(e, 3, "tapehost");
+    assert_true(rd(e, "/local/domain/0/backend/vscsi/3/0/state", v, sizeof(v)) > 0);
+    vscsi_sim_dom_destroy(d);
+    pump(e);
+    assert_true(rd(e, "/local/domain/0/backend/vscsi/3/0/state", v, sizeof(v)) > 0);
+    assert_int_equal(e->ops->xs_rm(e->d0, 0, "/local/domain/3"), 0);
+    pump(e);
+    assert_int_equal(rd(e, "/local/domain/0/backend/vscsi/3", v, sizeof(v)), -ENOENT);
+}
+
 /* Backend nodes of a domain that died while no daemon ran; and a restarted daemon
  * leaves the vhosts of a live domain as they are. */
 static void stale_reaped_at_start_live_kept(void **state)
@@ -344,6 +364,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(domain_released_nodes_gone_reboot_reattached, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(stale_reaped_at_start_live_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(release_before_tree_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(hostile_names_and_lookup_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(domid_by_name, setup, teardown),
         cmocka_unit_test_setup_teardown(third_fails_all_rolled_back, setup, teardown),

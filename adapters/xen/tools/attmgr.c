@@ -20,6 +20,8 @@ struct dom {
     enum dom_st st;
     uint16_t id;
     int mark;
+    int watched; /* a watch on its name node: fires when xl writes it, and when xl removes
+                  * the domain's tree after @releaseDomain (which may come first) */
 };
 
 struct vscsi_am {
@@ -71,7 +73,7 @@ void vscsi_am_free(struct vscsi_am *am)
     if (ops->xs_unwatch) {
         char p[64];
         for (unsigned i = 0; i < VSCSI_AM_MAX_DOMS; i++)
-            if (am->d[i].st == D_WAIT_NAME) {
+            if (am->d[i].st != D_FREE && am->d[i].watched) {
                 name_path(p, sizeof(p), am->d[i].id);
                 ops->xs_unwatch(am->c.ctx, p, TOK_NAME);
             }
@@ -135,13 +137,10 @@ static void attach_dom(struct vscsi_am *am, struct dom *d)
     name_path(p, sizeof(p), d->id);
     rc = ops->xs_read(am->c.ctx, VSCSI_XS_NO_TXN, p, name, sizeof(name));
     if (rc == -ENOENT) {
-        /* xl writes the name after @introduceDomain: come back when it does. */
-        if (d->st != D_WAIT_NAME && ops->xs_watch && ops->xs_watch(am->c.ctx, p, TOK_NAME) == 0)
-            d->st = D_WAIT_NAME;
+        /* xl writes the name after @introduceDomain: the watch brings us back. */
+        d->st = D_WAIT_NAME;
         return;
     }
-    if (d->st == D_WAIT_NAME && ops->xs_unwatch)
-        ops->xs_unwatch(am->c.ctx, p, TOK_NAME);
     d->st = D_DONE;
     if (rc < 0) {
         say(am, LOG_WARNING, "domain %u: %s: %s", (unsigned)d->id, p, strerror(-rc));
@@ -201,6 +200,7 @@ void vscsi_am_scan(struct vscsi_am *am)
                 d = &am->d[i];
                 d->id = id;
                 d->st = D_NEW;
+                d->watched = 0;
             }
         if (!d) {
             say(am, LOG_WARNING, "more than %d domains: domain %u not looked at", VSCSI_AM_MAX_DOMS,
@@ -208,18 +208,24 @@ void vscsi_am_scan(struct vscsi_am *am)
             continue;
         }
         d->mark = 1;
+        if (!d->watched && ops->xs_watch) {
+            char p[64];
+            name_path(p, sizeof(p), id);
+            d->watched = ops->xs_watch(am->c.ctx, p, TOK_NAME) == 0;
+        }
         if (d->st != D_DONE)
             attach_dom(am, d);
     }
     /* Forgotten once dead, so a domain that later gets the same id is looked at afresh. */
     for (unsigned i = 0; i < VSCSI_AM_MAX_DOMS; i++)
         if (am->d[i].st != D_FREE && !am->d[i].mark) {
-            if (am->d[i].st == D_WAIT_NAME && ops->xs_unwatch) {
+            if (am->d[i].watched && ops->xs_unwatch) {
                 char p[64];
                 name_path(p, sizeof(p), am->d[i].id);
                 ops->xs_unwatch(am->c.ctx, p, TOK_NAME);
             }
             am->d[i].st = D_FREE;
+            am->d[i].watched = 0;
         }
 }
 
