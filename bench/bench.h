@@ -2,7 +2,7 @@
 /*
  * vscsi-bench: shared types. One binary measures, in one run and with the
  * same barrier instruction, the library's ring path, a raw loop over Xen's
- * io/ring.h and a minimal SPSC ring (docs/bench.md, anchors A.7), then the
+ * io/ring.h and a minimal SPSC ring (docs/bench.md), then the
  * simulator end to end against memcpy.
  */
 #ifndef VSCSI_BENCH_H
@@ -23,6 +23,9 @@ struct ring_cell {
     unsigned depth; /* requests kept in flight, 1..16 */
     unsigned nsegs; /* data segments per request */
     int indirect;   /* segments described in indirect pages */
+    int ringonly;   /* ring operations and the copies a consumer needs only: no
+                       builder, no validator, no decoder (the same inline fill
+                       and consumer for every implementation) */
     char name[48];
 };
 
@@ -177,7 +180,8 @@ struct bench_report {
 
 void report_table(const struct bench_report *r, FILE *out);
 int report_json(const struct bench_report *r, FILE *out);
-/* Geometric mean of ours/raw medians over the cells with `threads` (0 if none). */
-double report_ring_geomean(const struct bench_report *r, int threads, int vs);
+/* Geometric mean of ours/raw medians over the cells with `threads` and
+ * `ringonly` (0 if none). */
+double report_ring_geomean(const struct bench_report *r, int threads, int ringonly, int vs);
 
 #endif

@@ -85,7 +85,7 @@ def check(doc):
         if not need(c, w, ("name", "threads", "depth", "segs", "indirect", "requests", "reps",
                            "impl", "ratio_ours_raw", "ratio_ours_spsc")):
             continue
-        seen.add((c["threads"], c["depth"], c["segs"], c["indirect"]))
+        seen.add((c["threads"], c["depth"], c["segs"], c["indirect"], c.get("ringonly", False)))
         if not isinstance(c["requests"], int) or c["requests"] < 1:
             err(f"{w}.requests: {c['requests']!r}")
         for impl in IMPLS:
@@ -111,13 +111,15 @@ def check(doc):
             for k in ("req_notify_per_req", "rsp_notify_per_req"):
                 if abs(o.get(k, 0) - x.get(k, 0)) > 1e-9:
                     err(f"{w}: one-thread {k} differs between ours and raw")
-    threads = {t for (t, _, _, _) in seen} or {1}
+    threads = {t for (t, _, _, _, _) in seen} or {1}
     partial = bool(env.get("only"))  # --only: a chosen part of the matrix
     for t in ([] if partial else threads):
         for d in DEPTHS:
             for (n, ind) in SEGS:
-                if (t, d, n, ind) not in seen:
-                    err(f"ring matrix: cell threads={t} depth={d} segs={n} indirect={ind} missing")
+                for ro in (True, False):
+                    if (t, d, n, ind, ro) not in seen:
+                        err(f"ring matrix: cell threads={t} depth={d} segs={n} indirect={ind} "
+                            f"ringonly={ro} missing")
     if not doc["ring"] and not partial:
         err("ring: empty")
 

@@ -206,17 +206,21 @@ static int build_cells(struct ring_cell *cells, int threads_max)
     } segs[] = {{0, 0}, {1, 0}, {26, 0}, {128, 1}, {1024, 1}};
     int k = 0;
 
-    for (int t = 1; t <= threads_max; t++)
-        for (unsigned d = 0; d < sizeof(depths) / sizeof(depths[0]); d++)
-            for (unsigned s = 0; s < sizeof(segs) / sizeof(segs[0]); s++) {
-                struct ring_cell *c = &cells[k++];
-                c->threads = t;
-                c->depth = depths[d];
-                c->nsegs = segs[s].n;
-                c->indirect = segs[s].ind;
-                snprintf(c->name, sizeof(c->name), "ring.%dt.d%u.%s%u", t, c->depth,
-                         c->indirect ? "ind" : "seg", c->nsegs);
-            }
+    /* Ring-only cells first (ring operations and the consumer's copies),
+     * then the full path (build, validate, decode): the cost of each layer. */
+    for (int ro = 1; ro >= 0; ro--)
+        for (int t = 1; t <= threads_max; t++)
+            for (unsigned d = 0; d < sizeof(depths) / sizeof(depths[0]); d++)
+                for (unsigned s = 0; s < sizeof(segs) / sizeof(segs[0]); s++) {
+                    struct ring_cell *c = &cells[k++];
+                    c->threads = t;
+                    c->depth = depths[d];
+                    c->nsegs = segs[s].n;
+                    c->indirect = segs[s].ind;
+                    c->ringonly = ro;
+                    snprintf(c->name, sizeof(c->name), "ring%s.%dt.d%u.%s%u", ro ? "only" : "", t,
+                             c->depth, c->indirect ? "ind" : "seg", c->nsegs);
+                }
     return k;
 }
 
@@ -521,7 +525,7 @@ int main(int argc, char **argv)
     FILE *table = o.json && strcmp(o.json, "-") == 0 ? stderr : stdout;
 
     /* Ring matrix. */
-    struct ring_cell cells[64];
+    struct ring_cell cells[96];
     int ncells = build_cells(cells, threads_max);
     rep.ring = calloc((size_t)ncells, sizeof(*rep.ring));
     for (int i = 0; i < ncells && rep.ring; i++) {

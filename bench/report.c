@@ -44,14 +44,14 @@ static struct stat3 ratio_of(const double *a, const double *b, int n)
     return stat3_of(r, n);
 }
 
-double report_ring_geomean(const struct bench_report *r, int threads, int vs)
+double report_ring_geomean(const struct bench_report *r, int threads, int ringonly, int vs)
 {
     double logsum = 0;
     int n = 0;
 
     for (int i = 0; i < r->nring; i++) {
         const struct ring_result *c = &r->ring[i];
-        if (c->cell.threads != threads)
+        if (c->cell.threads != threads || c->cell.ringonly != ringonly)
             continue;
         struct stat3 s = ratio_of(c->rate[IMPL_OURS], c->rate[vs], c->reps);
         if (s.median > 0) {
@@ -155,14 +155,16 @@ void report_table(const struct bench_report *r, FILE *o)
         fprintf(o, "note     : %s\n", e->note);
 
     if (r->nring) {
-        fprintf(o, "\nRing path, M requests/s. ours = library API + request build + backend "
-                   "validation;\nraw = <xen/io/ring.h> macros, same work; spsc = minimal 16-slot "
-                   "ring, same work, no notify protocol.\n");
+        fprintf(o, "\nRing path, M requests/s. layer 'ring' = ring operations and the copies a "
+                   "consumer needs\n(same inline fill and consumer for all three); 'full' = ours: "
+                   "library API + request build +\nbackend validation + response decoding; raw = "
+                   "<xen/io/ring.h> macros, same work inline;\nspsc = minimal 16-slot ring, same "
+                   "work, no notify protocol.\n");
         fprintf(o, "1-thread figures are the thread's CPU time, 2-thread figures wall time; "
                    "'cores' is the share of two\ncores the 2-thread runs really got (a run that "
                    "other work preempted is redone, up to 4 times).\n");
-        fprintf(o, "%-3s %5s %7s  %-21s %-21s %-21s %-19s %-7s %-5s %s\n", "thr", "depth", "segs",
-                "ours", "raw", "spsc", "ours/raw", "/spsc", "cores",
+        fprintf(o, "%-5s %-3s %5s %7s  %-21s %-21s %-21s %-19s %-7s %-5s %s\n", "layer", "thr",
+                "depth", "segs", "ours", "raw", "spsc", "ours/raw", "/spsc", "cores",
                 "notify/req (req+rsp) ours|raw");
         for (int i = 0; i < r->nring; i++) {
             const struct ring_result *c = &r->ring[i];
@@ -179,10 +181,12 @@ void report_table(const struct bench_report *r, FILE *o)
             if (c->cell.threads > 1)
                 snprintf(sh, sizeof(sh), "%.2f", ring_share(c));
             fprintf(o,
-                    "%-3d %5u %7s  %-21s %-21s %-21s %-19s %-7.3f %-5s %.3f+%.3f | %.3f+%.3f%s\n",
-                    c->cell.threads, c->cell.depth, seg_label(&c->cell, seg, sizeof(seg)), cellv[0],
-                    cellv[1], cellv[2], rq, qs.median, sh, c->req_ntf[IMPL_OURS],
-                    c->rsp_ntf[IMPL_OURS], c->req_ntf[IMPL_RAW], c->rsp_ntf[IMPL_RAW],
+                    "%-5s %-3d %5u %7s  %-21s %-21s %-21s %-19s %-7.3f %-5s %.3f+%.3f | "
+                    "%.3f+%.3f%s\n",
+                    c->cell.ringonly ? "ring" : "full", c->cell.threads, c->cell.depth,
+                    seg_label(&c->cell, seg, sizeof(seg)), cellv[0], cellv[1], cellv[2], rq,
+                    qs.median, sh, c->req_ntf[IMPL_OURS], c->rsp_ntf[IMPL_OURS],
+                    c->req_ntf[IMPL_RAW], c->rsp_ntf[IMPL_RAW],
                     c->errors[0] + c->errors[1] + c->errors[2] ? "  ERRORS" : "");
         }
         int redone = 0;
@@ -190,13 +194,14 @@ void report_table(const struct bench_report *r, FILE *o)
             redone += r->ring[i].retries;
         if (redone)
             fprintf(o, "(%d two-thread runs were redone: other work preempted them)\n", redone);
-        for (int t = 1; t <= 2; t++) {
-            double g = report_ring_geomean(r, t, IMPL_RAW),
-                   gs = report_ring_geomean(r, t, IMPL_SPSC);
-            if (g > 0)
-                fprintf(o, "geomean ours/raw, %d thread%s: %.3f   ours/spsc: %.3f\n", t,
-                        t > 1 ? "s" : "", g, gs);
-        }
+        for (int ro = 1; ro >= 0; ro--)
+            for (int t = 1; t <= 2; t++) {
+                double g = report_ring_geomean(r, t, ro, IMPL_RAW),
+                       gs = report_ring_geomean(r, t, ro, IMPL_SPSC);
+                if (g > 0)
+                    fprintf(o, "geomean ours/raw, %s, %d thread%s: %.3f   ours/spsc: %.3f\n",
+                            ro ? "ring" : "full", t, t > 1 ? "s" : "", g, gs);
+            }
     }
 
     if (r->nmc) {
@@ -239,12 +244,13 @@ void report_table(const struct bench_report *r, FILE *o)
     }
 
     fprintf(o, "\nTargets:\n");
-    for (int t = 1; t <= 2; t++) {
-        double g = report_ring_geomean(r, t, IMPL_RAW);
-        if (g > 0)
-            fprintf(o, "  ring path %dT >= 0.95x raw ring.h (geomean of cells): %.3f  %s\n", t, g,
-                    g >= 0.95 ? "met" : "MISSED");
-    }
+    for (int ro = 1; ro >= 0; ro--)
+        for (int t = 1; t <= 2; t++) {
+            double g = report_ring_geomean(r, t, ro, IMPL_RAW);
+            if (g > 0)
+                fprintf(o, "  %s path %dT >= 1.0x raw ring.h (geomean of cells): %.3f  %s\n",
+                        ro ? "ring" : "full", t, g, g >= 1.0 ? "met" : "MISSED");
+        }
     const struct sim_result *bn = best_null_2t(r);
     if (bn) {
         double v = stat3_of(bn->rate, bn->reps).median;
@@ -316,10 +322,10 @@ int report_json(const struct bench_report *r, FILE *o)
         fprintf(o, "%s\n{\"name\":", i ? "," : "");
         json_str(o, c->cell.name);
         fprintf(o,
-                ",\"threads\":%d,\"depth\":%u,\"segs\":%u,\"indirect\":%s,\"requests\":%llu,"
-                "\"reps\":%d,\"impl\":{",
+                ",\"threads\":%d,\"depth\":%u,\"segs\":%u,\"indirect\":%s,\"ringonly\":%s,"
+                "\"requests\":%llu,\"reps\":%d,\"impl\":{",
                 c->cell.threads, c->cell.depth, c->cell.nsegs, c->cell.indirect ? "true" : "false",
-                (unsigned long long)c->requests, c->reps);
+                c->cell.ringonly ? "true" : "false", (unsigned long long)c->requests, c->reps);
         for (int k = 0; k < IMPL_NR; k++) {
             struct stat3 s = stat3_of(c->rate[k], c->reps);
             fprintf(o, "%s\"%s\":{", k ? "," : "", impl_name[k]);
@@ -376,14 +382,17 @@ int report_json(const struct bench_report *r, FILE *o)
     }
     fputs("],\n\"targets\":[", o);
     first = 1;
-    for (int t = 1; t <= 2; t++) {
-        double g = report_ring_geomean(r, t, IMPL_RAW);
-        if (g <= 0)
-            continue;
-        fprintf(o, "%s{\"name\":\"ring_%dt_vs_raw\",\"want\":0.95,\"ratio_got\":%.6g,\"met\":%s}",
-                first ? "" : ",", t, g, g >= 0.95 ? "true" : "false");
-        first = 0;
-    }
+    for (int ro = 1; ro >= 0; ro--)
+        for (int t = 1; t <= 2; t++) {
+            double g = report_ring_geomean(r, t, ro, IMPL_RAW);
+            if (g <= 0)
+                continue;
+            fprintf(o,
+                    "%s{\"name\":\"%s_%dt_vs_raw\",\"want\":1.0,\"ratio_got\":%.6g,"
+                    "\"met\":%s}",
+                    first ? "" : ",", ro ? "ringonly" : "ring", t, g, g >= 1.0 ? "true" : "false");
+            first = 0;
+        }
     const struct sim_result *bn = best_null_2t(r);
     if (bn) {
         double v = stat3_of(bn->rate, bn->reps).median;

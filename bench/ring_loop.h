@@ -15,10 +15,14 @@
  *   lp_f_reap(x,seq)   take the next response, validate it; 0 if it is right
  *   lp_b_avail(x), lp_b_final(x), lp_b_push(x): the backend's equivalents
  *   lp_b_serve(x)      take, validate and answer the next request
+ * lp_f_submit, lp_f_reap and lp_b_serve take a last argument `ro` (ring-only
+ * cell) that is a constant in every instantiation: the loops below are
+ * compiled once per layer (LP_INLINE), so neither layer carries the other's
+ * code, registers or branches.
  *
  * One thread: per round the frontend fills up to `depth` slots and pushes,
  * then the backend's event handler runs until its final check finds nothing,
- * then the frontend's: four full barriers per round, as in anchors A.6.
+ * then the frontend's: four full barriers per round, as in the raw ring.h baseline.
  * Two threads: each end runs the same handler on its own pinned core; "going
  * to sleep" after a final check is a spin on the peer's producer index, so
  * a notification is counted but costs nothing (the ring is what is measured).
@@ -30,6 +34,10 @@
 
 #include "bench.h"
 
+#ifndef LP_INLINE
+#define LP_INLINE static inline __attribute__((always_inline))
+#endif
+
 struct lp_shared {
     loop_ctx *x;
     int ready;  /* atomic: the backend thread is pinned and polling */
@@ -38,7 +46,7 @@ struct lp_shared {
     uint64_t rsp_notify;
 };
 
-static void *lp_back_main(void *arg)
+LP_INLINE void *lp_back_body(void *arg, const int ro)
 {
     struct lp_shared *s = arg;
     loop_ctx *x = s->x;
@@ -62,7 +70,7 @@ static void *lp_back_main(void *arg)
             break;
         }
         while (n-- > 0)
-            lp_b_serve(x);
+            lp_b_serve(x, ro);
         ntf += (uint64_t)lp_b_push(x);
     }
 out:
@@ -70,14 +78,25 @@ out:
     return NULL;
 }
 
-static int lp_run_2t(loop_ctx *x, unsigned depth, uint64_t total, struct ring_run *out)
+static void *lp_back_main_ro(void *arg)
+{
+    return lp_back_body(arg, 1);
+}
+
+static void *lp_back_main_full(void *arg)
+{
+    return lp_back_body(arg, 0);
+}
+
+LP_INLINE int lp_run_2t(loop_ctx *x, unsigned depth, uint64_t total, struct ring_run *out,
+                        const int ro)
 {
     struct lp_shared s = {.x = x};
     uint64_t sent = 0, done = 0, reqn = 0, errors = 0;
     pthread_t th;
     double t0, t1, c0, c1;
 
-    if (pthread_create(&th, NULL, lp_back_main, &s))
+    if (pthread_create(&th, NULL, ro ? lp_back_main_ro : lp_back_main_full, &s))
         return -1;
     while (!__atomic_load_n(&s.ready, __ATOMIC_ACQUIRE))
         bench_relax();
@@ -87,7 +106,7 @@ static int lp_run_2t(loop_ctx *x, unsigned depth, uint64_t total, struct ring_ru
     while (done < total) {
         int produced = 0, k;
         while (sent < total && sent - done < depth) {
-            lp_f_submit(x, sent++);
+            lp_f_submit(x, sent++, ro);
             produced = 1;
         }
         if (produced)
@@ -103,7 +122,7 @@ static int lp_run_2t(loop_ctx *x, unsigned depth, uint64_t total, struct ring_ru
         if (k <= 0)
             break;
         while (k-- > 0)
-            errors += lp_f_reap(x, done++) != 0;
+            errors += lp_f_reap(x, done++, ro) != 0;
     }
     t1 = bench_now();
     c1 = bench_proc_cpu();
@@ -121,7 +140,8 @@ static int lp_run_2t(loop_ctx *x, unsigned depth, uint64_t total, struct ring_ru
     return s.broken || done != total ? -1 : 0;
 }
 
-static int lp_run_1t(loop_ctx *x, unsigned depth, uint64_t total, struct ring_run *out)
+LP_INLINE int lp_run_1t(loop_ctx *x, unsigned depth, uint64_t total, struct ring_run *out,
+                        const int ro)
 {
     uint64_t sent = 0, done = 0, reqn = 0, rspn = 0, errors = 0;
     int broken = 0;
@@ -131,7 +151,7 @@ static int lp_run_1t(loop_ctx *x, unsigned depth, uint64_t total, struct ring_ru
 
     while (done < total && !broken) {
         while (sent < total && sent - done < depth)
-            lp_f_submit(x, sent++);
+            lp_f_submit(x, sent++, ro);
         reqn += (uint64_t)lp_f_push(x);
         for (;;) { /* the backend's event handler */
             int k = lp_b_avail(x);
@@ -142,7 +162,7 @@ static int lp_run_1t(loop_ctx *x, unsigned depth, uint64_t total, struct ring_ru
                 break;
             }
             while (k-- > 0)
-                lp_b_serve(x);
+                lp_b_serve(x, ro);
             rspn += (uint64_t)lp_b_push(x);
         }
         for (;;) { /* the frontend's event handler */
@@ -154,7 +174,7 @@ static int lp_run_1t(loop_ctx *x, unsigned depth, uint64_t total, struct ring_ru
                 break;
             }
             while (k-- > 0)
-                errors += lp_f_reap(x, done++) != 0;
+                errors += lp_f_reap(x, done++, ro) != 0;
         }
         if (done != sent)
             broken = 1; /* every request must have come back within its round */
@@ -174,7 +194,11 @@ static int lp_run(loop_ctx *x, const struct ring_cell *c, uint64_t total, struct
     unsigned depth = c->depth < 1 ? 1 : c->depth > 16 ? 16 : c->depth;
 
     lp_reset(x);
-    return c->threads == 2 ? lp_run_2t(x, depth, total, out) : lp_run_1t(x, depth, total, out);
+    if (c->ringonly)
+        return c->threads == 2 ? lp_run_2t(x, depth, total, out, 1)
+                               : lp_run_1t(x, depth, total, out, 1);
+    return c->threads == 2 ? lp_run_2t(x, depth, total, out, 0)
+                           : lp_run_1t(x, depth, total, out, 0);
 }
 
 #endif

@@ -5,6 +5,8 @@
  * vscsi_cmd_parse + vscsi_cmd_parse_data (indirect regions through the read
  * callback), answers with vscsi_rsp_cdb, frontend decoding with
  * vscsi_rsp_decode. Exactly what an embedder of the library would write.
+ * Ring-only cells: the ring calls and the takes only, with the same inline
+ * fill and consumer as the others (ring_work.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +14,10 @@
 #include <string.h>
 
 #include "bench.h"
+
+#ifndef LP_INLINE
+#define LP_INLINE static inline __attribute__((always_inline))
+#endif
 #include "ring_work.h"
 #include "vscsiif/request.h"
 #include "vscsiif/response.h"
@@ -25,14 +31,13 @@
 struct ours_front {
     struct vscsi_front_ring ring;
     struct vscsi_seg sg[VSCSI_SG_TABLESIZE]; /* the scatter list a frontend holds ready */
-    uint8_t cdb[16];
-    struct vscsi_response rsp; /* private copy of the slot */
+    uint8_t sense[VSCSI_SENSE_LEN];          /* the request's sense buffer (ring-only) */
     uint64_t build_errors;
 };
 
 struct ours_back {
     struct vscsi_back_ring ring;
-    struct vscsi_request copy; /* private copy of the slot */
+    struct wl_pend pend; /* ring-only: what the consumer keeps */
     struct vscsi_seg storage[WL_MAX_SEGS];
 };
 
@@ -43,6 +48,7 @@ typedef struct ours_ctx {
     struct vscsi_nexus nx;
     unsigned nsegs;
     int indirect;
+    int ringonly;
     uint64_t data_len;
     _Alignas(128) struct ours_front f;
     _Alignas(128) struct ours_back b;
@@ -56,9 +62,12 @@ static void lp_reset(loop_ctx *x)
     x->f.build_errors = 0;
     for (unsigned i = 0; i < VSCSI_SG_TABLESIZE; i++)
         x->f.sg[i] = (struct vscsi_seg){WL_DATA_GREF_BASE + i, 0, WL_PAGE};
+    if (x->indirect)
+        for (unsigned slot = 0; slot < WL_SLOTS; slot++)
+            wl_write_descs(&x->ind, slot, x->nsegs);
 }
 
-static inline void lp_f_submit(loop_ctx *x, uint64_t seq)
+LP_INLINE void lp_f_submit(loop_ctx *x, uint64_t seq, const int ro)
 {
     struct vscsi_request *rq = vscsi_front_slot(&x->f.ring);
     unsigned slot = x->f.ring.req_prod_pvt & VSCSI_RING_MASK;
@@ -68,11 +77,17 @@ static inline void lp_f_submit(loop_ctx *x, uint64_t seq)
         x->f.build_errors++;
         return;
     }
-    wl_cdb(x->f.cdb, seq, x->nsegs);
-    rc = vscsi_req_cdb(rq, (uint16_t)seq, &x->nx, x->f.cdb, WL_CDB_LEN, wl_dir(x->nsegs),
-                       WL_TIMEOUT_S);
+    if (ro) {
+        WL_FILL(rq, seq, x->nsegs, x->indirect, slot);
+        vscsi_front_produce(&x->f.ring);
+        return;
+    }
+    uint32_t lba = (uint32_t)seq, blocks = x->nsegs * (WL_PAGE / 512u);
+    uint8_t cdb[WL_CDB_LEN] = {
+        0x28,         0, (uint8_t)(lba >> 24),   (uint8_t)(lba >> 16), (uint8_t)(lba >> 8),
+        (uint8_t)lba, 0, (uint8_t)(blocks >> 8), (uint8_t)blocks,      0};
+    rc = vscsi_req_cdb(rq, (uint16_t)seq, &x->nx, cdb, WL_CDB_LEN, wl_dir(x->nsegs), WL_TIMEOUT_S);
     if (x->indirect) {
-        wl_write_descs(&x->ind, slot, x->nsegs);
         for (unsigned p = 0; p < wl_ind_pages(x->nsegs); p++)
             rc |= vscsi_req_add_indirect(rq, wl_ind_gref(slot, p), 0,
                                          (uint16_t)(wl_ind_count(x->nsegs, p) * 8u));
@@ -98,12 +113,15 @@ static inline int lp_f_final(loop_ctx *x)
     return vscsi_front_final_check(&x->f.ring);
 }
 
-static inline int lp_f_reap(loop_ctx *x, uint64_t seq)
+LP_INLINE int lp_f_reap(loop_ctx *x, uint64_t seq, const int ro)
 {
-    struct vscsi_result res; /* a view, as an embedder keeps it: on the stack */
+    struct vscsi_result res;   /* a view, as an embedder keeps it: on the stack */
+    struct vscsi_response rsp; /* the private copy */
 
-    vscsi_front_take(&x->f.ring, &x->f.rsp);
-    int rc = vscsi_rsp_decode(&x->f.rsp, VSCSI_ACT_CDB, x->data_len, &res);
+    vscsi_front_take(&x->f.ring, &rsp);
+    if (ro)
+        return WL_REAP(&rsp, seq, x->f.sense);
+    int rc = vscsi_rsp_decode(&rsp, VSCSI_ACT_CDB, x->data_len, &res);
     return rc != 0 || res.rqid != (uint16_t)seq || !vscsi_result_ok(&res) || res.residual != 0;
 }
 
@@ -129,19 +147,31 @@ static int read_indirect(void *ctx, const struct vscsi_seg *d, void *dst)
     return 0;
 }
 
-static inline void lp_b_serve(loop_ctx *x)
+LP_INLINE void lp_b_serve(loop_ctx *x, const int ro)
 {
     struct ours_back *b = &x->b;
     struct vscsi_response *slot;
-    struct vscsi_cmd cmd; /* a view, as an embedder keeps it: on the stack */
+    struct vscsi_cmd cmd;      /* a view, as an embedder keeps it: on the stack */
+    struct vscsi_request copy; /* the private copy */
     uint8_t host = VSCSI_HOST_OK;
 
-    vscsi_back_take(&b->ring, &b->copy);
-    if (vscsi_cmd_parse(&b->copy, &x->lim, &cmd) != 0)
+    vscsi_back_take(&b->ring, &copy);
+    if (ro) {
+        int32_t rslt = WL_CONSUME(&copy, &b->pend, &x->ind, b->storage, x->data_len);
+
+        slot = vscsi_back_slot(&b->ring);
+        slot->rqid = copy.rqid;
+        slot->rslt = rslt;
+        slot->sense_len = 0;
+        slot->residual_len = 0;
+        vscsi_back_produce(&b->ring);
+        return;
+    }
+    if (vscsi_cmd_parse(&copy, &x->lim, &cmd) != 0)
         host = VSCSI_HOST_ERROR;
     else if (cmd.nx.channel != x->nx.channel || cmd.nx.id != x->nx.id || cmd.nx.lun != x->nx.lun)
         host = VSCSI_HOST_NO_CONNECT;
-    else if (vscsi_cmd_parse_data(&b->copy, &x->lim, read_indirect, x, b->storage, WL_MAX_SEGS,
+    else if (vscsi_cmd_parse_data(&copy, &x->lim, read_indirect, x, b->storage, WL_MAX_SEGS,
                                   &cmd) != 0 ||
              cmd.cdb[0] != 0x28 || cmd.data_len != x->data_len)
         host = VSCSI_HOST_ERROR;
@@ -180,6 +210,7 @@ int ring_ours_run(const struct ring_cell *c, uint64_t n, struct ring_run *out)
     x->nsegs = c->nsegs;
     x->indirect = c->indirect;
     x->data_len = wl_data_len(c->nsegs);
+    x->ringonly = c->ringonly;
     rc = lp_run(x, c, n, out);
     out->errors += x->f.build_errors;
     wl_pages_free(&x->ind);

@@ -15,6 +15,10 @@
 #include <string.h>
 
 #include "bench.h"
+
+#ifndef LP_INLINE
+#define LP_INLINE static inline __attribute__((always_inline))
+#endif
 #include "xen_work.h"
 
 #define SPSC_SLOTS 16u
@@ -34,13 +38,12 @@ struct spsc_ring {
 
 struct spsc_front {
     uint32_t req_prod_pvt, rsp_cons;
-    uint8_t cdb[16];
-    vscsiif_response_t rsp;
+    uint8_t sense[VSCSIIF_SENSE_BUFFERSIZE];
 };
 
 struct spsc_back {
     uint32_t req_cons, rsp_prod_pvt;
-    vscsiif_request_t req;
+    struct wl_pend pend;
     vscsiif_segment_t storage[WL_MAX_SEGS];
 };
 
@@ -48,6 +51,7 @@ typedef struct spsc_ctx {
     struct spsc_ring *ring;
     struct wl_pages ind;
     struct xw_params p;
+    int ringonly;
     _Alignas(128) struct spsc_front f;
     _Alignas(128) struct spsc_back b;
 } loop_ctx;
@@ -55,16 +59,21 @@ typedef struct spsc_ctx {
 static void lp_reset(loop_ctx *x)
 {
     memset(x->ring, 0, sizeof(*x->ring));
-    memset(&x->f, 0, offsetof(struct spsc_front, cdb));
-    memset(&x->b, 0, offsetof(struct spsc_back, req));
+    memset(&x->f, 0, offsetof(struct spsc_front, sense));
+    memset(&x->b, 0, offsetof(struct spsc_back, pend));
+    if (x->p.indirect)
+        for (unsigned slot = 0; slot < WL_SLOTS; slot++)
+            wl_write_descs(&x->ind, slot, x->p.nsegs);
 }
 
-static inline void lp_f_submit(loop_ctx *x, uint64_t seq)
+LP_INLINE void lp_f_submit(loop_ctx *x, uint64_t seq, const int ro)
 {
+    (void)ro; /* raw code fills the slot inline in both layers */
     unsigned slot = x->f.req_prod_pvt & SPSC_MASK;
 
-    wl_cdb(x->f.cdb, seq, x->p.nsegs);
-    xw_fill(&x->ring->slot[slot].req, seq, &x->p, &x->ind, slot, x->f.cdb);
+    vscsiif_request_t *rq = &x->ring->slot[slot].req;
+
+    WL_FILL(rq, seq, x->p.nsegs, x->p.indirect, slot);
     x->f.req_prod_pvt++;
 }
 
@@ -87,11 +96,15 @@ static inline int lp_f_final(loop_ctx *x)
     return lp_f_avail(x);
 }
 
-static inline int lp_f_reap(loop_ctx *x, uint64_t seq)
+LP_INLINE int lp_f_reap(loop_ctx *x, uint64_t seq, const int ro)
 {
-    x->f.rsp = *(volatile vscsiif_response_t *)&x->ring->slot[x->f.rsp_cons & SPSC_MASK].rsp;
+    vscsiif_response_t rsp =
+        *(volatile vscsiif_response_t *)&x->ring->slot[x->f.rsp_cons & SPSC_MASK].rsp;
+
     x->f.rsp_cons++;
-    return xw_check(&x->f.rsp, seq, x->p.data_len);
+    if (ro)
+        return WL_REAP(&rsp, seq, x->f.sense);
+    return xw_check(&rsp, seq, x->p.data_len, x->f.sense);
 }
 
 static inline int lp_b_avail(loop_ctx *x)
@@ -109,15 +122,18 @@ static inline int lp_b_final(loop_ctx *x)
     return lp_b_avail(x);
 }
 
-static inline void lp_b_serve(loop_ctx *x)
+LP_INLINE void lp_b_serve(loop_ctx *x, const int ro)
 {
     union spsc_slot *s = &x->ring->slot[x->b.req_cons & SPSC_MASK];
+    vscsiif_request_t req = *(volatile vscsiif_request_t *)&s->req;
     int32_t rslt;
 
-    x->b.req = *(volatile vscsiif_request_t *)&s->req;
     x->b.req_cons++;
-    rslt = xw_validate(&x->b.req, &x->p, &x->ind, x->b.storage);
-    xw_answer(&x->ring->slot[x->b.rsp_prod_pvt & SPSC_MASK].rsp, x->b.req.rqid, rslt);
+    if (ro)
+        rslt = WL_CONSUME(&req, &x->b.pend, &x->ind, x->b.storage, x->p.data_len);
+    else
+        rslt = xw_validate(&req, &x->p, &x->ind, x->b.storage, &x->b.pend);
+    xw_answer(&x->ring->slot[x->b.rsp_prod_pvt & SPSC_MASK].rsp, req.rqid, rslt);
     x->b.rsp_prod_pvt++;
 }
 
@@ -146,6 +162,7 @@ int ring_spsc_run(const struct ring_cell *c, uint64_t n, struct ring_run *out)
     x->p.nsegs = c->nsegs;
     x->p.indirect = c->indirect;
     x->p.data_len = wl_data_len(c->nsegs);
+    x->ringonly = c->ringonly;
     rc = lp_run(x, c, n, out);
     wl_pages_free(&x->ind);
     free(x->ring);

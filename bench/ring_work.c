@@ -15,16 +15,27 @@ void wl_write_descs(const struct wl_pages *p, unsigned slot, unsigned nsegs)
     }
 }
 
-void wl_cdb(uint8_t cdb[16], uint64_t seq, unsigned nsegs)
+uint32_t wl_read_regions(const struct wl_pages *p, const struct wl_seg *desc, unsigned n,
+                         void *storage, uint32_t *gref_sum, uint64_t *len)
 {
-    uint32_t lba = (uint32_t)seq;
-    uint32_t blocks = nsegs * (WL_PAGE / 512u);
-    memset(cdb, 0, 16);
-    cdb[0] = 0x28;
-    cdb[2] = (uint8_t)(lba >> 24);
-    cdb[3] = (uint8_t)(lba >> 16);
-    cdb[4] = (uint8_t)(lba >> 8);
-    cdb[5] = (uint8_t)lba;
-    cdb[7] = (uint8_t)(blocks >> 8);
-    cdb[8] = (uint8_t)blocks;
+    struct wl_seg *st = storage;
+    uint32_t tot = 0, gs = 0;
+    uint64_t l = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        const uint8_t *pg = wl_page(p, desc[i].gref);
+        uint32_t bytes = desc[i].length & ~7u;
+
+        if (!pg || tot + bytes / 8u > WL_MAX_SEGS || desc[i].offset + bytes > WL_PAGE)
+            break;
+        memcpy(&st[tot], pg + desc[i].offset, bytes);
+        tot += bytes / 8u;
+    }
+    for (uint32_t i = 0; i < tot; i++) {
+        gs += st[i].gref;
+        l += st[i].length;
+    }
+    *gref_sum = gs;
+    *len = l;
+    return tot;
 }

@@ -32,47 +32,17 @@ struct xw_params {
     uint16_t channel, id, lun;
 };
 
-static inline void xw_fill(vscsiif_request_t *rq, uint64_t seq, const struct xw_params *p,
-                           const struct wl_pages *ind, unsigned slot, const uint8_t cdb[16])
-{
-    rq->rqid = (uint16_t)seq;
-    rq->act = VSCSIIF_ACT_SCSI_CDB;
-    rq->cmd_len = WL_CDB_LEN;
-    memcpy(rq->cmnd, cdb, VSCSIIF_MAX_COMMAND_SIZE);
-    rq->timeout_per_command = WL_TIMEOUT_S;
-    rq->channel = p->channel;
-    rq->id = p->id;
-    rq->lun = p->lun;
-    rq->ref_rqid = 0;
-    rq->sc_data_direction = wl_dir(p->nsegs);
-    if (p->indirect) {
-        unsigned pages = wl_ind_pages(p->nsegs);
-        wl_write_descs(ind, slot, p->nsegs);
-        for (unsigned pg = 0; pg < pages; pg++) {
-            rq->seg[pg].gref = wl_ind_gref(slot, pg);
-            rq->seg[pg].offset = 0;
-            rq->seg[pg].length = (uint16_t)(wl_ind_count(p->nsegs, pg) * 8u);
-        }
-        rq->nr_segments = (uint8_t)(VSCSIIF_SG_GRANT | pages);
-    } else {
-        for (unsigned i = 0; i < p->nsegs; i++) {
-            rq->seg[i].gref = WL_DATA_GREF_BASE + i;
-            rq->seg[i].offset = 0;
-            rq->seg[i].length = WL_PAGE;
-        }
-        rq->nr_segments = (uint8_t)p->nsegs;
-    }
-}
-
 /* Validates the backend's private copy; returns the rslt to answer. */
 static inline int32_t xw_validate(const vscsiif_request_t *req, const struct xw_params *p,
-                                  const struct wl_pages *ind, vscsiif_segment_t *storage)
+                                  const struct wl_pages *ind, vscsiif_segment_t *storage,
+                                  struct wl_pend *pd)
 {
-    const int32_t bad = 7 << 16;            /* DID_ERROR */
-    const int32_t no_connect = 1 << 16;     /* DID_NO_CONNECT */
+    const int32_t bad = 7 << 16;        /* DID_ERROR */
+    const int32_t no_connect = 1 << 16; /* DID_NO_CONNECT */
     const vscsiif_segment_t *segs = req->seg;
     unsigned n = req->nr_segments & ~VSCSIIF_SG_GRANT & 0xffu, nseg;
     uint64_t len = 0;
+    uint32_t gsum = 0;
 
     if (req->sc_data_direction > 3 || req->cmd_len > VSCSIIF_MAX_COMMAND_SIZE)
         return bad;
@@ -112,10 +82,27 @@ static inline int32_t xw_validate(const vscsiif_request_t *req, const struct xw_
             segs[i].length == 0)
             return bad;
         len += segs[i].length;
+        gsum += segs[i].gref;
     }
     if (nseg && req->sc_data_direction == 3)
         return bad;
-    if (req->cmnd[0] != 0x28 || len != p->data_len)
+    /* What the backend keeps to execute it (scsiback's pending_req). */
+    memcpy(pd->cdb, req->cmnd, 16);
+    pd->rqid = req->rqid;
+    pd->act = req->act;
+    pd->cdb_len = req->cmd_len;
+    pd->timeout = req->timeout_per_command;
+    pd->channel = req->channel;
+    pd->id = req->id;
+    pd->lun = req->lun;
+    pd->ref_rqid = req->ref_rqid;
+    pd->dir = req->sc_data_direction;
+    pd->nr_segments = req->nr_segments;
+    pd->segs = segs == storage ? (const struct wl_seg *)(const void *)segs : NULL;
+    pd->nsegs = nseg;
+    pd->gref_sum = gsum;
+    pd->data_len = len;
+    if (pd->cdb[0] != 0x28 || len != p->data_len)
         return bad;
     return 0;
 }
@@ -128,13 +115,20 @@ static inline void xw_answer(vscsiif_response_t *rsp, uint16_t rqid, int32_t rsl
     rsp->residual_len = 0;
 }
 
-/* The frontend's checks on its private copy; 0 if the answer is right. */
-static inline int xw_check(const vscsiif_response_t *rsp, uint64_t seq, uint64_t data_len)
+/* The frontend's checks on its private copy (the library's decoder's
+ * checks), sense copied only when there is some; 0 if the answer is right. */
+static inline int xw_check(const vscsiif_response_t *rsp, uint64_t seq, uint64_t data_len,
+                           uint8_t *sense)
 {
     uint32_t rslt = (uint32_t)rsp->rslt;
-    return rsp->rqid != (uint16_t)seq || (rslt & 0xff00ff00u) || ((rslt >> 16) & 0xffu) != 0 ||
-           (rslt & 0xffu) != 0 || rsp->sense_len > VSCSIIF_SENSE_BUFFERSIZE ||
-           rsp->residual_len > data_len || rsp->residual_len != 0;
+    unsigned sl = rsp->sense_len;
+
+    if (sl)
+        memcpy(sense, rsp->sense_buffer,
+               sl > VSCSIIF_SENSE_BUFFERSIZE ? VSCSIIF_SENSE_BUFFERSIZE : sl);
+    return rsp->rqid != (uint16_t)seq || (rslt & 0xff00ff00u) || ((rslt >> 16) & 0xffu) > 20 ||
+           ((rslt >> 16) & 0xffu) != 0 || (rslt & 0xffu) != 0 || sl > VSCSIIF_SENSE_BUFFERSIZE ||
+           rsp->residual_len > data_len || rsp->residual_len != 0 || sl != 0;
 }
 
 #endif

@@ -24,8 +24,8 @@
  *   [TO_DEVICE]  u16 n (mod 4097), n bytes, repeated to fill the buffer
  *
  * Oracles: the status is a SAM status; sense_len <= 96; CHECK CONDITION comes
- * with fixed-format sense (70h/71h, sense_len >= 8, nothing past the
- * additional length) that the response encoder accepts; residual <=
+ * with sense (fixed 70h/71h, or descriptor 72h/73h once D_SENSE is set; sense_len
+ * >= 8, nothing past the additional length) that the response encoder accepts; residual <=
  * xfer_len; data-out buffers are never written; data-in never lands outside
  * the iov (every piece is an exact-size heap block, ASan); hang/delay only
  * when a fault was injected; the command counter counts every command; at
@@ -85,8 +85,10 @@ static void check_result(const struct vscsi_tgt_result *res, size_t xfer_len, bo
     if (res->status == 0x02) {
         FUZZ_ASSERT_MSG(res->sense_len >= 8, "CHECK CONDITION with %u sense bytes",
                         res->sense_len);
-        FUZZ_ASSERT_MSG((res->sense[0] & 0x7f) == 0x70 || (res->sense[0] & 0x7f) == 0x71,
-                        "sense response code 0x%02x is not fixed format", res->sense[0]);
+        /* Descriptor format (72h/73h) once a MODE SELECT set the Control page's D_SENSE. */
+        FUZZ_ASSERT_MSG((res->sense[0] & 0x7e) == 0x70 || (res->sense[0] & 0x7e) == 0x72,
+                        "sense response code 0x%02x is neither fixed nor descriptor format",
+                        res->sense[0]);
         FUZZ_ASSERT_MSG(res->sense_len <= 8u + res->sense[7],
                         "sense_len %u past the additional length %u", res->sense_len,
                         res->sense[7]);
@@ -218,7 +220,7 @@ static bool inject(struct fuzz_producer *p, struct luns *l, uint8_t flags)
         struct vscsi_tgt_fault f;
 
         memset(&f, 0, sizeof(f));
-        f.kind = (enum vscsi_tgt_fault_kind)(fuzz_u8(p) % 6);
+        f.kind = (enum vscsi_tgt_fault_kind)(fuzz_u8(p) % 7);
         f.nth = fuzz_u8(p) % 8;
         f.count = fuzz_u8(p) % 4;
         f.key = fuzz_u8(p);
@@ -226,6 +228,7 @@ static bool inject(struct fuzz_producer *p, struct luns *l, uint8_t flags)
         f.ascq = fuzz_u8(p);
         f.lba = fuzz_u8(p);
         f.delay_us = fuzz_u16(p);
+        f.flag = (uint8_t)(f.key % 64 + 1); /* TAPEALERT; the layout of older inputs stays */
         for (unsigned i = 0; i < l->n; i++)
             any |= vscsi_tgt_inject(l->lun[i], &f) == 0;
     }

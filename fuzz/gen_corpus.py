@@ -212,7 +212,7 @@ def response_seeds():
 # ------------------------------------------------------------------ ring
 
 (F_PRODUCE, F_PUSH, B_CONSUME, B_RESPOND, B_PUSH, F_CONSUME, F_FINAL, B_FINAL,
- P_REQ_PROD, P_RSP_PROD, P_EVENT, P_SLOT) = range(12)
+ P_REQ_PROD, P_RSP_PROD, P_EVENT, P_SLOT, P_TORN) = range(13)
 
 
 def ring_input(start, *steps):
@@ -265,6 +265,12 @@ def ring_seeds():
                                                  (P_SLOT, 0, 3, 1, 40), (B_CONSUME, 9),
                                                  (B_RESPOND, 9, 0), B_PUSH,
                                                  (F_CONSUME, 255)])),
+        # nr_segments / sense_len rewritten between the reads of one take
+        "hostile_torn_takes": ring_input(0, *flat([(F_PRODUCE, 2, 0), F_PUSH, (P_TORN, 0, 26),
+                                                   (B_CONSUME, 1), (P_TORN, 0, 0x9a),
+                                                   (B_CONSUME, 1), (B_RESPOND, 9, 0), B_PUSH,
+                                                   (P_TORN, 1, 255), (F_CONSUME, 1),
+                                                   (P_TORN, 1, 0), (F_CONSUME, 1)])),
         "hostile_events": ring_input(0, *flat([(P_EVENT, 0, 0, 0, 0, 0x80), (F_PRODUCE, 1, 0),
                                                F_PUSH, (P_EVENT, 1, 5, 0, 0, 0),
                                                (B_CONSUME, 1), (B_RESPOND, 1, 0), B_PUSH])),
@@ -475,6 +481,25 @@ def tape_cmds():
         ("read_position", [cmd([0x34, 0, 0, 0, 0, 0, 0, 0, 0, 0], C_FROM, 20)]),
         ("write_to_eom", [cmd([0x0a, 0x00, 0, 0xff, 0xff, 0], C_TO, 0xffff, data=b"e")] * 2),
         ("read_blank", [cmd([0x08, 0x00, 0, 0x01, 0x00, 0], C_FROM, 256)]),
+        ("mode_sense_page0", [cmd([0x1a, 0, 0x00, 0, 12, 0], C_FROM, 12)]),
+        ("read_position_forms", [w_var, cmd([0x10, 0, 0, 0, 1, 0])] +
+         [cmd([0x34, sa, 0, 0, 0, 0, 0, 0, 32, 0], C_FROM, 32) for sa in (0, 1, 6, 8)]),
+        ("locate16_space16", [w_var, cmd([0x10, 0, 0, 0, 1, 0]), w_var,
+                              cmd([0x92, 0x08, 0, 0] + be64(1) + [0, 0, 0, 0]),
+                              cmd([0x91, 0x00, 0, 0] + [0xff] * 8 + [0, 0, 0, 0]),
+                              cmd([0x93, 0x01, 0, 0] + be64(1) + [0, 0, 0, 0])]),
+        ("report_density", [cmd([0x44, m, 0, 0, 0, 0, 0, 1, 0, 0], C_FROM, 256)
+                            for m in (0, 1, 2)]),
+        ("log_sense", [cmd([0x4d, 0, 0x40 | pg, 0, 0, 0, 0, 2, 0, 0], C_FROM, 512)
+                       for pg in (0x00, 0x02, 0x03, 0x0c, 0x2e)] +
+         [cmd([0x4d, 0, 0x40, 0xff, 0, 0, 0, 2, 0, 0], C_FROM, 512),
+          cmd([0x4c, 0x02, 0, 0, 0, 0, 0, 0, 0, 0])]),
+        ("read_attribute", [cmd([0x8c, sa, 0, 0, 0, 0, 0, 0, 0, 0] + be32(2048) + [0, 0],
+                                C_FROM, 2048) for sa in (0, 1, 2, 3, 5)]),
+        ("write_attribute", [cmd([0x8d, 0, 0, 0, 0, 0, 0, 0, 0, 0] + be32(17) + [0, 0], C_TO, 17,
+                                 data=bytes([0, 0, 0, 13, 0x08, 0x00, 0x01, 0, 8]) + b"FUZZAPP "),
+                             cmd([0x8c, 0, 0, 0, 0, 0, 0, 0, 0x08, 0] + be32(512) + [0, 0],
+                                 C_FROM, 512)]),
     ]
 
 
@@ -498,6 +523,9 @@ def changer_cmds():
         ("move_bad_element", [cmd([0xa5, 0, 0, 0] + be16(0x1000) + be16(0x7777) + [0, 0, 0, 0])]),
         ("move_to_full", [cmd([0xa5, 0, 0, 0] + be16(0x1000) + be16(0x1001) + [0, 0, 0, 0])]),
         ("drive_inquiry", [cmd([0x12, 0, 0, 0, 96, 0], C_FROM, 96, lun=2)]),
+        ("exchange", [cmd([0xa6, 0, 0, 0] + be16(0x1000) + be16(0x1001) + be16(0x1000) + [0, 0]),
+                      res]),
+        ("position_to_element", [cmd([0x2b, 0, 0, 0] + be16(0x1002) + [0, 0, 0, 0])]),
     ]
 
 
@@ -532,7 +560,7 @@ def cdb_seeds():
     return seeds
 
 
-# Every opcode of docs anchors §B (SPC, SBC, SSC, SMC), VPD and mode page codes.
+# Every opcode of the SPC, SBC, SSC and SMC command tables, VPD and mode page codes.
 CDB_OPCODES = {
     "TEST_UNIT_READY": 0x00, "REZERO_REWIND": 0x01, "REQUEST_SENSE": 0x03,
     "FORMAT": 0x04, "READ_BLOCK_LIMITS": 0x05, "INIT_ELEMENT_STATUS": 0x07, "READ6": 0x08,
@@ -580,7 +608,7 @@ def esc(b):
 
 def cdb_dict():
     lines = ["# SPDX-License-Identifier: MIT",
-             "# cdb_fuzzer dictionary, written by fuzz/gen_corpus.py: opcodes (anchors.md §B),",
+             "# cdb_fuzzer dictionary, written by fuzz/gen_corpus.py: opcodes (SPC, SBC, SSC, SMC),",
              "# service actions, VPD / mode / log page codes, element addresses, sense bytes."]
     for name, op in sorted(CDB_OPCODES.items(), key=lambda kv: kv[1]):
         lines.append("op_%s=%s" % (name.lower(), esc([op])))

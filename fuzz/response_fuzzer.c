@@ -11,12 +11,19 @@
  *   u8    host, u8 status, u8 sense bytes offered (0..255), u32 residual,
  *         u8 tmr success: arguments for the encoders; the sense bytes offered
  *         are taken from the slot's sense_buffer area (zero-padded past 96)
+ *   u8    torn: bit 0 set, the slot's sense_len is rewritten to the next u8
+ *         right after the take's first read (a hostile backend's other vCPU)
  *
  * Oracles (decode): sense_len <= 96, residual <= data_len, tmr_ok only for a
  * TMR answered exactly 0x2002, host <= 20, each anomaly flag set exactly when
  * its condition holds in the raw slot, the return value 1 exactly when some
  * flag is set, -EINVAL exactly for a bad act, and success never reported
  * when anything outside the status and host bytes was set.
+ * Oracles (take): vscsi_front_take reads rqid, act, sense_len, rslt and
+ * residual_len, then min(sense_len, 96) sense bytes as its private copy
+ * names them, each byte once, nothing else; the copy holds the slot as it was
+ * when read whatever the torn rewrite did; decoding that copy reads nothing
+ * else of it (the rest is poisoned under ASan) and passes the decode oracles.
  * Oracles (encode): what vscsi_rsp_cdb/_tmr/_rslt write decodes back to the
  * same values with no anomaly, and they leave no stale byte in the slot.
  */
@@ -26,7 +33,53 @@
 #include <string.h>
 
 #include "fuzz_helpers.h"
+
+static void fz_read(void *dst, const void *src, size_t n);
+#define VSCSI_COPY_FROM_SHARED(d, s, n) fz_read((d), (s), (n))
+
 #include "vscsiif/response.h"
+#include "vscsiif/ring.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FZ_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define FZ_ASAN 1
+#endif
+#ifdef FZ_ASAN
+#include <sanitizer/asan_interface.h>
+#define FZ_POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define FZ_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define FZ_POISON(p, n)   ((void)(p), (void)(n))
+#define FZ_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* The slot being taken: reads of each byte, and the torn rewrite. */
+static struct {
+    uint8_t *slot;
+    unsigned reads;
+    uint8_t count[VSCSI_SLOT_SIZE];
+    bool torn;
+    uint8_t value;
+} RD;
+
+static void fz_read(void *dst, const void *src, size_t n)
+{
+    const uint8_t *p = src;
+
+    memcpy(dst, src, n);
+    if (!RD.slot || p < RD.slot || p >= RD.slot + VSCSI_SLOT_SIZE)
+        return;
+    FUZZ_ASSERT(p + n <= RD.slot + VSCSI_SLOT_SIZE);
+    for (size_t i = 0; i < n; i++)
+        FUZZ_ASSERT_MSG(++RD.count[p - RD.slot + i] == 1, "slot byte %u read twice",
+                        (unsigned)(p - RD.slot + i));
+    if (++RD.reads == 1 && RD.torn)
+        ((struct vscsi_response *)(void *)RD.slot)->sense_len = RD.value;
+}
 
 /* The encoders leave bytes without a meaning as the slot held them. */
 static bool all_byte(const void *p, size_t n, uint8_t v)
@@ -66,7 +119,8 @@ static void check_decode(const struct vscsi_response *raw, uint8_t act, uint64_t
         FUZZ_ASSERT(r.tmr_ok == (raw->rslt == VSCSI_RSLT_RESET_SUCCESS));
         FUZZ_ASSERT((r.anomalies & ~(VSCSI_ANOM_TMR_RSLT | VSCSI_ANOM_UNKNOWN_HOST)) == 0);
         /* An impossible host byte is reported and decoded as ERROR. */
-        FUZZ_ASSERT(!!(r.anomalies & VSCSI_ANOM_UNKNOWN_HOST) == (VSCSI_RSLT_HOST(rslt) > VSCSI_HOST_MAX));
+        FUZZ_ASSERT(!!(r.anomalies & VSCSI_ANOM_UNKNOWN_HOST) ==
+                    (VSCSI_RSLT_HOST(rslt) > VSCSI_HOST_MAX));
         /* A bare host error (status 0, e.g. NO_CONNECT for an unknown LUN) is a
          * legitimate TMR failure; anything else unknown is an anomaly. */
         FUZZ_ASSERT(!!(r.anomalies & VSCSI_ANOM_TMR_RSLT) == (!known && (rslt & 0xffffu) != 0));
@@ -180,5 +234,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_decode(&raw, a, data_len);
     check_decode(&raw, VSCSI_ACT_CDB, 0);
     check_encoders(&p, &raw, data_len);
+
+    /* The take, from a ring page into an exact-size private copy, then the
+     * decoder on what it took. */
+    struct vscsi_sring *ring = fuzz_xmalloc(sizeof(*ring));
+    struct vscsi_response *copy = fuzz_xmalloc(sizeof(*copy));
+    struct vscsi_front_ring fr;
+    unsigned sl = raw.sense_len < VSCSI_SENSE_LEN ? raw.sense_len : VSCSI_SENSE_LEN;
+    const unsigned tail = offsetof(struct vscsi_response, rslt);
+
+    vscsi_sring_init(ring);
+    vscsi_front_ring_init(&fr, ring);
+    fr.req_prod_pvt = 1; /* one request outstanding */
+    ring->req_prod = 1;
+    memcpy(&ring->ring[0].rsp, &raw, sizeof(raw));
+    ring->rsp_prod = 1;
+    FUZZ_ASSERT(vscsi_front_responses(&fr) == 1);
+    memset(copy, 0xa5, sizeof(*copy));
+    memset(&RD, 0, sizeof(RD));
+    RD.slot = (uint8_t *)&ring->ring[0].rsp;
+    RD.torn = fuzz_u8(&p) & 1;
+    RD.value = fuzz_u8(&p);
+    vscsi_front_take(&fr, copy);
+    for (unsigned i = 0; i < VSCSI_SLOT_SIZE; i++) {
+        bool want = i < 4 + sl || (i >= tail && i < tail + 8);
+
+        FUZZ_ASSERT_MSG(RD.count[i] == want, "slot byte %u read %u times", i, RD.count[i]);
+    }
+    RD.slot = NULL;
+    FUZZ_ASSERT(memcmp(copy, &raw, 4 + sl) == 0);
+    FUZZ_ASSERT(copy->rslt == raw.rslt && copy->residual_len == raw.residual_len);
+    FZ_POISON((uint8_t *)copy + 4 + sl, tail - 4 - sl);
+    FZ_POISON((uint8_t *)copy + tail + 8, sizeof(*copy) - tail - 8);
+    check_decode(copy, act, data_len);
+    FZ_UNPOISON(copy, sizeof(*copy));
+    free(copy);
+    free(ring);
     return 0;
 }

@@ -26,6 +26,9 @@
  *   9 peer rsp_prod  u8 mode, u32 value
  *  10 peer event     u8 which (bit 0: rsp_event), u32 value
  *  11 peer slot      u8 slot, u8 offset (mod 252), u8 len (mod 33), len bytes
+ *  12 peer torn      u8 which (bit 0: response sense_len, else request
+ *                    nr_segments), u8 value: written into the slot the next
+ *                    take reads, right after that take's first read
  * After the script a clean run is drained: everything produced is pushed,
  * answered and taken.
  *
@@ -34,10 +37,16 @@
  * the private indices never run more than 16 apart, the page is never
  * accessed outside its 4096 bytes (exact-size heap block, ASan), -EPROTO is
  * stable until the peer changes something and each end latches it (stops).
+ * Every take reads each byte of its slot at most once, and exactly the bytes
+ * its private header names: a request's 32-byte header and the
+ * min(nr_segments & 0x7f, 26) entries after it; a response's rqid, act,
+ * sense_len, rslt, residual_len and min(sense_len, 96) sense bytes. A torn
+ * rewrite between a take's reads never reaches the private copy.
  * Clean runs, in addition: no -EPROTO ever; the backend sees byte for byte
- * what the frontend wrote and validates it; the frontend gets byte for byte
- * what the backend wrote; a producer whose consumer went to sleep always
- * notifies; every request pushed is answered exactly once by the end.
+ * what the frontend wrote (every byte it takes) and validates it; the
+ * frontend gets byte for byte what the backend wrote; a producer whose
+ * consumer went to sleep always notifies; every request pushed is answered
+ * exactly once by the end.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -46,9 +55,84 @@
 #include <string.h>
 
 #include "fuzz_helpers.h"
+
+/* Every read of a slot by the inline takes comes through fz_read(). */
+static void fz_read(void *dst, const void *src, size_t n);
+#define VSCSI_COPY_FROM_SHARED(d, s, n) fz_read((d), (s), (n))
+
 #include "vscsiif/request.h"
 #include "vscsiif/response.h"
 #include "vscsiif/ring.h"
+
+/* The take in progress: which slot, how often each byte was read, and the
+ * torn rewrite armed for it. */
+static struct {
+    const uint8_t *slot;
+    unsigned reads;
+    uint8_t count[VSCSI_SLOT_SIZE];
+    bool armed, rsp_field, taking_rsp;
+    uint8_t value;
+    bool fired;
+    uint8_t before; /* the field as the take's first read saw it */
+} RD;
+
+static void fz_read(void *dst, const void *src, size_t n)
+{
+    const uint8_t *p = src;
+
+    memcpy(dst, src, n);
+    if (!RD.slot || p < RD.slot || p >= RD.slot + VSCSI_SLOT_SIZE)
+        return;
+    FUZZ_ASSERT(p + n <= RD.slot + VSCSI_SLOT_SIZE);
+    for (size_t i = 0; i < n; i++)
+        FUZZ_ASSERT_MSG(++RD.count[p - RD.slot + i] == 1, "slot byte %u read twice",
+                        (unsigned)(p - RD.slot + i));
+    if (++RD.reads == 1 && RD.armed && RD.rsp_field == RD.taking_rsp) {
+        uint8_t *field =
+            (uint8_t *)RD.slot + (RD.rsp_field ? offsetof(struct vscsi_response, sense_len)
+                                               : offsetof(struct vscsi_request, nr_segments));
+        RD.before = ((const uint8_t *)dst)[field - RD.slot];
+        *field = RD.value;
+        RD.armed = false;
+        RD.fired = true;
+    }
+}
+
+static void rd_begin(const void *slot, bool rsp)
+{
+    RD.slot = slot;
+    RD.taking_rsp = rsp;
+    RD.reads = 0;
+    RD.fired = false;
+    memset(RD.count, 0, sizeof(RD.count));
+}
+
+/* Each byte of [off, off + len) read once (fz_read checked "at most"), and
+ * no byte outside the runs. */
+static void rd_expect(const unsigned *off, const unsigned *len, unsigned runs)
+{
+    uint8_t want[VSCSI_SLOT_SIZE] = {0};
+
+    for (unsigned r = 0; r < runs; r++)
+        for (unsigned i = 0; i < len[r]; i++)
+            want[off[r] + i] = 1;
+    for (unsigned i = 0; i < VSCSI_SLOT_SIZE; i++)
+        FUZZ_ASSERT_MSG(RD.count[i] == want[i], "slot byte %u read %u times, want %u", i,
+                        RD.count[i], want[i]);
+    RD.slot = NULL;
+}
+
+static unsigned req_taken_segs(const struct vscsi_request *copy)
+{
+    unsigned n = copy->nr_segments & VSCSI_SG_COUNT_MASK;
+
+    return n < VSCSI_SG_TABLESIZE ? n : VSCSI_SG_TABLESIZE;
+}
+
+static unsigned rsp_taken_sense(const struct vscsi_response *copy)
+{
+    return copy->sense_len < VSCSI_SENSE_LEN ? copy->sense_len : VSCSI_SENSE_LEN;
+}
 
 #define N         VSCSI_RING_SIZE
 #define MAX_STEPS 512
@@ -66,6 +150,7 @@ enum {
     OP_P_RSP_PROD,
     OP_P_EVENT,
     OP_P_SLOT,
+    OP_P_TORN,
     OP_COUNT
 };
 
@@ -141,8 +226,16 @@ static void front_produce(struct world *w, unsigned count, uint8_t kinds)
             rc = (seq & 1) ? vscsi_req_abort(&rq, rqid, &nexus, (uint16_t)((rqid + 1) % N))
                            : vscsi_req_reset(&rq, rqid, &nexus);
         } else {
-            uint8_t cdb[10] = {0x28, 0, (uint8_t)(seq >> 24), (uint8_t)(seq >> 16),
-                               (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, 1, 0};
+            uint8_t cdb[10] = {0x28,
+                               0,
+                               (uint8_t)(seq >> 24),
+                               (uint8_t)(seq >> 16),
+                               (uint8_t)(seq >> 8),
+                               (uint8_t)seq,
+                               0,
+                               0,
+                               1,
+                               0};
 
             rc = vscsi_req_cdb(&rq, rqid, &nexus, cdb, (seq % 3) ? sizeof(cdb) : 6,
                                (seq & 1) ? VSCSI_DIR_NONE : VSCSI_DIR_FROM_DEVICE, 30);
@@ -181,8 +274,20 @@ static void front_take_one(struct world *w)
 {
     struct vscsi_response rsp;
     struct vscsi_result res;
+    bool torn = RD.armed && RD.rsp_field;
 
+    rd_begin(&w->s->ring[w->fr.rsp_cons & (N - 1)].rsp, true);
     vscsi_front_take(&w->fr, &rsp);
+    {
+        unsigned off[3] = {0, offsetof(struct vscsi_response, rslt), 4};
+        unsigned len[3] = {4, 8, rsp_taken_sense(&rsp)};
+
+        rd_expect(off, len, 3);
+    }
+    if (torn) {
+        FUZZ_ASSERT(RD.fired && rsp.sense_len == RD.before);
+        w->clean = false;
+    }
     FUZZ_ASSERT(w->fr.req_prod_pvt - w->fr.rsp_cons <= N);
     /* The front's own rqid check (scsifront hardening): range AND in flight,
      * before touching any per-request state. */
@@ -197,7 +302,12 @@ static void front_take_one(struct world *w)
     FUZZ_ASSERT(rc == 0 || rc == 1);
     FUZZ_ASSERT(res.sense_len <= VSCSI_SENSE_LEN && res.residual <= 512);
     if (w->clean) {
-        FUZZ_ASSERT_MSG(memcmp(&rsp, &w->sent[rsp.rqid], sizeof(rsp)) == 0,
+        const struct vscsi_response *sent = &w->sent[rsp.rqid];
+
+        FUZZ_ASSERT_MSG(memcmp(&rsp, sent, 4) == 0 && rsp.rslt == sent->rslt &&
+                            rsp.residual_len == sent->residual_len &&
+                            memcmp(rsp.sense_buffer, sent->sense_buffer, rsp_taken_sense(&rsp)) ==
+                                0,
                         "response for rqid %u changed on the ring", rsp.rqid);
         FUZZ_ASSERT(rc == 0);
         if (sh->req.act == VSCSI_ACT_CDB)
@@ -261,7 +371,8 @@ static void back_handle(struct world *w, const struct vscsi_request *copy)
         rc = vscsi_cmd_parse_data(copy, &lim, NULL, NULL, NULL, 0, &cmd);
     if (w->clean) {
         FUZZ_ASSERT_MSG(copy->rqid < N && w->sh[copy->rqid].inflight &&
-                            memcmp(copy, &w->sh[copy->rqid].req, sizeof(*copy)) == 0,
+                            memcmp(copy, &w->sh[copy->rqid].req,
+                                   VSCSI_REQ_HDR_SIZE + 8u * req_taken_segs(copy)) == 0,
                         "clean run: request slot for rqid %u is not what the front wrote",
                         copy->rqid);
         FUZZ_ASSERT_MSG(rc == 0, "clean run: request rejected (%s)", vscsi_reject_str(cmd.reject));
@@ -307,8 +418,20 @@ static void back_consume(struct world *w, unsigned count)
         FUZZ_ASSERT((uint32_t)n == w->s->req_prod - w->br.req_cons);
     for (int i = 0; i < n && (unsigned)i < count; i++) {
         struct vscsi_request copy;
+        bool torn = RD.armed && !RD.rsp_field;
 
+        rd_begin(&w->s->ring[w->br.req_cons & (N - 1)].req, false);
         vscsi_back_take(&w->br, &copy);
+        {
+            unsigned off[2] = {0, VSCSI_REQ_HDR_SIZE};
+            unsigned len[2] = {VSCSI_REQ_HDR_SIZE, 8u * req_taken_segs(&copy)};
+
+            rd_expect(off, len, 2);
+        }
+        if (torn) {
+            FUZZ_ASSERT(RD.fired && copy.nr_segments == RD.before);
+            w->clean = false;
+        }
         FUZZ_ASSERT(w->br.req_cons - w->br.rsp_prod_pvt <= N);
         back_handle(w, &copy);
     }
@@ -419,6 +542,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_producer p;
     struct world *w = calloc(1, sizeof(*w));
 
+    memset(&RD, 0, sizeof(RD));
     FUZZ_ASSERT(w != NULL);
     fuzz_producer_init(&p, data, size);
     w->s = fuzz_xmalloc(sizeof(*w->s)); /* exactly one page */
@@ -456,6 +580,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case OP_B_PUSH:
             back_push(w);
+            break;
+        case OP_P_TORN:
+            a = fuzz_u8(&p);
+            RD.armed = true;
+            RD.rsp_field = a & 1;
+            RD.value = fuzz_u8(&p);
             break;
         case OP_F_CONSUME:
             front_consume(w, fuzz_u8(&p));

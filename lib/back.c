@@ -6,18 +6,28 @@
 #include <string.h>
 
 #include "back_int.h"
+#include "table_size.h"
 
-int vscsi_back_new(const struct vscsi_back_config *cfg, struct vscsi_back **out)
+int vscsi_back_new(const struct vscsi_back_config *user_cfg, struct vscsi_back **out)
 {
+    struct vscsi_back_config copy;
+    const struct vscsi_back_config *cfg = &copy;
     struct vscsi_back *b;
+    int rc;
 
-    if (!cfg || !out || cfg->size < sizeof(*cfg) || !cfg->ops || !cfg->target || !cfg->dev_path)
+    if (!user_cfg || !out)
         return -EINVAL;
-    if (cfg->max_segs && (cfg->max_segs < VSCSI_SG_TABLESIZE || cfg->max_segs > VSCSI_MAX_INDIRECT_SEGS))
+    rc = vscsi_cfg_copy(&copy, sizeof(copy), user_cfg, VSCSI_BACK_CONFIG_SIZE_V1);
+    if (rc)
+        return rc;
+    if (!cfg->ops || !cfg->target || !cfg->dev_path)
         return -EINVAL;
-    if (!cfg->ops->xs_read || !cfg->ops->xs_write || !cfg->ops->xs_watch ||
-        !cfg->ops->map_grants || !cfg->ops->unmap_grants || !cfg->ops->evtchn_bind_interdomain ||
-        !cfg->ops->evtchn_notify || !cfg->target->open || !cfg->target->submit)
+    if (cfg->max_segs &&
+        (cfg->max_segs < VSCSI_SG_TABLESIZE || cfg->max_segs > VSCSI_MAX_INDIRECT_SEGS))
+        return -EINVAL;
+    if (!cfg->ops->xs_read || !cfg->ops->xs_write || !cfg->ops->xs_watch || !cfg->ops->map_grants ||
+        !cfg->ops->unmap_grants || !cfg->ops->evtchn_bind_interdomain || !cfg->ops->evtchn_notify ||
+        !cfg->target->open || !cfg->target->submit)
         return -EINVAL;
     if (cfg->data_mode == VSCSI_BACK_COPY && !cfg->ops->copy_grants)
         return -EINVAL;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Backend engine: the vhost's LUN table, kept in step with vscsi-devs (§3.2-3.4).
+/* Backend engine: the vhost's LUN table, kept in step with vscsi-devs (docs/protocol.md §5.4-5.7).
  * Every scan reads everything again, so repeating a scan changes nothing. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Backend engine: serving the ring. Each slot is copied once, validated in
  * Linux back's order, its data fetched into private memory, and answered
- * exactly once (protocol digest §2.6, §5.3). */
+ * exactly once (docs/protocol.md §4.6, §7.1). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "back_int.h"
+#include "codec_inline.h"
 
 static int req_buffers_ready(const struct vscsi_back *b, const struct back_req *r)
 {
@@ -279,7 +280,7 @@ static int rqid_in_flight(struct vscsi_back *b, const struct back_req *self, uin
 static void start_cdb(struct back_req *r)
 {
     struct vscsi_back *b = r->b;
-    int rc = vscsi_cmd_parse_data(&r->copy, &b->lim, read_indirect, b, r->segs, b->cfg.max_segs,
+    int rc = codec_cmd_parse_data(&r->copy, &b->lim, read_indirect, b, r->segs, b->cfg.max_segs,
                                   &r->cmd);
     if (rc) {
         reject(r, r->cmd.reject);
@@ -320,7 +321,7 @@ static void serve_one(struct vscsi_back *b, struct back_req *r)
     vscsi_back_take(&b->ring, &r->copy);
     b->st.requests++;
 
-    if (vscsi_cmd_parse(&r->copy, &b->lim, &r->cmd) &&
+    if (codec_cmd_parse(&r->copy, &b->lim, &r->cmd) &&
         (r->cmd.reject == VSCSI_REJ_DIRECTION || r->cmd.reject == VSCSI_REJ_CMD_LEN)) {
         reject(r, r->cmd.reject);
         return;

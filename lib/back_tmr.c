@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Backend engine: task management. Decision (protocol digest §7 row 5): an
+/* Backend engine: task management. Decision (docs/protocol-decisions.md row 5): an
  * aborted command always gets its own answer, host ABORT, sent before the
  * ABORT's 0x2002; a reset answers every command of the LUN with host RESET. */
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Backend engine: the XenStore handshake with the frontend (protocol digest §3.3-3.4). */
+/* Backend engine: the XenStore handshake with the frontend (docs/protocol.md §5.5-5.7). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

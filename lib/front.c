@@ -19,16 +19,24 @@ static int ops_complete(const struct vscsi_platform_ops *o)
            o->xs_txn_start && o->xs_txn_end;
 }
 
-int vscsi_front_new(const struct vscsi_front_config *cfg, struct vscsi_front **out)
+int vscsi_front_new(const struct vscsi_front_config *user_cfg, struct vscsi_front **out)
 {
+    struct vscsi_front_config copy;
+    const struct vscsi_front_config *cfg = &copy;
     struct vscsi_front *f;
     uint32_t cap;
+    int rc;
 
     if (!out)
         return -EINVAL;
     *out = NULL;
-    if (!cfg || cfg->size < sizeof(*cfg) || !cfg->ops || !ops_complete(cfg->ops) ||
-        !cfg->dev_path || !cfg->done || cfg->max_segs > VSCSI_MAX_INDIRECT_SEGS)
+    if (!user_cfg)
+        return -EINVAL;
+    rc = vscsi_cfg_copy(&copy, sizeof(copy), user_cfg, VSCSI_FRONT_CONFIG_SIZE_V1);
+    if (rc)
+        return rc;
+    if (!cfg->ops || !ops_complete(cfg->ops) || !cfg->dev_path || !cfg->done ||
+        cfg->max_segs > VSCSI_MAX_INDIRECT_SEGS)
         return -EINVAL;
     if (cfg->dev_path[0] != '/' || strlen(cfg->dev_path) + VSCSI_FI_SUFFIX_MAX > VSCSI_XB_PATH_MAX)
         return -ENAMETOOLONG;
@@ -37,7 +45,6 @@ int vscsi_front_new(const struct vscsi_front_config *cfg, struct vscsi_front **o
     if (!f)
         return -ENOMEM;
     f->cfg = *cfg;
-    f->cfg.size = sizeof(*cfg);
     f->ops = cfg->ops;
     f->ctx = cfg->ops_ctx;
     strcpy(f->dev_path, cfg->dev_path);

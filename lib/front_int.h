@@ -29,7 +29,7 @@
 /* Room a backend path must leave for "/vscsi-devs/<name>/state". */
 #define VSCSI_FI_SUFFIX_MAX (sizeof("/vscsi-devs//state") + VSCSI_FI_NAME_MAX)
 
-/* Timeout escalation of one command (§2.8: ABORT, then RESET, then give up). */
+/* Timeout escalation of one command (docs/protocol.md §3.5: ABORT, RESET, give up). */
 enum vscsi_fi_esc { VSCSI_FI_ESC_NONE, VSCSI_FI_ESC_ABORT, VSCSI_FI_ESC_RESET };
 
 /*

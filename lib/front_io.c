@@ -132,7 +132,7 @@ static void fill_descriptors(const struct vscsi_fi_rq *r, size_t len, struct vsc
 }
 
 /* Descriptor pages hold nothing but descriptors and are granted read-only,
- * so the backend sees none of our other memory (§5.4 item 12). Pool pages
+ * so the backend sees none of our other memory (docs/protocol.md §7.2 item 12). Pool pages
  * are granted as they are, so they are all written first and then granted
  * in one call; grant_page hands out fresh pages already granted. */
 static int build_indirect(struct vscsi_front *f, struct vscsi_fi_rq *r, size_t len,

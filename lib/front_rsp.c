@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "codec_inline.h"
 #include "front_int.h"
 
 void vscsi_fi_latch(struct vscsi_front *f, int err)
@@ -175,12 +176,12 @@ static int process(struct vscsi_front *f, const struct vscsi_response *copy)
     int notify, rc = 0, grc;
     void *user;
 
-    /* Checked before any per-request state is touched (§5.4 item 3). */
+    /* Checked before any per-request state is touched (docs/protocol.md §7.2 item 3). */
     if (id >= VSCSI_FI_NR_RQ || !f->rq[id].busy || !f->rq[id].rsp_due)
         return -EPROTO;
     r = &f->rq[id];
     r->rsp_due = 0;
-    if (vscsi_rsp_decode(copy, r->act, r->act == VSCSI_ACT_CDB ? r->len : 0, &res) > 0)
+    if (codec_rsp_decode(copy, r->act, r->act == VSCSI_ACT_CDB ? r->len : 0, &res) > 0)
         f->st.anomalies++;
     notify = !r->completed && !r->internal;
     if (!r->completed && r->act == VSCSI_ACT_CDB && r->dir == VSCSI_DIR_FROM_DEVICE) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Frontend task management and timeouts: ABORT, then RESET of the nexus,
- * then the error state (§2.8, §5.4 item 11). The protocol has no timeouts of
+ * then the error state (docs/protocol.md §3.5, §7.2 item 11). The protocol has no timeouts of
  * its own; all of them live here, driven by the embedder's clock. */
 #include <errno.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Frontend XenStore side: reacting to the backend's state (§3.3), LUN
- * hotplug through Reconfiguring/Reconfigured (§3.4), disconnect. Every value
+/* Frontend XenStore side: reacting to the backend's state (docs/protocol.md §5.6), LUN
+ * hotplug through Reconfiguring/Reconfigured (§5.7), disconnect. Every value
  * read from the store is treated as hostile. */
 #include <errno.h>
 #include <stdio.h>
@@ -139,7 +139,7 @@ static void remove_lun(struct vscsi_front *f, struct vscsi_fi_lun *l)
     l->used = 0;
 }
 
-/* Rescans are idempotent: names we already have are skipped (§3.4). */
+/* Rescans are idempotent: names we already have are skipped (docs/protocol.md §5.7). */
 static void scan(struct vscsi_front *f, int adding)
 {
     size_t pos = 0, len;

@@ -3,7 +3,7 @@
 if(NOT TARGET vscsi_sim)
   return()
 endif()
-foreach(t spc disk tape changer fault)
+foreach(t spc spc_ext disk disk_ext tape tape_pos tape_log tape_mam media_config changer changer_mtx fault)
   vscsi_add_test(test_target_${t} SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_target_${t}.c LIBS vscsi_sim LABELS target)
 endforeach()
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Backend engine against a hostile frontend: the 21 items of the backend
- * MUST-reject checklist (protocol digest §5.3), one test each. Every
+ * MUST-reject checklist (docs/protocol.md §7.1), one test each. Every
  * per-request test checks the exact rslt and that the next good request is
  * still served; the bench checks one answer per request throughout. */
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Backend engine: the LUN table and hotplug through Reconfiguring /
- * Reconfigured (protocol digest §3.4). The toolstack writes the backend's
+ * Reconfigured (docs/protocol.md §5.7). The toolstack writes the backend's
  * state 7 and per-LUN states 1 and 5; the frontend mirrors 7, the backend
  * scans and says 8, the frontend says 4 and so does the backend. */
 #include <errno.h>

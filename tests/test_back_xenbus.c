@@ -15,7 +15,7 @@ static void test_config_checked(void **state)
     struct vscsi_back_config c;
 
     c = cfg;
-    c.size = sizeof(c) - 1;
+    c.size = VSCSI_BACK_CONFIG_SIZE_V1 - 1; /* older than the first release */
     assert_int_equal(vscsi_back_new(&c, &b), -EINVAL);
     c = cfg;
     c.max_segs = 25; /* below the direct limit: no frontend could use it */

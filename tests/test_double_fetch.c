@@ -5,7 +5,12 @@
  * backend's single copy caught, what it then DOES must follow that copy: the
  * target sees only validated values, and the grant copies it makes are exactly
  * the segments it validated (their total equals the length the target was
- * told). A re-read of shared memory after validation would break this. */
+ * told). A re-read of shared memory after validation would break this.
+ * A third kind of round flips only nr_segments between 1 and 2 (both valid)
+ * after the header may have been taken: the take must copy exactly the
+ * segments its private header names, so the length the target sees is one
+ * of the two this very request allows, never one made of an older
+ * request's segment left in the engine's private copy. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,14 +22,22 @@
 #include <string.h>
 #include <cmocka.h>
 
+/* The frontend-side test takes through the inline take compiled here; its
+ * reads of the shared slot come through df_read(), which gives the hostile
+ * vCPU a chance to act between two reads of one take (on a loaded machine
+ * the two threads rarely run at the same instant otherwise). The backend
+ * engine's own take (in the library) is not affected. */
+static void df_read(void *dst, const void *src, size_t n);
+#define VSCSI_COPY_FROM_SHARED(d, s, n) df_read((d), (s), (n))
+
 #include "platform/sim_hv.h"
 #include "vscsiif/back.h"
 #include "vscsiif/request.h"
 #include "vscsiif/ring.h"
 #include "vscsiif/toolstack.h"
 
-#define FDOM 3
-#define POOL 8
+#define FDOM   3
+#define POOL   8
 #define ROUNDS 20000
 
 struct df {
@@ -37,14 +50,16 @@ struct df {
     uint32_t pool_ref[POOL], ring_ref, port;
     char be[128], fe[128];
     /* per request, filled by the hooks */
-    uint64_t copied_out;    /* data bytes the backend wrote into grants */
-    uint64_t target_len;    /* data length the target was given */
+    uint64_t copied_out; /* data bytes the backend wrote into grants */
+    uint64_t target_len; /* data length the target was given */
     unsigned target_calls, bad_target;
-    uint32_t slot;          /* index of the slot being flipped (atomic) */
-    int stop;               /* atomic */
-    int indirect_round;     /* atomic: which layout the flipper attacks */
-    unsigned flips;         /* atomic: completed flip passes */
+    uint32_t slot;  /* index of the slot being flipped (atomic) */
+    int stop;       /* atomic */
+    int round_kind; /* atomic: which layout the flipper attacks (ROUND_*) */
+    unsigned flips; /* atomic: completed flip passes */
 };
+
+enum { ROUND_DIRECT, ROUND_INDIRECT, ROUND_NR_FLIP, ROUND_KINDS };
 
 static struct df *G;
 
@@ -119,15 +134,20 @@ static void setup(struct df *d)
     assert_int_equal(vscsi_ts_vhost_create(&d->ops, d->dom0, &ts), 0);
     assert_int_equal(vscsi_ts_lun_add(&d->ops, d->dom0, &ts, 0, "x", "0:0:0:0", NULL, 0), 0);
     vscsi_ts_paths(&ts, d->be, sizeof(d->be), d->fe, sizeof(d->fe));
-    struct vscsi_back_config bc = {.size = sizeof(bc), .ops = &d->ops, .ops_ctx = d->dom0,
-                                   .target = &TOPS, .dev_path = d->be, .max_segs = 128};
+    struct vscsi_back_config bc = {.size = sizeof(bc),
+                                   .ops = &d->ops,
+                                   .ops_ctx = d->dom0,
+                                   .target = &TOPS,
+                                   .dev_path = d->be,
+                                   .max_segs = 128};
     assert_int_equal(vscsi_back_new(&bc, &d->back), 0);
     assert_int_equal(vscsi_back_start(d->back), 0);
     assert_int_equal(d->ops.grant_page(d->domu, 0, 0, &d->ring_ref, &page), 0);
     d->sring = page;
     vscsi_sring_init(d->sring);
     for (int i = 0; i < POOL; i++)
-        assert_int_equal(d->ops.grant_page(d->domu, 0, 0, &d->pool_ref[i], (void **)&d->pool[i]), 0);
+        assert_int_equal(d->ops.grant_page(d->domu, 0, 0, &d->pool_ref[i], (void **)&d->pool[i]),
+                         0);
     assert_int_equal(d->ops.evtchn_alloc_unbound(d->domu, 0, &d->port), 0);
     assert_int_equal(vscsi_xb_write_uint(&d->ops, d->domu, 0, d->fe, "ring-ref", d->ring_ref), 0);
     assert_int_equal(vscsi_xb_write_uint(&d->ops, d->domu, 0, d->fe, "event-channel", d->port), 0);
@@ -148,14 +168,19 @@ static void *flipper(void *arg)
         int odd = k & 1;
         __atomic_store_n(&rq->cmd_len, (uint8_t)(odd ? 200 : 10), __ATOMIC_RELAXED);
         __atomic_store_n(&rq->sc_data_direction, (uint8_t)(odd ? 9 : 2), __ATOMIC_RELAXED);
-        if (__atomic_load_n(&d->indirect_round, __ATOMIC_RELAXED)) {
+        int kind = __atomic_load_n(&d->round_kind, __ATOMIC_RELAXED);
+        if (kind == ROUND_NR_FLIP) {
+            __atomic_store_n(&rq->nr_segments, (uint8_t)(odd ? 1 : 2), __ATOMIC_RELAXED);
+        } else if (kind == ROUND_INDIRECT) {
             __atomic_store_n(&rq->nr_segments, (uint8_t)(odd ? 0x9b : 0x81), __ATOMIC_RELAXED);
             __atomic_store_n(&rq->seg[0].length, (uint16_t)(odd ? 4000 : 16), __ATOMIC_RELAXED);
             /* a valid change: descriptor 0's length (bytes 6-7) */
             __atomic_store_n((uint16_t *)(ind + 6), (uint16_t)(odd ? 256 : 512), __ATOMIC_RELAXED);
             /* descriptor 1 inside the indirect page: offset 12, length 14 */
-            __atomic_store_n((uint16_t *)(ind + 8 + 4), (uint16_t)(odd ? 3900 : 0), __ATOMIC_RELAXED);
-            __atomic_store_n((uint16_t *)(ind + 8 + 6), (uint16_t)(odd ? 4000 : 512), __ATOMIC_RELAXED);
+            __atomic_store_n((uint16_t *)(ind + 8 + 4), (uint16_t)(odd ? 3900 : 0),
+                             __ATOMIC_RELAXED);
+            __atomic_store_n((uint16_t *)(ind + 8 + 6), (uint16_t)(odd ? 4000 : 512),
+                             __ATOMIC_RELAXED);
         } else {
             __atomic_store_n(&rq->nr_segments, (uint8_t)(odd ? 27 : 2), __ATOMIC_RELAXED);
             /* a valid change: a torn copy may hold either, but must use what it holds */
@@ -176,7 +201,7 @@ static void test_flipping_frontend(void **state)
     setup(d);
     pthread_t t;
     uint32_t prod = 0, seen = 0;
-    unsigned accepted = 0, rejected = 0;
+    unsigned accepted = 0, rejected = 0, nr_flip_accepted = 0;
     uint8_t cdb[10] = {0x28, 0, 0, 0, 0, 0, 0, 0, 2, 0};
     struct vscsi_nexus nx = {0, 0, 0};
     unsigned rounds = getenv("VSCSI_STRESS_N") ? ROUNDS / 10 : ROUNDS;
@@ -184,9 +209,14 @@ static void test_flipping_frontend(void **state)
     assert_int_equal(pthread_create(&t, NULL, flipper, d), 0);
     for (unsigned i = 0; i < rounds; i++) {
         struct vscsi_request rq;
-        int indirect = i & 1;
+        int kind = (int)(i % ROUND_KINDS);
+        /* ROUND_NR_FLIP: segment 1's length is this round's own. */
+        uint16_t len1 = (uint16_t)(1024 + 8 * (i % 97));
         vscsi_req_cdb(&rq, (uint16_t)(i & 15), &nx, cdb, 10, VSCSI_DIR_FROM_DEVICE, 0);
-        if (indirect) {
+        if (kind == ROUND_NR_FLIP) {
+            vscsi_req_add_seg(&rq, d->pool_ref[1], 0, 512);
+            vscsi_req_add_seg(&rq, d->pool_ref[2], 0, len1);
+        } else if (kind == ROUND_INDIRECT) {
             struct vscsi_seg desc[2] = {{d->pool_ref[1], 0, 512}, {d->pool_ref[2], 0, 512}};
             memcpy(d->pool[0], desc, sizeof(desc));
             vscsi_req_add_indirect(&rq, d->pool_ref[0], 0, 16);
@@ -194,7 +224,7 @@ static void test_flipping_frontend(void **state)
             vscsi_req_add_seg(&rq, d->pool_ref[1], 0, 512);
             vscsi_req_add_seg(&rq, d->pool_ref[2], 0, 512);
         }
-        __atomic_store_n(&d->indirect_round, indirect, __ATOMIC_RELAXED);
+        __atomic_store_n(&d->round_kind, kind, __ATOMIC_RELAXED);
         memcpy(&d->sring->ring[prod & VSCSI_RING_MASK].req, &rq, sizeof(rq));
         __atomic_store_n(&d->slot, prod, __ATOMIC_RELEASE);
         prod++;
@@ -223,6 +253,12 @@ static void test_flipping_frontend(void **state)
             /* What was copied is what was validated and what the target was told. */
             assert_int_equal(d->copied_out, d->target_len);
             assert_true(d->target_len > 0 && d->target_len <= 26u * 4096u);
+            if (kind == ROUND_NR_FLIP) {
+                nr_flip_accepted++;
+                if (d->target_len != 512 && d->target_len != 512u + len1)
+                    fail_msg("round %u: target length %llu, this request allows 512 or %u", i,
+                             (unsigned long long)d->target_len, 512u + len1);
+            }
         } else {
             rejected++;
             assert_int_equal(VSCSI_RSLT_HOST(rsp.rslt), VSCSI_HOST_ERROR);
@@ -233,7 +269,9 @@ static void test_flipping_frontend(void **state)
     }
     __atomic_store_n(&d->stop, 1, __ATOMIC_RELAXED);
     pthread_join(t, NULL);
-    print_message("%u accepted, %u rejected\n", accepted, rejected);
+    print_message("%u accepted, %u rejected, %u nr_segments flips accepted\n", accepted, rejected,
+                  nr_flip_accepted);
+    assert_true(nr_flip_accepted > rounds / 20);
     assert_int_equal(d->bad_target, 0);
     /* Both outcomes happened, so the flipping really hit the backend's reads. */
     assert_true(accepted > rounds / 20);
@@ -245,10 +283,91 @@ static void test_flipping_frontend(void **state)
     free(d);
 }
 
+/* The frontend's side: a hostile backend's other vCPU flips sense_len of a
+ * response between 8 and 90 while the frontend takes it (df_read lets it
+ * flip after the take's first read). Whichever value the
+ * take's first read caught, exactly that many sense bytes reach the private
+ * copy: a second read of sense_len for the sense copy would write more or
+ * fewer than the copy's own sense_len says. */
+struct sense_flip {
+    struct vscsi_response *slot;
+    int stop;       /* atomic */
+    unsigned flips; /* atomic: completed flips */
+};
+
+static struct sense_flip *SF;
+
+static void df_read(void *dst, const void *src, size_t n)
+{
+    memcpy(dst, src, n);
+    if (!SF || src != &SF->slot->rqid)
+        return;
+    /* After a take's first read: wait until the flipper has flipped. */
+    unsigned f0 = __atomic_load_n(&SF->flips, __ATOMIC_ACQUIRE);
+    for (unsigned spin = 0; __atomic_load_n(&SF->flips, __ATOMIC_ACQUIRE) == f0; spin++)
+        if (spin > 1000)
+            sched_yield();
+}
+
+static void *sense_flipper(void *arg)
+{
+    struct sense_flip *sf = arg;
+    for (unsigned k = 0; !__atomic_load_n(&sf->stop, __ATOMIC_RELAXED); k++) {
+        __atomic_store_n(&sf->slot->sense_len, (uint8_t)(k & 1 ? 90 : 8), __ATOMIC_RELAXED);
+        __atomic_fetch_add(&sf->flips, 1, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+static void test_flipping_backend_sense(void **state)
+{
+    (void)state;
+    struct vscsi_sring *s = aligned_alloc(VSCSI_PAGE_SIZE, VSCSI_PAGE_SIZE);
+    struct sense_flip sf = {0};
+    unsigned seen[2] = {0, 0}, takes = 0, max = getenv("VSCSI_STRESS_N") ? 20000 : 200000;
+    pthread_t t;
+
+    assert_non_null(s);
+    vscsi_sring_init(s);
+    sf.slot = &s->ring[0].rsp;
+    memset(sf.slot->sense_buffer, 0x5a, sizeof(sf.slot->sense_buffer));
+    sf.slot->sense_len = 8;
+    s->req_prod = 1;
+    s->rsp_prod = 1;
+    assert_int_equal(pthread_create(&t, NULL, sense_flipper, &sf), 0);
+    SF = &sf;
+    /* Each take's first read is followed by at least one flip: a second
+     * read of sense_len would see the other value half the time. */
+    for (; takes < max && (seen[0] < 1000 || seen[1] < 1000); takes++) {
+        struct vscsi_front_ring fr;
+        struct vscsi_response out;
+
+        vscsi_front_ring_attach(&fr, s, 0);
+        fr.req_prod_pvt = 1; /* one request outstanding, its answer in slot 0 */
+        memset(&out, 0xee, sizeof(out));
+        assert_int_equal(vscsi_front_responses(&fr), 1);
+        vscsi_front_take(&fr, &out);
+        assert_true(out.sense_len == 8 || out.sense_len == 90);
+        for (unsigned j = 0; j < VSCSI_SENSE_LEN; j++)
+            if (out.sense_buffer[j] != (j < out.sense_len ? 0x5a : 0xee))
+                fail_msg("take %u: sense_len %u but sense byte %u is 0x%02x", takes, out.sense_len,
+                         j, out.sense_buffer[j]);
+        seen[out.sense_len == 90]++;
+    }
+    SF = NULL;
+    __atomic_store_n(&sf.stop, 1, __ATOMIC_RELAXED);
+    pthread_join(t, NULL);
+    print_message("%u takes: sense_len 8 in %u, 90 in %u\n", takes, seen[0], seen[1]);
+    /* Both values were caught, so the flips really hit the takes. */
+    assert_true(seen[0] > 0 && seen[1] > 0);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flipping_frontend),
+        cmocka_unit_test(test_flipping_backend_sense),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Frontend against a hostile backend: the §5.4 checklist, task management,
+/* Frontend against a hostile backend: docs/protocol.md §7.2, task management,
  * timeouts, and disconnect with I/O in flight. */
 #include <errno.h>
 #include <setjmp.h>
@@ -83,7 +83,7 @@ static void abort_in_flight(struct fh *h, uint8_t dir, void *data, size_t len)
     fh_be_take(h, &rq);
 }
 
-/* §5.4 item 1: rsp_prod beyond what is outstanding. */
+/* §7.2 item 1: rsp_prod beyond what is outstanding. */
 static void test_rsp_prod_overflow(void **state)
 {
     static const uint32_t jumps[] = {3, 16, 17, 1000, 0x80000000u, 0xffffffffu};
@@ -117,7 +117,7 @@ static void test_rsp_prod_overflow(void **state)
     }
 }
 
-/* §5.4 item 3: rqid out of range, never issued, already completed. */
+/* §7.2 item 3: rqid out of range, never issued, already completed. */
 static void test_bad_rqid(void **state)
 {
     static const uint16_t ids[] = {16, 0xffff, 7};
@@ -160,7 +160,7 @@ static void test_duplicate_response(void **state)
     fh_teardown(&h);
 }
 
-/* §5.4 items 4-6: bad values are sanitised, counted, and not fatal. */
+/* §7.2 items 4-6: bad values are sanitised, counted, and not fatal. */
 static void test_sanitised_values(void **state)
 {
     /* One bad value per response, answering rqid = row; checked in this order below. */
@@ -227,7 +227,7 @@ static void test_sanitised_values(void **state)
     fh_teardown(&h);
 }
 
-/* §5.4 item 6 for TMRs: only 0x2002 is success. */
+/* §7.2 item 6 for TMRs: only 0x2002 is success. */
 static void test_tmr_rslt(void **state)
 {
     static const int32_t rslts[] = {0x2002, 0x2003, 0, 0x2001, 0x00010000, 0x01002002};
@@ -255,7 +255,7 @@ static void test_tmr_rslt(void **state)
     fh_teardown(&h);
 }
 
-/* §5.4 item 7 / XSA-396: the backend keeps a data page mapped. */
+/* §7.2 item 7 / XSA-396: the backend keeps a data page mapped. */
 static void test_ungrant_busy(void **state)
 {
     struct fh h;
@@ -297,7 +297,7 @@ static void test_ungrant_busy(void **state)
     fh_teardown(&h);
 }
 
-/* §5.4 item 10: events with nothing behind them. */
+/* §7.2 item 10: events with nothing behind them. */
 static void test_event_storm(void **state)
 {
     struct fh h;
@@ -328,7 +328,7 @@ static void test_event_storm(void **state)
     fh_teardown(&h);
 }
 
-/* §5.4 item 11: a backend that never answers. */
+/* §7.2 item 11: a backend that never answers. */
 static void test_never_answers(void **state)
 {
     struct fh h;

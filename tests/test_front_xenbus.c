@@ -195,7 +195,7 @@ static void test_new_rejects(void **state)
     assert_int_equal(vscsi_front_new(&cfg, &f), -EINVAL);
     assert_null(f);
     cfg.max_segs = 0;
-    cfg.size = sizeof(cfg) - 1;
+    cfg.size = VSCSI_FRONT_CONFIG_SIZE_V1 - 1; /* older than the first release */
     assert_int_equal(vscsi_front_new(&cfg, &f), -EINVAL);
     cfg.size = sizeof(cfg);
     cfg.dev_path = "relative";

@@ -6,7 +6,59 @@
 #include <string.h>
 #include <cmocka.h>
 
+/* Every read of a shared slot by the inline takes comes through here: the
+ * tests see which bytes were read, how often, in which order, and may act as
+ * the hostile peer between two reads of one take. */
+struct shared_log {
+    const uint8_t *base; /* the slot watched */
+    unsigned reads;
+    size_t off[8], len[8];
+    uint8_t count[256]; /* reads of each byte of the slot */
+    void (*between)(unsigned nth_read_done);
+};
+static struct shared_log LOG;
+static void shared_read(void *dst, const void *src, size_t n);
+#define VSCSI_COPY_FROM_SHARED(d, s, n) shared_read((d), (s), (n))
+
 #include "vscsiif/vscsiif.h"
+
+static void shared_read(void *dst, const void *src, size_t n)
+{
+    const uint8_t *p = src;
+
+    memcpy(dst, src, n);
+    if (!LOG.base || p < LOG.base || p >= LOG.base + VSCSI_SLOT_SIZE)
+        return;
+    assert_true(p + n <= LOG.base + VSCSI_SLOT_SIZE);
+    assert_true(LOG.reads < 8);
+    LOG.off[LOG.reads] = (size_t)(p - LOG.base);
+    LOG.len[LOG.reads] = n;
+    for (size_t i = 0; i < n; i++)
+        LOG.count[p - LOG.base + i]++;
+    LOG.reads++;
+    if (LOG.between)
+        LOG.between(LOG.reads);
+}
+
+static void log_watch(const void *slot, void (*between)(unsigned))
+{
+    memset(&LOG, 0, sizeof(LOG));
+    LOG.base = slot;
+    LOG.between = between;
+}
+
+/* Each byte of [off, off + len) read exactly once, no other byte read. */
+static void assert_read_exactly(const size_t *off, const size_t *len, unsigned nruns)
+{
+    uint8_t want[256] = {0};
+
+    for (unsigned r = 0; r < nruns; r++)
+        for (size_t i = 0; i < len[r]; i++)
+            want[off[r] + i] = 1;
+    for (unsigned i = 0; i < VSCSI_SLOT_SIZE; i++)
+        if (LOG.count[i] != want[i])
+            fail_msg("byte %u of the slot read %u times, want %u", i, LOG.count[i], want[i]);
+}
 
 struct pair {
     struct vscsi_sring page;
@@ -253,7 +305,7 @@ static void test_copy_is_private(void **state)
     assert_int_equal(rq.rqid, 5);
 }
 
-/* Same on the frontend side (checklist §5.4 item 2): a response is read once. */
+/* Same on the frontend side (docs/protocol.md §7.2 item 2): a response is read once. */
 static void test_response_copy_is_private(void **state)
 {
     (void)state;
@@ -292,9 +344,134 @@ static void test_produce_zeroes_reserved(void **state)
         send(&p, i);
     vscsi_front_push(&p.f);
     for (unsigned i = 0; i < VSCSI_RING_SIZE; i++) {
+        const struct vscsi_request *slot = &p.page.ring[i].req;
+
         vscsi_back_take(&p.b, &copy);
         assert_int_equal(copy.rqid, i);
-        assert_int_equal(copy.reserved[0] | copy.reserved[1] | copy.reserved[2], 0);
+        /* The take no longer copies reserved[] (nobody may read it): what
+         * goes out is the slot itself. */
+        assert_int_equal(slot->reserved[0] | slot->reserved[1] | slot->reserved[2], 0);
+    }
+}
+
+/* The backend's take reads the 32-byte header, then exactly the entries
+ * nr_segments names (bounded by the 26 of seg[]), each byte once, nothing
+ * else: no unused segment, no reserved[]. */
+static void test_take_reads_what_is_named(void **state)
+{
+    (void)state;
+    static const uint8_t nrs[] = {0, 1, 2, 25, 26, 27, 0x7f, 0x80, 0x81, 0x80 | 26, 0xff};
+
+    for (unsigned k = 0; k < sizeof(nrs); k++) {
+        struct pair p;
+        struct vscsi_request copy;
+        struct vscsi_request *slot = &p.page.ring[0].req;
+        unsigned n = nrs[k] & VSCSI_SG_COUNT_MASK;
+
+        pair_init(&p, 0);
+        send(&p, 3);
+        memset(slot->seg, 0x5c, sizeof(slot->seg));
+        slot->nr_segments = nrs[k];
+        vscsi_front_push(&p.f);
+        memset(&copy, 0xee, sizeof(copy));
+        log_watch(slot, NULL);
+        vscsi_back_take(&p.b, &copy);
+        n = n > VSCSI_SG_TABLESIZE ? VSCSI_SG_TABLESIZE : n;
+        size_t off[2] = {0, 32}, len[2] = {32, n * 8u};
+        assert_int_equal(LOG.reads, n ? 2 : 1);
+        assert_int_equal(LOG.off[0], 0);
+        assert_int_equal(LOG.len[0], 32);
+        assert_read_exactly(off, len, 2);
+        assert_memory_equal(&copy, slot, 32 + n * 8u);
+        if (n < VSCSI_SG_TABLESIZE) /* the rest of the copy untouched */
+            assert_int_equal(((uint8_t *)copy.seg)[n * 8], 0xee);
+        LOG.base = NULL;
+    }
+}
+
+/* A hostile frontend rewrites nr_segments right after the header was read:
+ * the segments read are the ones the private header names. */
+static struct vscsi_request *HOSTILE_REQ;
+static uint8_t HOSTILE_NR;
+static void flip_nr(unsigned nth)
+{
+    if (nth == 1)
+        HOSTILE_REQ->nr_segments = HOSTILE_NR;
+}
+
+static void test_take_hostile_nr_segments(void **state)
+{
+    (void)state;
+    static const uint8_t cases[][2] = {{1, 26}, {26, 0}, {2, 0x7f}, {0x81, 0x9a}, {0, 3}};
+
+    for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct pair p;
+        struct vscsi_request copy;
+        unsigned n = cases[k][0] & VSCSI_SG_COUNT_MASK;
+
+        pair_init(&p, 0);
+        send(&p, 4);
+        HOSTILE_REQ = &p.page.ring[0].req;
+        HOSTILE_REQ->nr_segments = cases[k][0];
+        HOSTILE_NR = cases[k][1];
+        vscsi_front_push(&p.f);
+        log_watch(HOSTILE_REQ, flip_nr);
+        vscsi_back_take(&p.b, &copy);
+        size_t off[2] = {0, 32}, len[2] = {32, n * 8u};
+        assert_read_exactly(off, len, 2);
+        assert_int_equal(copy.nr_segments, cases[k][0]);
+        assert_int_equal(HOSTILE_REQ->nr_segments, cases[k][1]); /* the flip happened */
+        LOG.base = NULL;
+    }
+}
+
+/* The frontend's take reads rqid, act, sense_len, rslt and residual_len,
+ * then sense_len bytes of sense (at most 96), each byte once; a hostile
+ * backend that rewrites sense_len after the first read changes nothing. */
+static struct vscsi_response *HOSTILE_RSP;
+static uint8_t HOSTILE_SL;
+static void flip_sense_len(unsigned nth)
+{
+    if (nth == 1)
+        HOSTILE_RSP->sense_len = HOSTILE_SL;
+}
+
+static void test_front_take_reads_what_is_named(void **state)
+{
+    (void)state;
+    static const uint8_t cases[][2] = {{0, 0},     {18, 18},  {96, 96}, {97, 97},
+                                       {255, 255}, {18, 255}, {0, 96},  {96, 0}};
+
+    for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct pair p;
+        struct vscsi_request rq;
+        struct vscsi_response rsp;
+        unsigned n = cases[k][0] > VSCSI_SENSE_LEN ? VSCSI_SENSE_LEN : cases[k][0];
+
+        pair_init(&p, 0);
+        send(&p, 5);
+        vscsi_front_push(&p.f);
+        vscsi_back_take(&p.b, &rq);
+        HOSTILE_RSP = vscsi_back_slot(&p.b);
+        vscsi_rsp_cdb(HOSTILE_RSP, 5, 0, 2, NULL, 0, 7);
+        memset(HOSTILE_RSP->sense_buffer, 0x5a, sizeof(HOSTILE_RSP->sense_buffer));
+        HOSTILE_RSP->sense_len = cases[k][0];
+        HOSTILE_SL = cases[k][1];
+        vscsi_back_produce(&p.b);
+        vscsi_back_push(&p.b);
+        assert_int_equal(vscsi_front_responses(&p.f), 1);
+        memset(&rsp, 0xee, sizeof(rsp));
+        log_watch(HOSTILE_RSP, flip_sense_len);
+        vscsi_front_take(&p.f, &rsp);
+        size_t off[3] = {0, 100, 4}, len[3] = {4, 8, n};
+        assert_read_exactly(off, len, 3);
+        assert_int_equal(rsp.rqid, 5);
+        assert_int_equal(rsp.sense_len, cases[k][0]);
+        assert_int_equal(rsp.rslt, 2);
+        assert_int_equal(rsp.residual_len, 7);
+        for (unsigned i = 0; i < VSCSI_SENSE_LEN; i++)
+            assert_int_equal(rsp.sense_buffer[i], i < n ? 0x5a : 0xee);
+        LOG.base = NULL;
     }
 }
 
@@ -312,6 +489,9 @@ int main(void)
         cmocka_unit_test(test_copy_is_private),
         cmocka_unit_test(test_response_copy_is_private),
         cmocka_unit_test(test_produce_zeroes_reserved),
+        cmocka_unit_test(test_take_reads_what_is_named),
+        cmocka_unit_test(test_take_hostile_nr_segments),
+        cmocka_unit_test(test_front_take_reads_what_is_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,9 +80,13 @@ static void test_reserved_bits(void **state)
     /* INQUIRY CMDDT (obsolete) */
     r = RUN_IN(d, b, 36, 0x12, 0x02, 0, 0, 36, 0);
     assert_bad_cdb(r, 1, 1);
-    /* REQUEST SENSE DESC: only fixed format */
-    r = RUN_IN(d, b, 18, 0x03, 0x01, 0, 0, 18, 0);
-    assert_bad_cdb(r, 1, 0);
+    /* REQUEST SENSE DESC: descriptor format (72h), NO SENSE with nothing pending */
+    assert_good(RUN_IN(d, b, 18, 0x03, 0x01, 0, 0, 18, 0));
+    assert_int_equal(b[0], 0x72);
+    assert_int_equal(b[7], 0);
+    /* REQUEST SENSE byte 1 bit 1 */
+    r = RUN_IN(d, b, 18, 0x03, 0x02, 0, 0, 18, 0);
+    assert_bad_cdb(r, 1, 1);
     /* TEST UNIT READY byte 2 */
     r = RUN_NONE(t, 0x00, 0, 0x01, 0, 0, 0);
     assert_bad_cdb(r, 2, 0);

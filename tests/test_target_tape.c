@@ -343,8 +343,12 @@ static void test_locate_and_position(void **state)
     r = RUN_NONE(t, 0x2b, 0, 0, 0, 0, 0, 9, 0, 0, 0);
     assert_sense(r, VSCSI_SK_BLANK_CHECK, 0x00, 0x05);
     assert_int_equal(position(t, NULL), 7);
-    /* long form is not offered */
-    r = RUN_IN(t, b, 8, 0x34, 0x06, 0, 0, 0, 0, 0, 0, 32, 0);
+    /* a service action READ POSITION does not have (02h, 07h, 1Fh) */
+    r = RUN_IN(t, b, 8, 0x34, 0x02, 0, 0, 0, 0, 0, 0, 32, 0);
+    assert_bad_cdb(r, 1, 4);
+    r = RUN_IN(t, b, 8, 0x34, 0x07, 0, 0, 0, 0, 0, 0, 32, 0);
+    assert_bad_cdb(r, 1, 4);
+    r = RUN_IN(t, b, 8, 0x34, 0x1f, 0, 0, 0, 0, 0, 0, 32, 0);
     assert_bad_cdb(r, 1, 4);
     /* an allocation length truncates the short form */
     r = RUN_IN(t, b, 8, 0x34, 0, 0, 0, 0, 0, 0, 0, 8, 0);

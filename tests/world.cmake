@@ -21,6 +21,12 @@ if(TARGET vscsi-sim)
   set_tests_properties(sim_threaded_map PROPERTIES PASS_REGULAR_EXPRESSION "\"result\":\"pass\"" TIMEOUT 300)
   add_test(NAME sim_bad_option COMMAND vscsi-sim --qd 99)
   set_tests_properties(sim_bad_option PROPERTIES WILL_FAIL TRUE)
+  # The fake library's option string, as a user gives it, and one it must refuse.
+  add_test(NAME sim_tape_config COMMAND vscsi-sim --workload tape
+           --tape-config capacity=16M,serial=DRV1,barcodes=T0001L6:T0002L6,slots=4,ie=2,ua=1)
+  set_tests_properties(sim_tape_config PROPERTIES PASS_REGULAR_EXPRESSION "result +PASS" TIMEOUT 120)
+  add_test(NAME sim_bad_tape_config COMMAND vscsi-sim --tape-config barcodes=A1:A1)
+  set_tests_properties(sim_bad_tape_config PROPERTIES WILL_FAIL TRUE)
   add_test(NAME sim_replay_corpus_file
            COMMAND vscsi-sim --replay ${PROJECT_SOURCE_DIR}/fuzz/corpus/sim_replay/88afd0f294ba170b3b1737fc03d218877d3769c2 --trace)
   set_tests_properties(sim_replay_corpus_file PROPERTIES PASS_REGULAR_EXPRESSION "invariants held" TIMEOUT 60)

@@ -44,7 +44,7 @@ enum vscsi_back_data_mode {
 typedef void (*vscsi_back_trace_fn)(void *cb_ctx, const char *line);
 
 struct vscsi_back_config {
-    size_t size; /* sizeof(struct vscsi_back_config) */
+    size_t size; /* sizeof(struct vscsi_back_config) as compiled; >= VSCSI_BACK_CONFIG_SIZE_V1 */
     const struct vscsi_platform_ops *ops;
     void *ops_ctx;
     const struct vscsi_target_ops *target;
@@ -58,6 +58,11 @@ struct vscsi_back_config {
     vscsi_back_trace_fn trace;
     void *cb_ctx;
 };
+
+/* What `size` must at least be: the struct of the first release. Members are
+ * only ever appended; an older caller's smaller struct reads as zero (the
+ * default) in the members it lacks. */
+#define VSCSI_BACK_CONFIG_SIZE_V1 (offsetof(struct vscsi_back_config, cb_ctx) + sizeof(void *))
 
 VSCSI_API int vscsi_back_new(const struct vscsi_back_config *cfg, struct vscsi_back **out);
 /* Disconnects (answering whatever is in flight if the ring is still sane),
@@ -81,9 +86,8 @@ VSCSI_API int vscsi_back_poll(struct vscsi_back *b);
 VSCSI_API void vscsi_back_complete(struct vscsi_target_cmd *cmd, uint8_t status,
                                    const uint8_t *sense, size_t sense_len, uint32_t residual);
 /* Same with a host byte (e.g. VSCSI_HOST_TIME_OUT from a passthrough). */
-VSCSI_API void vscsi_back_complete_host(struct vscsi_target_cmd *cmd, uint8_t host,
-                                        uint8_t status, const uint8_t *sense, size_t sense_len,
-                                        uint32_t residual);
+VSCSI_API void vscsi_back_complete_host(struct vscsi_target_cmd *cmd, uint8_t host, uint8_t status,
+                                        const uint8_t *sense, size_t sense_len, uint32_t residual);
 
 VSCSI_API enum vscsi_xb_state vscsi_back_state(const struct vscsi_back *b);
 VSCSI_API int vscsi_back_error(const struct vscsi_back *b); /* 0 or the latched -errno */

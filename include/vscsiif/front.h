@@ -42,7 +42,7 @@ typedef void (*vscsi_front_lun_fn)(void *cb_ctx, const char *devname, uint32_t h
                                    const struct vscsi_nexus *nx, int added);
 
 struct vscsi_front_config {
-    size_t size; /* sizeof(struct vscsi_front_config) */
+    size_t size; /* sizeof(struct vscsi_front_config) as compiled; >= VSCSI_FRONT_CONFIG_SIZE_V1 */
     const struct vscsi_platform_ops *ops;
     void *ops_ctx;
     /* Our device directory, e.g. /local/domain/5/device/vscsi/0; its
@@ -55,6 +55,12 @@ struct vscsi_front_config {
     uint32_t abort_after_ms; /* request timeout before ABORT; 0 = 30000 */
     uint32_t reset_after_ms; /* ABORT/RESET timeout before the next step; 0 = 10000 */
 };
+
+/* What `size` must at least be: the struct of the first release. Members are
+ * only ever appended; an older caller's smaller struct reads as zero (the
+ * default) in the members it lacks. */
+#define VSCSI_FRONT_CONFIG_SIZE_V1                                                                 \
+    (offsetof(struct vscsi_front_config, reset_after_ms) + sizeof(uint32_t))
 
 VSCSI_API int vscsi_front_new(const struct vscsi_front_config *cfg, struct vscsi_front **out);
 /* Revokes every grant it can, closes the channel, unwatches, frees (the
@@ -110,7 +116,7 @@ VSCSI_API int vscsi_front_submit(struct vscsi_front *f, const struct vscsi_front
  * with host VSCSI_HOST_ABORT before the ABORT itself; a successful RESET
  * completes the nexus' older unanswered commands with VSCSI_HOST_RESET. Such
  * commands keep their rqid and granted pages until the backend answers them
- * or disconnects (§2.8), so they still count against the 16 rqids. */
+ * or disconnects (docs/protocol.md §3.5), so they still count against the 16 rqids. */
 VSCSI_API int vscsi_front_abort(struct vscsi_front *f, int rqid, void *user);
 VSCSI_API int vscsi_front_reset(struct vscsi_front *f, const struct vscsi_nexus *nx, void *user);
 

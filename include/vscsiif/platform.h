@@ -3,7 +3,7 @@
  * The platform seam: everything the protocol engines need from the hypervisor
  * (grants, event channels, XenStore) comes through one ops table.
  *
- * The simulator (sim/) and the real Xen adapter (lib/xen/) each implement it;
+ * The simulator (sim/) and the real Xen adapter (adapters/xen/) each implement it;
  * a kernel port implements it on its own grant/evtchn/xenbus primitives. The
  * library never calls Xen or the simulator directly and never owns an event
  * loop: the embedder calls vscsi_back_handle_event()/..._handle_watch() (and

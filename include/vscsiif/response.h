@@ -37,7 +37,7 @@ extern "C" {
  * Encodes a CDB completion. Sense is copied only if it parses as SCSI sense
  * (response code 0x70-0x73), and then min(8 + additional length, 96,
  * sense_len) bytes of it, as Linux back does; otherwise sense_len is 0.
- * Inline (with an exported copy); with sense it calls vscsi_rsp_cdb_sense(). */
+ * A field setter (inline); with sense it calls vscsi_rsp_cdb_sense(). */
 VSCSI_API void vscsi_rsp_cdb_sense(struct vscsi_response *rsp, uint16_t rqid, uint8_t host,
                                    uint8_t status, const uint8_t *sense, size_t sense_len,
                                    uint32_t residual);
@@ -86,37 +86,9 @@ struct vscsi_result {
 /* Decodes a private copy of a response to a request of kind `act` that
  * expected to move data_len bytes. Returns 0 if the response was clean,
  * 1 if anomalies were corrected (see result->anomalies), -EINVAL for a bad act.
- * Only the first sense_len bytes of result->sense are written.
- * vscsi_rsp_decode_full() does all of it; the inline vscsi_rsp_decode()
- * handles a clean CDB answer without sense itself (the common case, once
- * per request) and hands everything else to it. */
-VSCSI_API int vscsi_rsp_decode_full(const struct vscsi_response *copy, uint8_t act,
-                                    uint64_t data_len, struct vscsi_result *out);
-
-VSCSI_INLINE int vscsi_rsp_decode(const struct vscsi_response *copy, uint8_t act, uint64_t data_len,
-                                  struct vscsi_result *out)
-{
-    uint32_t rslt = (uint32_t)copy->rslt;
-
-    if (act != VSCSI_ACT_CDB || (rslt & 0xff00ff00u) || VSCSI_RSLT_HOST(rslt) > VSCSI_HOST_MAX ||
-        copy->sense_len != 0 || copy->residual_len > data_len) {
-        /* Through a copy, so `out` never escapes (see vscsi_cmd_parse_data). */
-        struct vscsi_result tmp;
-        int rc = vscsi_rsp_decode_full(copy, act, data_len, &tmp);
-
-        *out = tmp;
-        return rc;
-    }
-    out->rqid = copy->rqid;
-    out->status = (uint8_t)VSCSI_RSLT_STATUS(rslt);
-    out->host = (uint8_t)VSCSI_RSLT_HOST(rslt);
-    out->sense_len = 0;
-    out->tmr_ok = 0;
-    out->residual = copy->residual_len;
-    out->rslt = copy->rslt;
-    out->anomalies = 0;
-    return 0;
-}
+ * Only the first sense_len bytes of result->sense are written. */
+VSCSI_API int vscsi_rsp_decode(const struct vscsi_response *copy, uint8_t act, uint64_t data_len,
+                               struct vscsi_result *out);
 
 /* 1 if the decoded CDB result is a success (host OK, status GOOD). */
 VSCSI_INLINE int vscsi_result_ok(const struct vscsi_result *r)

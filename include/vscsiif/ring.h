@@ -11,7 +11,9 @@
  * claims more than 16 outstanding requests, or a backend that answers more
  * than was asked, makes the call return -EPROTO (the caller latches the ring
  * as broken). The consumer copies each slot once into private memory and only
- * ever looks at the copy (XSA-155).
+ * ever looks at the copy (XSA-155): the header first, then exactly the
+ * segments or sense bytes that the private header names, so a slot costs the
+ * cache lines it uses, not all four.
  *
  * Barriers: VSCSI_MB() is the store->load full barrier; the index accesses use
  * acquire/release atomics, which compile to plain moves on x86. Kernels and
@@ -24,6 +26,8 @@
 #define VSCSIIF_RING_H
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "vscsiif/wire.h"
@@ -63,7 +67,7 @@ extern "C" {
 #endif
 #ifndef VSCSI_MB
 /* A locked add to the stack is a full barrier on x86 and, on this kind of CPU,
- * several times cheaper than mfence (docs: anchors A.6); Xen's xenctrl.h uses
+ * several times cheaper than mfence (docs/bench.md); Xen's xenctrl.h uses
  * the same instruction. TSan cannot see inline asm, so it gets the C11 fence. */
 #if defined(__x86_64__) && !defined(VSCSI_TSAN)
 #define VSCSI_MB() __asm__ __volatile__("lock addl $0, -32(%%rsp)" ::: "memory", "cc")
@@ -152,12 +156,111 @@ VSCSI_INLINE void vscsi_back_ring_attach(struct vscsi_back_ring *r, struct vscsi
     r->req_cons = start;
 }
 
-/* Copies one slot out of shared memory. The compiler barrier stops the
+/* Every read of a shared slot by a take goes through VSCSI_COPY_FROM_SHARED.
+ * By default it is a copy in 4-byte volatile loads: the take's sizes are
+ * small and vary per slot (8 bytes per segment, sense_len bytes), where a
+ * memcpy call costs more than the copy, and a volatile load is performed
+ * exactly once, never repeated or re-done later by the compiler, so the
+ * private copy may even stay in registers. A test or fuzzer may define
+ * VSCSI_COPY_FROM_SHARED(dst, shared, n) before including this file (a plain
+ * copy of n bytes) to see, and as a hostile peer act between, the reads; a
+ * compiler barrier then follows each take's reads instead. */
+#if defined(__GNUC__) || defined(__clang__)
+typedef uint32_t __attribute__((aligned(1), may_alias)) vscsi_shared_u32;
+
+VSCSI_INLINE void vscsi_copy_shared(void *dst, const void *shared, size_t n)
+{
+    unsigned char *d = (unsigned char *)dst;
+    const volatile unsigned char *s = (const volatile unsigned char *)shared;
+
+    /* 4-byte loads: a slot starts 4-aligned (64 + 252 i), so none of them
+     * straddles a cache line, where an 8-byte load of an odd slot would. */
+#pragma GCC unroll 8
+    for (; n >= 4; n -= 4, d += 4, s += 4) {
+        uint32_t w = *(const volatile vscsi_shared_u32 *)s;
+
+        memcpy(d, &w, 4);
+    }
+    for (; n; n--)
+        *d++ = *s++;
+}
+#ifndef VSCSI_COPY_FROM_SHARED
+#define VSCSI_COPY_FROM_SHARED(dst, shared, n) vscsi_copy_shared((dst), (shared), (n))
+#define VSCSI_TAKE_BARRIER()                   ((void)0)
+#endif
+#endif
+#ifndef VSCSI_COPY_FROM_SHARED
+#define VSCSI_COPY_FROM_SHARED(dst, shared, n) memcpy((dst), (shared), (n))
+#endif
+#ifndef VSCSI_TAKE_BARRIER
+/* A plain copy: the compiler must not read the shared slot again in place
+ * of the private copy. */
+#define VSCSI_TAKE_BARRIER() VSCSI_COMPILER_BARRIER()
+#endif
+
+/* Copies one whole slot out of shared memory. The compiler barrier stops the
  * compiler from re-reading the shared slot in place of the private copy. */
 VSCSI_INLINE void vscsi_slot_copy(void *dst, const void *shared)
 {
-    memcpy(dst, shared, VSCSI_SLOT_SIZE);
+    VSCSI_COPY_FROM_SHARED(dst, shared, VSCSI_SLOT_SIZE);
     VSCSI_COMPILER_BARRIER();
+}
+
+/* Bytes of a request before seg[]: rqid .. nr_segments. */
+#define VSCSI_REQ_HDR_SIZE 32u
+VSCSI_STATIC_ASSERT(VSCSI_OFFSETOF(struct vscsi_request, seg) == VSCSI_REQ_HDR_SIZE, "seg at 32");
+
+/* Copies a request out of shared memory, reading each byte at most once and
+ * only the bytes with a meaning: the 32-byte header, then exactly the
+ * segments (direct) or page descriptors (indirect) that nr_segments names,
+ * counted from the private copy of the header and bounded by the 26 entries
+ * seg[] holds (a count above that is the validator's to reject; it reads
+ * nothing of seg[] then). seg[] past that count and reserved[] of `out` are
+ * left as they were: never read them. Returns the entries copied. */
+VSCSI_INLINE unsigned vscsi_req_copy(struct vscsi_request *out, const struct vscsi_request *shared)
+{
+    unsigned n;
+
+    VSCSI_COPY_FROM_SHARED(out, shared, VSCSI_REQ_HDR_SIZE);
+    /* The count below must be the private copy's, never a second read. */
+    VSCSI_TAKE_BARRIER();
+    n = out->nr_segments & VSCSI_SG_COUNT_MASK;
+    n = n < VSCSI_SG_TABLESIZE ? n : VSCSI_SG_TABLESIZE;
+    if (n)
+        VSCSI_COPY_FROM_SHARED(out->seg, shared->seg, n * sizeof(struct vscsi_seg));
+    VSCSI_TAKE_BARRIER();
+    return n;
+}
+
+/* Bytes of a response before sense_buffer[] (rqid, act, sense_len); rslt
+ * and residual_len follow the buffer as one 8-byte run. */
+#define VSCSI_RSP_HDR_SIZE 4u
+VSCSI_STATIC_ASSERT(VSCSI_OFFSETOF(struct vscsi_response, sense_buffer) == VSCSI_RSP_HDR_SIZE,
+                    "sense at 4");
+VSCSI_STATIC_ASSERT(VSCSI_OFFSETOF(struct vscsi_response, residual_len) ==
+                        VSCSI_OFFSETOF(struct vscsi_response, rslt) + 4,
+                    "rslt, residual_len adjacent");
+
+/* Copies a response out of shared memory, each byte at most once: rqid, act,
+ * sense_len, rslt and residual_len, then sense_len bytes of sense, counted
+ * from the private copy and bounded by the 96-byte buffer (the decoder
+ * reports and clamps a larger sense_len). sense_buffer[] past that and
+ * reserved[] of `out` are left as they were: never read them. Returns the
+ * sense bytes copied. */
+VSCSI_INLINE unsigned vscsi_rsp_copy(struct vscsi_response *out,
+                                     const struct vscsi_response *shared)
+{
+    unsigned n;
+
+    VSCSI_COPY_FROM_SHARED(out, shared, VSCSI_RSP_HDR_SIZE);
+    VSCSI_COPY_FROM_SHARED(&out->rslt, &shared->rslt, 8);
+    VSCSI_TAKE_BARRIER();
+    n = out->sense_len;
+    n = n < VSCSI_SENSE_LEN ? n : VSCSI_SENSE_LEN;
+    if (n)
+        VSCSI_COPY_FROM_SHARED(out->sense_buffer, shared->sense_buffer, n);
+    VSCSI_TAKE_BARRIER();
+    return n;
 }
 
 /* ------------------------------------------------------------------ front */
@@ -214,11 +317,12 @@ VSCSI_INLINE int vscsi_front_responses(const struct vscsi_front_ring *r)
     return (int)avail;
 }
 
-/* Copies the next response into private memory; call only after
+/* Copies the next response into private memory (vscsi_rsp_copy: the fields
+ * and the sense that was sent, each byte read once); call only after
  * vscsi_front_responses() said one is there. */
 VSCSI_INLINE void vscsi_front_take(struct vscsi_front_ring *r, struct vscsi_response *out)
 {
-    vscsi_slot_copy(out, &r->sring->ring[r->rsp_cons & VSCSI_RING_MASK].rsp);
+    vscsi_rsp_copy(out, &r->sring->ring[r->rsp_cons & VSCSI_RING_MASK].rsp);
     r->rsp_cons++;
 }
 
@@ -251,11 +355,12 @@ VSCSI_INLINE int vscsi_back_requests(const struct vscsi_back_ring *r)
     return (int)(pending < space ? pending : space);
 }
 
-/* Copies the next request into private memory (the only read of that slot);
- * call only after vscsi_back_requests() said one is there. */
+/* Copies the next request into private memory (vscsi_req_copy: the header
+ * and the segments it names, the only read of that slot); call only after
+ * vscsi_back_requests() said one is there. */
 VSCSI_INLINE void vscsi_back_take(struct vscsi_back_ring *r, struct vscsi_request *out)
 {
-    vscsi_slot_copy(out, &r->sring->ring[r->req_cons & VSCSI_RING_MASK].req);
+    vscsi_req_copy(out, &r->sring->ring[r->req_cons & VSCSI_RING_MASK].req);
     r->req_cons++;
 }
 

@@ -2,7 +2,7 @@
 /*
  * The toolstack's part of PVSCSI, which upstream xl lacks: creating a vhost's
  * XenStore directories, adding and removing LUNs (hotplug through
- * Reconfiguring), and tearing the vhost down (protocol digest §3.2-3.4).
+ * Reconfiguring), and tearing the vhost down (docs/protocol.md §5.2-5.7).
  *
  * Runs in the toolstack domain (dom0) with the same platform ops as the
  * engines. Each call writes its nodes in one transaction (retried on
@@ -27,7 +27,7 @@ struct vscsi_ts_vhost {
     uint16_t backend_domid;
     uint16_t frontend_domid;
     uint32_t vhost;      /* devid: the "h" of the guest's v-devs */
-    uint8_t feature_host; /* toolstack hint, see digest §3.6 */
+    uint8_t feature_host; /* toolstack hint, docs/protocol.md §5.8 */
 };
 
 /* /local/domain/<b>/backend/vscsi/<f>/<vhost> and /local/domain/<f>/device/vscsi/<vhost>. */

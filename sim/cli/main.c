@@ -32,6 +32,7 @@ struct cli {
     unsigned nluns;
     struct vscsi_sim_report rep;
     int hotplug_ok;
+    struct vscsi_tgt_media_config media; /* from --tape-config (checked by cli_parse) */
 };
 
 /* With --json, stdout carries the one JSON object and nothing else. */
@@ -61,12 +62,20 @@ static struct vscsi_tgt_lun *make_lun(int kind, struct cli *c, struct vscsi_tgt_
         return vscsi_tgt_disk_new(&d);
     }
     case VSCSI_TGT_TAPE: {
-        struct vscsi_tgt_tape_opts t = {.capacity = 64u << 20, .loaded = !c->o.has_changer};
+        struct vscsi_tgt_tape_opts t = c->media.tape;
+        char tag[16];
+        t.loaded = !c->o.has_changer;
+        if (ntapes) { /* the configured serial and tag are the first drive's */
+            snprintf(tag, sizeof(tag), "ST%04uL6", (ntapes + 1) % 10000u);
+            t.serial = NULL;
+            t.barcode = tag;
+        }
         return vscsi_tgt_tape_new(&t);
     }
     default: {
-        struct vscsi_tgt_changer_opts ch = {
-            .slots = 8, .ie_ports = 1, .drives = tapes, .ndrives = ntapes};
+        struct vscsi_tgt_changer_opts ch = c->media.changer;
+        ch.drives = tapes;
+        ch.ndrives = ntapes;
         return vscsi_tgt_changer_new(&ch);
     }
     }
@@ -77,6 +86,8 @@ static int build_luns(struct cli *c)
     struct vscsi_tgt_lun *tapes[MAX_LUNS];
     unsigned ntapes = 0;
 
+    if (vscsi_tgt_media_config_parse(c->o.tape_config ? c->o.tape_config : "", &c->media, NULL, 0))
+        return -EINVAL;
     /* Tapes first: a changer is wired to the drives that exist. */
     for (int pass = 0; pass < 2; pass++)
         for (unsigned i = 0; i < c->o.nkinds; i++) {

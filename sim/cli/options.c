@@ -37,7 +37,13 @@ static const char usage[] =
     "  --disk-blocks N    disk size in 512-byte blocks, 64-16777216 (default 8192)\n"
     "  --inject [K:]SPEC  fault on the first LUN of kind K (default disk), SPEC as\n"
     "                     sense:nth=5,key=3,asc=0x11,ascq=0 | medium:lba=100 |\n"
-    "                     delay:us=2000 | hang:nth=3 | busy:nth=2\n"
+    "                     delay:us=2000 | hang:nth=3 | busy:nth=2 |\n"
+    "                     tapealert:flag=N (tape: TapeAlert flag N, 1-64)\n"
+    "  --tape-config OPTS tapes and changer, comma-separated key=value: capacity=SIZE\n"
+    "                     (K/M/G/T, default 64M), ew=SIZE, serial=S, changer-serial=S,\n"
+    "                     barcodes=TAG[:TAG...], medium-serial=PREFIX, slots=N, ie=N,\n"
+    "                     dir=DIR (cartridge images and inventory survive),\n"
+    "                     ua=1 (report POWER ON once, default 0)\n"
     "  --no-hotplug       skip the hotplug step\n"
     "  --trace            one decoded line per request, response and state change\n"
     "                     (on stderr with --json, so stdout stays one JSON object)\n"
@@ -181,7 +187,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         O_JSON,
         O_PROG,
         O_REPLAY,
-        O_VERSION
+        O_VERSION,
+        O_TAPECFG
     };
     static const struct option longopts[] = {
         {"luns", required_argument, 0, O_LUNS},
@@ -202,6 +209,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
         {"progress", no_argument, 0, O_PROG},
         {"replay", required_argument, 0, O_REPLAY},
         {"version", no_argument, 0, O_VERSION},
+        {"tape-config", required_argument, 0, O_TAPECFG},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -298,6 +306,17 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
                 return -1;
             o->replay = optarg;
             break;
+        case O_TAPECFG: {
+            static struct vscsi_tgt_media_config probe;
+            char err[256];
+
+            if (vscsi_tgt_media_config_parse(optarg, &probe, err, sizeof(err))) {
+                vscsi_cli_usage_error(PROG, "--tape-config: %s", err);
+                return -1;
+            }
+            o->tape_config = optarg;
+            break;
+        }
         case O_VERSION:
             vscsi_cli_version(PROG);
             return 1;

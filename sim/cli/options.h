@@ -20,6 +20,7 @@ struct cli_opts {
     const char *inject; /* fault spec for the first LUN of inject_kind, checked by the parser */
     int inject_kind;
     const char *replay;
+    const char *tape_config; /* vscsi_tgt_media_config_parse() string, checked */
 };
 
 /* 0: run; 1: help or version printed, exit 0; -1: usage error printed, exit 2. */

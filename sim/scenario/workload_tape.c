@@ -46,8 +46,8 @@ static int cmd(struct tape_run *t, const struct vscsi_nexus *nx, const uint8_t *
 }
 
 /* Retries through the unit attentions a medium change or reset leaves behind. */
-static int cmd_ua(struct tape_run *t, const struct vscsi_nexus *nx, const uint8_t *cdb,
-                  uint8_t len, uint8_t dir, void *buf, size_t blen)
+static int cmd_ua(struct tape_run *t, const struct vscsi_nexus *nx, const uint8_t *cdb, uint8_t len,
+                  uint8_t dir, void *buf, size_t blen)
 {
     for (int i = 0; i < 4; i++) {
         int rc = cmd(t, nx, cdb, len, dir, buf, blen);
@@ -178,6 +178,174 @@ static int read_record(struct tape_run *t, const struct vscsi_nexus *tp, unsigne
     return 0;
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+/* A command that must end GOOD. */
+static int good(struct tape_run *t, const struct vscsi_nexus *nx, const uint8_t *cdb, uint8_t len,
+                uint8_t dir, void *buf, size_t blen, const char *what)
+{
+    int rc = cmd_ua(t, nx, cdb, len, dir, buf, blen);
+    return rc ? rc : check(t, vscsi_sim_good(&t->res), what);
+}
+
+/* st's open: MODE SENSE(6) page 0 (block descriptor only), then MTSETBLK 512
+ * through MODE SELECT and back; REPORT DENSITY SUPPORT agrees on the density. */
+static int block_size_and_density(struct tape_run *t, const struct vscsi_nexus *tp)
+{
+    uint8_t ms_cdb[6] = {0x1a, 0, 0x00, 0, 12, 0}, bd[12];
+    uint8_t sel[12] = {0, 0, 0x10, 8, 0x7f, 0, 0, 0, 0, 0, 0x02, 0x00};
+    uint8_t sel_cdb[6] = {0x15, 0x10, 0, 0, sizeof(sel), 0};
+    uint8_t rds_cdb[10] = {0x44, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 0}, rds[256];
+    int rc;
+
+    if ((rc = good(t, tp, sel_cdb, 6, VSCSI_DIR_TO_DEVICE, sel, sizeof(sel), "MODE SELECT 512")) ||
+        (rc = good(t, tp, ms_cdb, 6, VSCSI_DIR_FROM_DEVICE, bd, sizeof(bd), "MODE SENSE page 0")))
+        return rc;
+    if ((rc = check(t, t->got == 12 && bd[3] == 8 && (get32(bd + 8) & 0xffffff) == 512,
+                    "block descriptor does not show 512-byte blocks")))
+        return rc;
+    if ((rc = good(t, tp, rds_cdb, 10, VSCSI_DIR_FROM_DEVICE, rds, sizeof(rds),
+                   "REPORT DENSITY SUPPORT")))
+        return rc;
+    size_t n = ((size_t)rds[0] << 8 | rds[1]) - 2, found = 0;
+    for (size_t off = 4; off + 52 <= 4 + n && off + 52 <= t->got; off += 52)
+        found += rds[off] == bd[4] && (rds[off + 2] & 0x20); /* the default is the current */
+    return check(t, n % 52 == 0 && n >= 52 && found == 1, "density list disagrees with MODE SENSE");
+}
+
+/* All four READ POSITION forms at the current position. */
+static int position_is(struct tape_run *t, const struct vscsi_nexus *tp, uint64_t obj,
+                       uint64_t file, const char *what)
+{
+    uint8_t b[32];
+    for (uint8_t sa = 0; sa <= 8; sa++) {
+        uint8_t cdb[10] = {0x34, sa, 0, 0, 0, 0, 0, 0, sa == 8 ? 32 : 0, 0};
+        int rc;
+
+        if (sa != 0 && sa != 1 && sa != 6 && sa != 8)
+            continue;
+        memset(b, 0xee, sizeof(b));
+        if ((rc =
+                 good(t, tp, cdb, 10, VSCSI_DIR_FROM_DEVICE, b, sa < 6 ? 20 : 32, "READ POSITION")))
+            return rc;
+        int ok = sa < 6 ? get32(b + 4) == obj && get32(b + 8) == obj && !(b[0] & 0x04)
+                        : get64(b + 8) == obj && (sa == 8 || get64(b + 16) == file);
+        if ((rc = check(t, ok && !!(b[0] & 0x80) == (obj == 0), what)))
+            return rc;
+    }
+    return 0;
+}
+
+/* Positioning by every route mt-st takes, each checked by READ POSITION. */
+static int positioning(struct tape_run *t, const struct vscsi_nexus *tp)
+{
+    const uint64_t eod = FILE1_RECORDS + FILE2_RECORDS + 2;
+    uint8_t sp[6] = {0x11, 0x01, 0, 0, 1, 0};                       /* mt fsf 1 */
+    uint8_t loc[10] = {0x2b, 0, 0, 0, 0, 0, 3, 0, 0, 0};            /* mt seek 3 */
+    uint8_t sp16[16] = {0x91, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};  /* 2 blocks forward */
+    uint8_t loc16[16] = {0x92, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}; /* file 2 */
+    uint8_t eom[6] = {0x11, 0x03, 0, 0, 0, 0};                      /* mt eod */
+    int rc;
+
+    if ((rc = rewind_tape(t, tp)) || (rc = position_is(t, tp, 0, 0, "position at BOP")) ||
+        (rc = good(t, tp, sp, 6, VSCSI_DIR_NONE, NULL, 0, "SPACE 1 filemark")) ||
+        (rc = position_is(t, tp, FILE1_RECORDS + 1, 1, "position after SPACE")) ||
+        (rc = good(t, tp, loc, 10, VSCSI_DIR_NONE, NULL, 0, "LOCATE(10)")) ||
+        (rc = position_is(t, tp, 3, 0, "position after LOCATE(10)")) ||
+        (rc = good(t, tp, sp16, 16, VSCSI_DIR_NONE, NULL, 0, "SPACE(16)")) ||
+        (rc = position_is(t, tp, 5, 0, "position after SPACE(16)")) ||
+        (rc = good(t, tp, loc16, 16, VSCSI_DIR_NONE, NULL, 0, "LOCATE(16) to file 2")) ||
+        (rc = position_is(t, tp, eod, 2, "position after LOCATE(16)")) ||
+        (rc = good(t, tp, eom, 6, VSCSI_DIR_NONE, NULL, 0, "SPACE to end of data")))
+        return rc;
+    return position_is(t, tp, eod, 2, "position at end of data");
+}
+
+/* What tapeinfo and backup software read: the log pages and the MAM. */
+static int logs_and_mam(struct tape_run *t, const struct vscsi_nexus *tp, uint64_t written)
+{
+    uint8_t ls[10] = {0x4d, 0, 0x40, 0, 0, 0, 0, 0x02, 0x00, 0}, b[512];
+    /* list header (13 bytes follow), attribute 0800h, ASCII, 8 bytes */
+    static const uint8_t vend[9] = {0, 0, 0, 13, 0x08, 0x00, 0x01, 0, 8};
+    uint8_t wa[16] = {0x8d, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0};
+    uint8_t ra[16] = {0x8c, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00, 0, 0, 0x02, 0x00, 0, 0};
+    uint8_t wattr[17];
+    int rc;
+
+    if ((rc = good(t, tp, ls, 10, VSCSI_DIR_FROM_DEVICE, b, sizeof(b), "LOG SENSE pages")) ||
+        (rc = check(
+             t, t->got >= 9 && memchr(b + 4, 0x2e, t->got - 4) && memchr(b + 4, 0x0c, t->got - 4),
+             "LOG SENSE lacks TapeAlert or sequential-access page")))
+        return rc;
+    ls[2] = 0x4c;
+    if ((rc = good(t, tp, ls, 10, VSCSI_DIR_FROM_DEVICE, b, sizeof(b), "LOG SENSE 0Ch")) ||
+        (rc = check(t,
+                    t->got >= 16 && b[0] == 0x0c && b[4] == 0 && b[5] == 0 && b[7] == 8 &&
+                        get64(b + 8) == written,
+                    "sequential-access page: bytes written")))
+        return rc;
+    ls[2] = 0x6e;
+    if ((rc = good(t, tp, ls, 10, VSCSI_DIR_FROM_DEVICE, b, sizeof(b), "LOG SENSE 2Eh")))
+        return rc;
+    /* 64 one-byte flags, codes 1..64 in order; a flag may be set (--inject tapealert). */
+    if ((rc = check(t, t->got == 4 + 64 * 5 && b[0] == 0x2e, "TapeAlert page length")))
+        return rc;
+    for (unsigned i = 0; i < 64; i++) {
+        const uint8_t *p = b + 4 + i * 5;
+        if ((rc = check(t, p[0] == 0 && p[1] == i + 1 && p[3] == 1 && p[4] <= 1,
+                        "TapeAlert parameter malformed")))
+            return rc;
+    }
+    /* application vendor: written, then read back through READ ATTRIBUTE from 0800h */
+    memcpy(wattr, vend, sizeof(vend));
+    memcpy(wattr + 9, "VSCSISIM", 8);
+    if ((rc = good(t, tp, wa, 16, VSCSI_DIR_TO_DEVICE, wattr, sizeof(wattr), "WRITE ATTRIBUTE")) ||
+        (rc = good(t, tp, ra, 16, VSCSI_DIR_FROM_DEVICE, b, sizeof(b), "READ ATTRIBUTE")))
+        return rc;
+    return check(t, t->got >= 17 && b[4] == 0x08 && b[5] == 0x00 && !memcmp(b + 9, "VSCSISIM", 8),
+                 "attribute 0800h not read back");
+}
+
+/* Volume tag of a storage element (READ ELEMENT STATUS with VOLTAG). */
+static int slot_tag(struct tape_run *t, const struct vscsi_nexus *ch, unsigned elem, char *tag)
+{
+    uint8_t cdb[12] = {0xb8, 0x12, (uint8_t)(elem >> 8), (uint8_t)elem, 0, 1, 0, 0, 1, 0, 0, 0};
+    uint8_t d[256];
+    int rc = good(t, ch, cdb, 12, VSCSI_DIR_FROM_DEVICE, d, sizeof(d), "READ ELEMENT STATUS");
+    if (rc || (rc = check(t, t->got >= 16 + 12 + 32 && (d[9] & 0x80) && (d[18] & 1),
+                          "element status without a volume tag")))
+        return rc;
+    memcpy(tag, d + 28, 32);
+    tag[32] = '\0';
+    return 0;
+}
+
+/* mtx exchange: two slots swap, and swap back. */
+static int exchange(struct tape_run *t, const struct vscsi_nexus *ch)
+{
+    uint8_t cdb[12] = {0xa6, 0, 0, 0, 0x10, 0x00, 0x10, 0x01, 0x10, 0x00, 0, 0};
+    char a[33], b[33], a2[33], b2[33];
+    int rc;
+
+    if ((rc = slot_tag(t, ch, ELEM_STORAGE0, a)) || (rc = slot_tag(t, ch, ELEM_STORAGE0 + 1, b)) ||
+        (rc = good(t, ch, cdb, 12, VSCSI_DIR_NONE, NULL, 0, "EXCHANGE MEDIUM")) ||
+        (rc = slot_tag(t, ch, ELEM_STORAGE0, a2)) || (rc = slot_tag(t, ch, ELEM_STORAGE0 + 1, b2)))
+        return rc;
+    t->r->changer_moves += 2;
+    if ((rc = check(t, !strcmp(a, b2) && !strcmp(b, a2) && strcmp(a, b), "EXCHANGE did not swap")))
+        return rc;
+    t->r->changer_moves += 2;
+    return good(t, ch, cdb, 12, VSCSI_DIR_NONE, NULL, 0, "EXCHANGE MEDIUM back");
+}
+
 static int session(struct tape_run *t, const struct vscsi_nexus *tp, const struct vscsi_nexus *ch,
                    uint8_t *buf, uint8_t *expect)
 {
@@ -190,7 +358,8 @@ static int session(struct tape_run *t, const struct vscsi_nexus *tp, const struc
 
     if (ch && ((rc = move(t, ch, ELEM_STORAGE0, ELEM_DRIVE0))))
         return rc;
-    if ((rc = tape_ready(t, tp)) || (rc = cmd_ua(t, tp, ms_cdb, 6, VSCSI_DIR_TO_DEVICE, ms, sizeof(ms))) ||
+    if ((rc = tape_ready(t, tp)) || (rc = block_size_and_density(t, tp)) ||
+        (rc = cmd_ua(t, tp, ms_cdb, 6, VSCSI_DIR_TO_DEVICE, ms, sizeof(ms))) ||
         (rc = check(t, vscsi_sim_good(&t->res), "MODE SELECT variable blocks")) ||
         (rc = rewind_tape(t, tp)))
         return rc;
@@ -205,9 +374,15 @@ static int session(struct tape_run *t, const struct vscsi_nexus *tp, const struc
     if ((rc = write_filemark(t, tp)) ||
         (rc = cmd(t, tp, rp_cdb, 10, VSCSI_DIR_FROM_DEVICE, pos, sizeof(pos))))
         return rc;
-    uint32_t block = (uint32_t)pos[4] << 24 | (uint32_t)pos[5] << 16 | (uint32_t)pos[6] << 8 | pos[7];
+    uint32_t block =
+        (uint32_t)pos[4] << 24 | (uint32_t)pos[5] << 16 | (uint32_t)pos[6] << 8 | pos[7];
     if ((rc = check(t, vscsi_sim_good(&t->res) && block == FILE1_RECORDS + FILE2_RECORDS + 2,
                     "READ POSITION after writing")))
+        return rc;
+    uint64_t written = 0;
+    for (unsigned n = 0; n < FILE1_RECORDS + FILE2_RECORDS; n++)
+        written += record_len(n);
+    if ((rc = positioning(t, tp)) || (rc = logs_and_mam(t, tp, written)))
         return rc;
 
     /* Read file 1 back, then run into its filemark. */
@@ -220,8 +395,9 @@ static int session(struct tape_run *t, const struct vscsi_nexus *tp, const struc
     if ((rc = cmd(t, tp, rd, 6, VSCSI_DIR_FROM_DEVICE, buf, 4096)))
         return rc;
     t->r->errors--; /* the filemark is the expected answer */
-    if ((rc = check(t, t->res.status == 0x02 && t->res.sense_len >= 14 && (t->res.sense[2] & 0x80) &&
-                           t->res.sense[12] == 0x00 && t->res.sense[13] == 0x01,
+    if ((rc = check(t,
+                    t->res.status == 0x02 && t->res.sense_len >= 14 && (t->res.sense[2] & 0x80) &&
+                        t->res.sense[12] == 0x00 && t->res.sense[13] == 0x01,
                     "filemark not reported")))
         return rc;
 
@@ -247,7 +423,10 @@ static int session(struct tape_run *t, const struct vscsi_nexus *tp, const struc
         (rc = cmd(t, tp, unload, 6, VSCSI_DIR_NONE, NULL, 0)) ||
         (rc = move(t, ch, ELEM_DRIVE0, ELEM_STORAGE0)))
         return rc;
-    return check(t, slot_full(t, ch, ELEM_STORAGE0) == 1, "cartridge lost after the second unload");
+    if ((rc = check(t, slot_full(t, ch, ELEM_STORAGE0) == 1,
+                    "cartridge lost after the second unload")))
+        return rc;
+    return exchange(t, ch);
 }
 
 int vscsi_sim_run_tape(struct vscsi_sim_world *w, const struct vscsi_sim_workload_opts *o,

@@ -122,6 +122,8 @@ uint16_t vscsi_sim_world_front_domid(const struct vscsi_sim_world *w)
 
 int vscsi_sim_world_register(struct vscsi_sim_world *w, const char *pdev, struct vscsi_tgt_lun *lun)
 {
+    /* Block Limits / READ BLOCK LIMITS then tell what this backend's rings can carry. */
+    vscsi_tgt_set_xfer_max(lun, vscsi_tgt_xfer_max_segs(w->o.no_indirect ? 0 : w->o.max_segs));
     return vscsi_sim_bridge_add(w->bridge, pdev, lun);
 }
 

@@ -15,17 +15,15 @@
 #include "vscsiif/wire.h"
 
 /* Limits advertised in the Block Limits VPD page and enforced by the commands. */
-#define DISK_MAX_XFER      0xffffu   /* blocks per READ/WRITE */
-#define DISK_MAX_WS        0x10000u  /* blocks per WRITE SAME */
-#define DISK_MAX_UNMAP_LBA 0x100000u /* blocks per UNMAP descriptor */
-#define DISK_MAX_UNMAP_BD  64u       /* descriptors per UNMAP */
-#define DISK_CHUNK         4096u /* bounce size: never more than one block of the largest size */
+#define DISK_MAX_XFER 0xffffu  /* blocks per READ/WRITE */
+#define DISK_MAX_WS   0x10000u /* blocks per WRITE SAME */
+#define DISK_MAX_CAW  16u      /* blocks per COMPARE AND WRITE */
 
-static const uint8_t zero_chunk[DISK_CHUNK];
+static const uint8_t zero_chunk[TGT_DISK_CHUNK];
 
 /* ---- backing store ---- */
 
-static int store_read(const struct tgt_disk *d, void *p, size_t n, uint64_t off)
+int tgt_disk_read(const struct tgt_disk *d, void *p, size_t n, uint64_t off)
 {
     uint8_t *b = p;
 
@@ -51,7 +49,7 @@ static int store_read(const struct tgt_disk *d, void *p, size_t n, uint64_t off)
     return 0;
 }
 
-static int store_write(struct tgt_disk *d, const void *p, size_t n, uint64_t off)
+int tgt_disk_write(struct tgt_disk *d, const void *p, size_t n, uint64_t off)
 {
     const uint8_t *b = p;
 
@@ -73,16 +71,16 @@ static int store_write(struct tgt_disk *d, const void *p, size_t n, uint64_t off
     return 0;
 }
 
-static int store_zero(struct tgt_disk *d, uint64_t off, uint64_t n)
+int tgt_disk_zero(struct tgt_disk *d, uint64_t off, uint64_t n)
 {
     if (d->fd < 0) {
         memset(d->mem + off, 0, n);
         return 0;
     }
     while (n) {
-        size_t k = n > DISK_CHUNK ? DISK_CHUNK : (size_t)n;
+        size_t k = n > TGT_DISK_CHUNK ? TGT_DISK_CHUNK : (size_t)n;
 
-        if (store_write(d, zero_chunk, k, off))
+        if (tgt_disk_write(d, zero_chunk, k, off))
             return -1;
         off += k;
         n -= k;
@@ -92,7 +90,7 @@ static int store_zero(struct tgt_disk *d, uint64_t off, uint64_t n)
 
 /* ---- helpers ---- */
 
-static void decode_lba(const uint8_t *cdb, uint64_t *lba, uint32_t *n, unsigned *len_byte)
+void tgt_disk_decode_lba(const uint8_t *cdb, uint64_t *lba, uint32_t *n, unsigned *len_byte)
 {
     switch (cdb[0] >> 5) {
     case 0: /* 6-byte: 21-bit LBA, 0 blocks means 256 */
@@ -119,7 +117,7 @@ static void decode_lba(const uint8_t *cdb, uint64_t *lba, uint32_t *n, unsigned 
     }
 }
 
-static bool in_range(struct tgt_cmd *c, uint64_t lba, uint64_t n)
+bool tgt_disk_in_range(struct tgt_cmd *c, uint64_t lba, uint64_t n)
 {
     const struct tgt_disk *d = &c->lun->u.d;
 
@@ -130,12 +128,27 @@ static bool in_range(struct tgt_cmd *c, uint64_t lba, uint64_t n)
     return true;
 }
 
-static void medium_error(struct tgt_cmd *c, uint8_t asc, uint64_t lba)
+void tgt_disk_medium_error(struct tgt_cmd *c, uint8_t asc, uint64_t lba)
 {
     if (lba <= UINT32_MAX)
         tgt_sense_info(c, 0, VSCSI_SK_MEDIUM_ERROR, asc, 0x00, (uint32_t)lba);
     else
         tgt_sense(c, VSCSI_SK_MEDIUM_ERROR, asc, 0x00);
+}
+
+uint32_t tgt_disk_max_xfer(const struct vscsi_tgt_lun *lun)
+{
+    uint64_t n = lun->xfer_max / lun->u.d.bs;
+
+    return lun->xfer_max && n < DISK_MAX_XFER ? (uint32_t)n : DISK_MAX_XFER;
+}
+
+/* Compare and write carries twice the blocks it names (verify data, then write data). */
+uint8_t tgt_disk_max_caw(const struct vscsi_tgt_lun *lun)
+{
+    uint64_t n = lun->xfer_max / (2u * lun->u.d.bs);
+
+    return lun->xfer_max && n < DISK_MAX_CAW ? (uint8_t)n : DISK_MAX_CAW;
 }
 
 /* ---- READ / WRITE ---- */
@@ -173,15 +186,15 @@ static void disk_read(struct tgt_cmd *c, uint64_t lba, uint32_t n)
     }
     tgt_iter_init(&it, c, 0);
     while (c->moved < want && (k = tgt_iter_next(&it, want - c->moved, &p)) > 0) {
-        if (store_read(d, p, k, off)) {
-            medium_error(c, 0x11, lba + (off - lba * d->bs) / d->bs);
+        if (tgt_disk_read(d, p, k, off)) {
+            tgt_disk_medium_error(c, 0x11, lba + (off - lba * d->bs) / d->bs);
             return;
         }
         off += k;
         c->moved += k;
     }
     if (fault)
-        medium_error(c, 0x11, bad);
+        tgt_disk_medium_error(c, 0x11, bad);
 }
 
 static void disk_write(struct tgt_cmd *c, uint64_t lba, uint32_t n)
@@ -200,6 +213,8 @@ static void disk_write(struct tgt_cmd *c, uint64_t lba, uint32_t n)
     fault = tgt_fault_medium(c->lun, lba, n, &bad);
     if (fault)
         good = bad - lba;
+    if (d->map)
+        tgt_thin_map_set(d, lba, good, true);
     want = (size_t)(good * d->bs);
     if (in_place(c, off)) { /* all of it is in the store already (target.h: indeterminate) */
         c->moved = want;
@@ -207,15 +222,15 @@ static void disk_write(struct tgt_cmd *c, uint64_t lba, uint32_t n)
     }
     tgt_iter_init(&it, c, 0);
     while (c->moved < want && (k = tgt_iter_next(&it, want - c->moved, &p)) > 0) {
-        if (store_write(d, p, k, off)) {
-            medium_error(c, 0x0c, lba + (off - lba * d->bs) / d->bs);
+        if (tgt_disk_write(d, p, k, off)) {
+            tgt_disk_medium_error(c, 0x0c, lba + (off - lba * d->bs) / d->bs);
             return;
         }
         off += k;
         c->moved += k;
     }
     if (fault)
-        medium_error(c, 0x0c, bad);
+        tgt_disk_medium_error(c, 0x0c, bad);
 }
 
 static void disk_rw(struct tgt_cmd *c)
@@ -224,12 +239,13 @@ static void disk_rw(struct tgt_cmd *c)
     uint32_t n;
     unsigned lb;
 
-    decode_lba(c->cdb, &lba, &n, &lb);
-    if (n > DISK_MAX_XFER) {
+    tgt_disk_decode_lba(c->cdb, &lba, &n, &lb);
+    /* More than Block Limits promises (the transport cannot carry it): refused whole. */
+    if (n > tgt_disk_max_xfer(c->lun)) {
         tgt_bad_cdb(c, lb, -1);
         return;
     }
-    if (!in_range(c, lba, n) || n == 0)
+    if (!tgt_disk_in_range(c, lba, n) || n == 0)
         return;
     if (c->cdb[0] & 0x02) /* the second of each pair 08/0A, 28/2A, 88/8A, A8/AA writes */
         disk_write(c, lba, n);
@@ -249,8 +265,8 @@ static bool disk_direct(struct vscsi_tgt_lun *lun, const struct tgt_op *op,
 
     if (op->fn != disk_rw || d->fd >= 0 || !d->mem)
         return false;
-    decode_lba(io->cdb, &lba, &n, &lb);
-    if (n == 0 || n > DISK_MAX_XFER || lba > d->blocks || n > d->blocks - lba)
+    tgt_disk_decode_lba(io->cdb, &lba, &n, &lb);
+    if (n == 0 || n > tgt_disk_max_xfer(lun) || lba > d->blocks || n > d->blocks - lba)
         return false;
     if (io->dir != ((io->cdb[0] & 0x02) ? VSCSI_DIR_TO_DEVICE : VSCSI_DIR_FROM_DEVICE))
         return false;
@@ -266,16 +282,16 @@ static void disk_verify(struct tgt_cmd *c)
 {
     struct tgt_disk *d = &c->lun->u.d;
     unsigned bytchk = (c->cdb[1] >> 1) & 3, lb;
-    uint8_t med[DISK_CHUNK], out[DISK_CHUNK];
+    uint8_t med[TGT_DISK_CHUNK], out[TGT_DISK_CHUNK];
     uint64_t lba, bad;
     uint32_t n;
 
-    decode_lba(c->cdb, &lba, &n, &lb);
+    tgt_disk_decode_lba(c->cdb, &lba, &n, &lb);
     if (bytchk == 2) {
         tgt_bad_cdb(c, 1, 2);
         return;
     }
-    if (!in_range(c, lba, n) || n == 0)
+    if (!tgt_disk_in_range(c, lba, n) || n == 0)
         return;
     size_t need = bytchk == 1 ? (size_t)n * d->bs : bytchk == 3 ? d->bs : 0;
     if (c->out_avail < need) {
@@ -283,7 +299,7 @@ static void disk_verify(struct tgt_cmd *c)
         return;
     }
     if (tgt_fault_medium(c->lun, lba, n, &bad)) {
-        medium_error(c, 0x11, bad);
+        tgt_disk_medium_error(c, 0x11, bad);
         return;
     }
     if (!bytchk)
@@ -292,13 +308,13 @@ static void disk_verify(struct tgt_cmd *c)
     /* Compare in chunks; with BYTCHK 3 the one data-out block is compared with every block. */
     uint64_t total = (uint64_t)n * d->bs;
     for (uint64_t pos = 0; pos < total;) {
-        size_t k = total - pos > DISK_CHUNK ? DISK_CHUNK : (size_t)(total - pos);
+        size_t k = total - pos > TGT_DISK_CHUNK ? TGT_DISK_CHUNK : (size_t)(total - pos);
         size_t oo = bytchk == 1 ? (size_t)pos : (size_t)(pos % d->bs);
 
         if (bytchk == 3 && k > d->bs - oo)
             k = d->bs - oo;
-        if (store_read(d, med, k, lba * d->bs + pos)) {
-            medium_error(c, 0x11, lba + pos / d->bs);
+        if (tgt_disk_read(d, med, k, lba * d->bs + pos)) {
+            tgt_disk_medium_error(c, 0x11, lba + pos / d->bs);
             return;
         }
         tgt_get(c, oo, out, k);
@@ -323,8 +339,8 @@ static void disk_sync(struct tgt_cmd *c)
     uint32_t n;
     unsigned lb;
 
-    decode_lba(c->cdb, &lba, &n, &lb);
-    if (!in_range(c, lba, n))
+    tgt_disk_decode_lba(c->cdb, &lba, &n, &lb);
+    if (!tgt_disk_in_range(c, lba, n))
         return;
     if (d->fd >= 0 && fsync(d->fd))
         tgt_sense(c, VSCSI_SK_MEDIUM_ERROR, 0x0c, 0x00);
@@ -335,12 +351,12 @@ static void disk_write_same(struct tgt_cmd *c)
     struct tgt_disk *d = &c->lun->u.d;
     bool ten = c->cdb[0] == 0x41;
     bool unmap = c->cdb[1] & 0x08, ndob = !ten && (c->cdb[1] & 0x01);
-    uint8_t blk[DISK_CHUNK];
+    uint8_t blk[TGT_DISK_CHUNK];
     uint64_t lba, bad;
     uint32_t n;
     unsigned lb;
 
-    decode_lba(c->cdb, &lba, &n, &lb);
+    tgt_disk_decode_lba(c->cdb, &lba, &n, &lb);
     if (unmap && !d->thin) {
         tgt_bad_cdb(c, 1, 3);
         return;
@@ -349,7 +365,7 @@ static void disk_write_same(struct tgt_cmd *c)
         tgt_bad_cdb(c, lb, -1);
         return;
     }
-    if (!in_range(c, lba, n))
+    if (!tgt_disk_in_range(c, lba, n))
         return;
     if (ndob) {
         memset(blk, 0, d->bs);
@@ -365,72 +381,19 @@ static void disk_write_same(struct tgt_cmd *c)
     bool fault = tgt_fault_medium(c->lun, lba, n, &bad);
     if (fault)
         good = bad - lba;
-    /* Unmapped blocks read back as zeros (LBPRZ), so UNMAP is just a zero-fill here. */
+    /* Unmapped blocks read back as zeros (LBPRZ): with UNMAP and an all-zero
+     * block the range is deallocated and zeroed; any other data maps it. */
+    bool dealloc = unmap && d->map && !memcmp(blk, zero_chunk, d->bs);
+    if (d->map)
+        tgt_thin_map_set(d, lba, good, !dealloc);
     for (uint64_t i = 0; i < good; i++) {
-        if (store_write(d, blk, d->bs, (lba + i) * d->bs)) {
-            medium_error(c, 0x0c, lba + i);
+        if (tgt_disk_write(d, blk, d->bs, (lba + i) * d->bs)) {
+            tgt_disk_medium_error(c, 0x0c, lba + i);
             return;
         }
     }
     if (fault)
-        medium_error(c, 0x0c, bad);
-}
-
-static void disk_unmap(struct tgt_cmd *c)
-{
-    struct tgt_disk *d = &c->lun->u.d;
-    size_t plen = tgt_be16(c->cdb + 7), ndesc;
-    uint8_t h[8], desc[16];
-
-    if (plen == 0)
-        return;
-    if (plen < 8) {
-        tgt_param_len_error(c);
-        return;
-    }
-    if (c->out_avail < plen) {
-        tgt_short_data_out(c);
-        return;
-    }
-    tgt_get(c, 0, h, sizeof(h));
-    c->moved = plen;
-    size_t bdl = tgt_be16(h + 2);
-    if ((size_t)tgt_be16(h) + 2 > plen) {
-        tgt_bad_param(c, 0, -1);
-        return;
-    }
-    if (bdl % 16 || bdl > plen - 8) {
-        tgt_bad_param(c, 2, -1);
-        return;
-    }
-    ndesc = bdl / 16;
-    if (ndesc > DISK_MAX_UNMAP_BD) {
-        tgt_bad_param(c, 2, -1);
-        return;
-    }
-    /* Check every descriptor before touching the medium: all or nothing. */
-    for (int apply = 0; apply < 2; apply++) {
-        for (size_t i = 0; i < ndesc; i++) {
-            size_t off = 8 + i * 16;
-            uint64_t lba;
-            uint32_t n;
-
-            tgt_get(c, off, desc, sizeof(desc));
-            lba = tgt_be64(desc);
-            n = tgt_be32(desc + 8);
-            if (!apply) {
-                if (n > DISK_MAX_UNMAP_LBA) {
-                    tgt_bad_param(c, (unsigned)off + 8, -1);
-                    return;
-                }
-                if (!in_range(c, lba, n))
-                    return;
-            } else if (store_zero(d, lba * d->bs, (uint64_t)n * d->bs)) {
-                medium_error(c, 0x0c, lba);
-                return;
-            }
-        }
-    }
+        tgt_disk_medium_error(c, 0x0c, bad);
 }
 
 /* ---- READ CAPACITY, START STOP UNIT ---- */
@@ -502,10 +465,11 @@ static size_t disk_vpd_page(const struct vscsi_tgt_lun *lun, uint8_t page, uint8
         tgt_put16(b + 2, 0x3c);
         b[4] = 0x01; /* WSNZ */
         tgt_put16(b + 6, gran);
-        tgt_put32(b + 8, DISK_MAX_XFER);
+        b[5] = tgt_disk_max_caw(lun);
+        tgt_put32(b + 8, tgt_disk_max_xfer(lun));
         if (d->thin) {
-            tgt_put32(b + 20, DISK_MAX_UNMAP_LBA);
-            tgt_put32(b + 24, DISK_MAX_UNMAP_BD);
+            tgt_put32(b + 20, TGT_DISK_MAX_UNMAP_LBA);
+            tgt_put32(b + 24, TGT_DISK_MAX_UNMAP_BD);
             tgt_put32(b + 28, gran);
         }
         tgt_put64(b + 36, DISK_MAX_WS);
@@ -604,6 +568,7 @@ static void disk_destroy(struct vscsi_tgt_lun *lun)
         close(lun->u.d.fd);
     if (lun->u.d.mem)
         munmap(lun->u.d.mem, (size_t)(lun->u.d.blocks * lun->u.d.bs));
+    free(lun->u.d.map);
 }
 
 #define IN   TGT_F_IN
@@ -619,6 +584,9 @@ static void disk_destroy(struct vscsi_tgt_lun *lun)
 #define M16(b1) {0, b1, TGT_FF4, TGT_FF4, TGT_FF4, 0x1f, C}
 #define M_RC16  {0, 0x1f, TGT_FF4, TGT_FF4, TGT_FF4, 0x01, C} /* PMI */
 #define M_UNMAP {0, 0, 0, 0, 0, 0, 0x1f, 0xff, 0xff, C}      /* no ANCHOR */
+#define M_CAW   {0, 0x18, TGT_FF4, TGT_FF4, 0, 0, 0, 0xff, 0x1f, C} /* DPO FUA, NUMBER OF LBAS */
+#define M_LOGS  {0, 0, 0xff, 0xff, 0, 0xff, 0xff, 0xff, 0xff, C}   /* no SP, no PPC */
+#define M_GLS   {0, 0x1f, TGT_FF4, TGT_FF4, TGT_FF4, 0, C}        /* no REPORT TYPE */
 static const struct tgt_op disk_ops[] = {
     /* op  sa    flags            len handler          usage mask */
     {0x08, 0,    IN | RDY,          6, disk_rw,         {0, 0x1f, 0xff, 0xff, 0xff, C}},
@@ -628,15 +596,20 @@ static const struct tgt_op disk_ops[] = {
     {0x28, 0,    IN | RDY,         10, disk_rw,         M10(0x1c)},
     {0x2a, 0,    OUT | RDY,        10, disk_rw,         M10(0x18)},
     {0x2f, 0,    OUT | RDY,        10, disk_verify,     M10(0x16)},
+    {0x34, 0,    RDY,              10, tgt_disk_prefetch, M10(0x02)},
     {0x35, 0,    RDY,              10, disk_sync,       M10(0x06)},
     {0x41, 0,    OUT | RDY,        10, disk_write_same, M10(0x08)},
-    {0x42, 0,    OUT | RDY | THIN, 10, disk_unmap,      M_UNMAP},
+    {0x42, 0,    OUT | RDY | THIN, 10, tgt_disk_unmap,  M_UNMAP},
+    {0x4d, 0,    IN,               10, tgt_disk_log_sense, M_LOGS},
     {0x88, 0,    IN | RDY,         16, disk_rw,         M16(0x1c)},
+    {0x89, 0,    OUT | RDY,        16, tgt_disk_caw,    M_CAW},
     {0x8a, 0,    OUT | RDY,        16, disk_rw,         M16(0x18)},
     {0x8f, 0,    OUT | RDY,        16, disk_verify,     M16(0x16)},
+    {0x90, 0,    RDY,              16, tgt_disk_prefetch, M16(0x02)},
     {0x91, 0,    RDY,              16, disk_sync,       M16(0x06)},
     {0x93, 0,    OUT | RDY,        16, disk_write_same, M16(0x09)},
     {0x9e, 0x10, IN | SA,          16, disk_readcap16,  M_RC16},
+    {0x9e, 0x12, IN | SA | RDY | THIN, 16, tgt_disk_get_lba_status, M_GLS},
     {0xa8, 0,    IN | RDY,         12, disk_rw,         M12(0x1c)},
     {0xaa, 0,    OUT | RDY,        12, disk_rw,         M12(0x18)},
 };
@@ -687,13 +660,18 @@ struct vscsi_tgt_lun *vscsi_tgt_disk_new(const struct vscsi_tgt_disk_opts *o)
     d->bs = bs;
     d->thin = o->thin != 0;
     d->fd = -1;
+    /* A fresh memory store is all zeros: unmapped. A file's old contents count as mapped. */
+    if (d->thin && tgt_thin_init(d, o->path != NULL)) {
+        free(lun);
+        return NULL;
+    }
     if (o->path) {
         struct stat st;
 
         d->fd = open(o->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (d->fd < 0 || fstat(d->fd, &st) ||
             ((uint64_t)st.st_size < bytes && ftruncate(d->fd, (off_t)bytes))) {
-            disk_destroy(lun);
+            disk_destroy(lun); /* frees the map too */
             free(lun);
             return NULL;
         }
@@ -707,6 +685,7 @@ struct vscsi_tgt_lun *vscsi_tgt_disk_new(const struct vscsi_tgt_disk_opts *o)
 
         d->mem = m == MAP_FAILED ? NULL : m;
         if (!d->mem) {
+            free(d->map);
             free(lun);
             return NULL;
         }
@@ -717,6 +696,7 @@ struct vscsi_tgt_lun *vscsi_tgt_disk_new(const struct vscsi_tgt_disk_opts *o)
     p->chg[2] = 0x04;
     p = tgt_mpage_add(lun, 0x0a, 12); /* Control */
     p->cur[3] = 0x10;                 /* unrestricted reordering */
+    p->chg[2] = 0x04;                 /* D_SENSE: descriptor-format sense (sense_desc.c) */
     tgt_mpages_snapshot(lun);
     return lun;
 }

@@ -31,6 +31,11 @@ bool tgt_fault_pre(struct tgt_cmd *c)
             fired(s);
             break;
         }
+        case VSCSI_FAULT_TAPEALERT:
+            /* A condition the drive raises, not an answer: the command runs. */
+            lun->u.t.tapealert |= 1ull << (s->f.flag - 1);
+            fired(s);
+            break;
         case VSCSI_FAULT_BUSY:
             if (preempted)
                 break;
@@ -85,7 +90,10 @@ int vscsi_tgt_inject(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_fault *f)
 {
     int rc = -ENOSPC;
 
-    if (!lun || !f || f->kind <= VSCSI_FAULT_NONE || f->kind > VSCSI_FAULT_BUSY)
+    if (!lun || !f || f->kind <= VSCSI_FAULT_NONE || f->kind > VSCSI_FAULT_TAPEALERT)
+        return -EINVAL;
+    if (f->kind == VSCSI_FAULT_TAPEALERT &&
+        (lun->kind != VSCSI_TGT_TAPE || f->flag < 1 || f->flag > 64))
         return -EINVAL;
     if (f->kind == VSCSI_FAULT_SENSE && (f->key > 0xf || f->key == VSCSI_SK_NO_SENSE))
         return -EINVAL;
@@ -136,7 +144,16 @@ static int parse_num(const char *s, size_t n, uint64_t max, uint64_t *out)
     return 0;
 }
 
-enum { P_NTH = 1, P_COUNT = 2, P_KEY = 4, P_ASC = 8, P_ASCQ = 16, P_LBA = 32, P_US = 64 };
+enum {
+    P_NTH = 1,
+    P_COUNT = 2,
+    P_KEY = 4,
+    P_ASC = 8,
+    P_ASCQ = 16,
+    P_LBA = 32,
+    P_US = 64,
+    P_FLAG = 128
+};
 
 static const struct {
     const char *name;
@@ -148,6 +165,7 @@ static const struct {
     {"delay", VSCSI_FAULT_DELAY, P_NTH | P_COUNT | P_US, P_US},
     {"hang", VSCSI_FAULT_HANG, P_NTH | P_COUNT, 0},
     {"busy", VSCSI_FAULT_BUSY, P_NTH | P_COUNT, 0},
+    {"tapealert", VSCSI_FAULT_TAPEALERT, P_NTH | P_COUNT | P_FLAG, P_FLAG},
 };
 
 static const struct {
@@ -157,7 +175,7 @@ static const struct {
 } fault_params[] = {
     {"nth", P_NTH, UINT64_MAX}, {"count", P_COUNT, UINT64_MAX}, {"key", P_KEY, 0xf},
     {"asc", P_ASC, 0xff},       {"ascq", P_ASCQ, 0xff},         {"lba", P_LBA, UINT64_MAX},
-    {"us", P_US, UINT32_MAX},
+    {"us", P_US, UINT32_MAX},   {"flag", P_FLAG, 64},
 };
 
 int vscsi_tgt_fault_parse(const char *s, struct vscsi_tgt_fault *f)
@@ -221,6 +239,11 @@ int vscsi_tgt_fault_parse(const char *s, struct vscsi_tgt_fault *f)
             break;
         case P_US:
             out.delay_us = (uint32_t)v;
+            break;
+        case P_FLAG:
+            if (v == 0)
+                return -EINVAL;
+            out.flag = (uint8_t)v;
             break;
         default:
             break;

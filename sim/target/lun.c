@@ -201,21 +201,36 @@ static int top_bit(uint8_t v)
     return b;
 }
 
-static bool report_ua(struct tgt_cmd *c)
+bool tgt_ua_take(struct vscsi_tgt_lun *lun, uint8_t *asc, uint8_t *ascq)
 {
-    struct vscsi_tgt_lun *lun = c->lun;
+    static const struct {
+        unsigned bit;
+        uint8_t asc, ascq;
+    } order[] = {
+        {TGT_UA_RESET, 0x29, 0x00},
+        {TGT_UA_MEDIUM, 0x28, 0x00},
+        {TGT_UA_IMPEXP, 0x28, 0x01},
+    };
 
-    if (lun->ua & TGT_UA_RESET) {
-        lun->ua &= ~(unsigned)TGT_UA_RESET;
-        tgt_sense(c, VSCSI_SK_UNIT_ATTENTION, 0x29, 0x00);
-        return true;
-    }
-    if (lun->ua & TGT_UA_MEDIUM) {
-        lun->ua &= ~(unsigned)TGT_UA_MEDIUM;
-        tgt_sense(c, VSCSI_SK_UNIT_ATTENTION, 0x28, 0x00);
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (!(lun->ua & order[i].bit))
+            continue;
+        lun->ua &= ~order[i].bit;
+        *asc = order[i].asc;
+        *ascq = order[i].ascq;
         return true;
     }
     return false;
+}
+
+static bool report_ua(struct tgt_cmd *c)
+{
+    uint8_t asc, ascq;
+
+    if (!tgt_ua_take(c->lun, &asc, &ascq))
+        return false;
+    tgt_sense(c, VSCSI_SK_UNIT_ATTENTION, asc, ascq);
+    return true;
 }
 
 /* Why check_cdb() found no op: a reserved bit set (byte, bits), an unknown
@@ -271,6 +286,10 @@ static void dispatch(struct tgt_cmd *c)
             tgt_sense(c, VSCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00); /* invalid opcode */
         return;
     }
+    if (tgt_resv_conflict(c->lun, op, c->initiator)) {
+        c->res->status = VSCSI_SAM_RESERVATION_CONFLICT; /* before the UA: it stays pending */
+        return;
+    }
     if (!(op->flags & TGT_F_NO_UA) && report_ua(c))
         return;
     if ((op->flags & TGT_F_READY) && c->lun->k->not_ready(c->lun, &key, &asc, &ascq)) {
@@ -281,9 +300,10 @@ static void dispatch(struct tgt_cmd *c)
 }
 
 static void exec(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
-                 struct vscsi_tgt_result *res, bool direct)
+                 struct vscsi_tgt_result *res, bool direct, uint32_t initiator)
 {
-    struct tgt_cmd c = {.lun = lun, .cdb = io->cdb, .io = io, .res = res, .direct = direct};
+    struct tgt_cmd c = {
+        .lun = lun, .cdb = io->cdb, .io = io, .res = res, .direct = direct, .initiator = initiator};
     size_t cap = 0;
 
     memset(res, 0, sizeof(*res));
@@ -302,7 +322,9 @@ static void exec(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
     lun->stats.commands++;
     if (!tgt_fault_pre(&c))
         dispatch(&c);
-    if (!res->hang && res->status != VSCSI_SAM_GOOD)
+    if (res->status == VSCSI_SAM_CHECK_CONDITION && tgt_dsense(lun))
+        res->sense_len = (uint8_t)tgt_sense_to_desc(res->sense, res->sense_len, sizeof(res->sense));
+    if (!res->hang && res->status != VSCSI_SAM_GOOD && res->status != VSCSI_SAM_CONDITION_MET)
         lun->stats.errors++;
     if (io->dir == VSCSI_DIR_FROM_DEVICE)
         lun->stats.bytes_in += c.moved;
@@ -323,7 +345,7 @@ static bool direct_ok(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io, 
     const struct tgt_op *op;
     uint8_t key, asc, ascq;
 
-    if (!lun->k->direct || lun->ua)
+    if (!lun->k->direct || lun->ua || lun->reserved)
         return false;
     for (unsigned i = 0; i < TGT_MAX_FAULTS; i++)
         if (lun->faults[i].used)
@@ -353,13 +375,19 @@ int vscsi_tgt_direct(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io, v
 void vscsi_tgt_exec(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
                     struct vscsi_tgt_result *res)
 {
-    exec(lun, io, res, false);
+    exec(lun, io, res, false, 0);
+}
+
+void vscsi_tgt_exec_nexus(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
+                          uint32_t initiator, struct vscsi_tgt_result *res)
+{
+    exec(lun, io, res, false, initiator);
 }
 
 void vscsi_tgt_exec_direct(struct vscsi_tgt_lun *lun, const struct vscsi_tgt_io *io,
                            struct vscsi_tgt_result *res)
 {
-    exec(lun, io, res, true);
+    exec(lun, io, res, true, 0);
 }
 
 void vscsi_tgt_reset(struct vscsi_tgt_lun *lun)
@@ -367,6 +395,16 @@ void vscsi_tgt_reset(struct vscsi_tgt_lun *lun)
     if (lun->lock)
         pthread_mutex_lock(lun->lock);
     lun->ua |= TGT_UA_RESET;
+    lun->reserved = false; /* a LUN reset releases SPC-2 reservations */
+    if (lun->lock)
+        pthread_mutex_unlock(lun->lock);
+}
+
+void vscsi_tgt_set_xfer_max(struct vscsi_tgt_lun *lun, uint64_t bytes)
+{
+    if (lun->lock)
+        pthread_mutex_lock(lun->lock);
+    lun->xfer_max = bytes;
     if (lun->lock)
         pthread_mutex_unlock(lun->lock);
 }

@@ -8,6 +8,14 @@
 #define VD_SAM5 0x00a0
 #define VD_SPC4 0x0460
 
+bool tgt_xfer_over(struct tgt_cmd *c, uint64_t bytes, unsigned byte)
+{
+    if (!c->lun->xfer_max || bytes <= c->lun->xfer_max)
+        return false;
+    tgt_bad_cdb(c, byte, -1);
+    return true;
+}
+
 static void tur(struct tgt_cmd *c)
 {
     uint8_t key, asc, ascq;
@@ -23,18 +31,17 @@ static void request_sense(struct tgt_cmd *c)
 
     /* With autosense there is no saved sense; what is left to report is a pending
      * unit attention (which this consumes) or the current not-ready condition. */
-    if (lun->ua & TGT_UA_RESET) {
-        lun->ua &= ~(unsigned)TGT_UA_RESET;
-        tgt_fill_sense(s, 0, VSCSI_SK_UNIT_ATTENTION, 0x29, 0x00, false, 0);
-    } else if (lun->ua & TGT_UA_MEDIUM) {
-        lun->ua &= ~(unsigned)TGT_UA_MEDIUM;
-        tgt_fill_sense(s, 0, VSCSI_SK_UNIT_ATTENTION, 0x28, 0x00, false, 0);
+    if (tgt_ua_take(lun, &asc, &ascq)) {
+        tgt_fill_sense(s, 0, VSCSI_SK_UNIT_ATTENTION, asc, ascq, false, 0);
     } else if (lun->k->not_ready(lun, &key, &asc, &ascq)) {
         tgt_fill_sense(s, 0, key, asc, ascq, false, 0);
     } else {
         tgt_fill_sense(s, 0, VSCSI_SK_NO_SENSE, 0, 0, false, 0);
     }
-    tgt_put(c, c->cdb[4], s, sizeof(s));
+    size_t n = sizeof(s);
+    if (c->cdb[1] & 0x01) /* DESC */
+        n = tgt_sense_to_desc(s, n, sizeof(s));
+    tgt_put(c, c->cdb[4], s, n);
 }
 
 /* ---- INQUIRY ---- */
@@ -188,6 +195,9 @@ static void mode_sense(struct tgt_cmd *c)
     if (page == 0x3f) {
         for (unsigned i = 0; i < lun->nmp; i++)
             off += copy_mpage(&lun->mp[i], pc, b + off);
+    } else if (page == 0x00 && lun->kind == VSCSI_TGT_TAPE) {
+        /* SSC: no page, the header and block descriptor only (what Linux st reads at
+         * every open); for SBC page 0 stays vendor specific, which we have none of. */
     } else {
         const struct tgt_mpage *p = find_mpage(lun, (uint8_t)page);
 
@@ -329,11 +339,16 @@ static void report_luns(struct tgt_cmd *c)
 
 /* ---- REPORT SUPPORTED OPERATION CODES ---- */
 
-static void put_timeouts(struct tgt_cmd *c, size_t alloc)
+/* Command timeouts descriptor (SPC-4 7.5.18.4): nominal and recommended seconds. */
+static void put_timeouts(struct tgt_cmd *c, const struct tgt_op *op, size_t alloc)
 {
     uint8_t t[12] = {0};
+    uint32_t nominal, rec;
 
+    tgt_op_timeouts(c->lun, op, &nominal, &rec);
     tgt_put16(t, 0x0a);
+    tgt_put32(t + 4, nominal);
+    tgt_put32(t + 8, rec);
     tgt_put(c, alloc, t, sizeof(t));
 }
 
@@ -354,7 +369,7 @@ static void rsoc_one(struct tgt_cmd *c, const struct tgt_op *op, bool rctd, size
         b[5] = (uint8_t)((b[5] & ~0x1f) | op->sa);
     tgt_put(c, alloc, b, 4 + op->len);
     if (rctd)
-        put_timeouts(c, alloc);
+        put_timeouts(c, op, alloc);
 }
 
 static void rsoc(struct tgt_cmd *c)
@@ -393,7 +408,7 @@ static void rsoc(struct tgt_cmd *c)
             tgt_put16(d + 6, o->len);
             tgt_put(c, alloc, d, sizeof(d));
             if (rctd)
-                put_timeouts(c, alloc);
+                put_timeouts(c, o, alloc);
         }
         return;
     }
@@ -425,23 +440,44 @@ static void rsoc(struct tgt_cmd *c)
     rsoc_one(c, op, rctd, alloc);
 }
 
+/* ---- REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS ---- */
+
+/* What a vscsiif backend can do: ABORT TASK (VSCSIIF_ACT_SCSI_ABORT) and
+ * LOGICAL UNIT RESET (VSCSIIF_ACT_SCSI_RESET); nothing else has a wire form. */
+static void rstmf(struct tgt_cmd *c)
+{
+    uint8_t b[16] = {0};
+    bool repd = c->cdb[2] & 0x80;
+
+    b[0] = 0x88; /* ATS, LURS */
+    if (repd)
+        b[3] = 0x0c; /* additional data length of the extended format */
+    tgt_put(c, tgt_be32(c->cdb + 6), b, repd ? 16 : 4);
+}
+
 #define IN    TGT_F_IN
 #define OUT   TGT_F_OUT
 #define NO_UA TGT_F_NO_UA
 #define C     TGT_C
 #define SA    TGT_F_SA
+#define RESV  TGT_F_RESV
 /* clang-format off */
 const struct tgt_op tgt_spc_ops[] = {
-    /* op  sa    flags     len handler        usage mask */
-    {0x00, 0,    0,           6, tur,           {0, 0, 0, 0, 0, C}},
-    {0x03, 0,    IN | NO_UA,  6, request_sense, {0, 0, 0, 0, 0xff, C}},
-    {0x12, 0,    IN | NO_UA,  6, inquiry,       {0, 0x01, 0xff, 0xff, 0xff, C}},
-    {0x15, 0,    OUT,         6, mode_select,   {0, 0x11, 0, 0, 0xff, C}},
-    {0x1a, 0,    IN,          6, mode_sense,    {0, 0x08, 0xff, 0xff, 0xff, C}},
-    {0x55, 0,    OUT,        10, mode_select,   {0, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, C}},
-    {0x5a, 0,    IN,         10, mode_sense,    {0, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, C}},
-    {0xa0, 0,    IN | NO_UA, 12, report_luns,   {0, 0, 0xff, 0, 0, 0, TGT_FF4, 0, C}},
-    {0xa3, 0x0c, IN | SA,    12, rsoc,          {0, 0x1f, 0x87, 0xff, 0xff, 0xff, TGT_FF4, 0, C}},
+    /* op  sa    flags                   len handler           usage mask */
+    {0x00, 0,    0,                        6, tur,              {0, 0, 0, 0, 0, C}},
+    {0x03, 0,    IN | NO_UA | RESV,        6, request_sense,    {0, 0x01, 0, 0, 0xff, C}},
+    {0x12, 0,    IN | NO_UA | RESV,        6, inquiry,          {0, 0x01, 0xff, 0xff, 0xff, C}},
+    {0x15, 0,    OUT,                      6, mode_select,      {0, 0x11, 0, 0, 0xff, C}},
+    {0x16, 0,    0,                        6, tgt_resv_reserve, {0, 0, 0, 0, 0, C}},
+    {0x17, 0,    RESV,                     6, tgt_resv_release, {0, 0, 0, 0, 0, C}},
+    {0x1a, 0,    IN,                       6, mode_sense,       {0, 0x08, 0xff, 0xff, 0xff, C}},
+    {0x55, 0,    OUT,                     10, mode_select,      {0, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, C}},
+    {0x56, 0,    0,                       10, tgt_resv_reserve, {0, 0, 0, 0, 0, 0, 0, 0, 0, C}},
+    {0x57, 0,    RESV,                    10, tgt_resv_release, {0, 0, 0, 0, 0, 0, 0, 0, 0, C}},
+    {0x5a, 0,    IN,                      10, mode_sense,       {0, 0x18, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, C}},
+    {0xa0, 0,    IN | NO_UA | RESV,       12, report_luns,      {0, 0, 0xff, 0, 0, 0, TGT_FF4, 0, C}},
+    {0xa3, 0x0c, IN | SA | RESV,          12, rsoc,             {0, 0x1f, 0x87, 0xff, 0xff, 0xff, TGT_FF4, 0, C}},
+    {0xa3, 0x0d, IN | SA | RESV,          12, rstmf,            {0, 0x1f, 0x80, 0, 0, 0, TGT_FF4, 0, C}},
 };
 /* clang-format on */
 const size_t tgt_spc_nops = sizeof(tgt_spc_ops) / sizeof(tgt_spc_ops[0]);

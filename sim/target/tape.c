@@ -12,21 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "target/tgt_int.h"
+#include "target/tape_int.h"
 
-#define TAPE_MAX_BLK 0x100000u /* READ BLOCK LIMITS maximum */
-#define TAPE_DENSITY 0x58      /* reported density code; any would do */
 #define TAPE_DEF_CAP (64ull << 20)
 
 /* ---- cartridges ---- */
 
-struct tgt_cart *tgt_cart_new(const char *label)
+struct tgt_cart *tgt_cart_new(const char *label, const char *serial_prefix)
 {
     struct tgt_cart *cart = calloc(1, sizeof(*cart));
 
     if (!cart)
         return NULL;
     snprintf(cart->label, sizeof(cart->label), "%s", label);
+    tape_mam_init(cart, serial_prefix);
     return cart;
 }
 
@@ -42,6 +41,20 @@ void tgt_cart_free(struct tgt_cart *cart)
 static uint64_t cart_bytes_at(const struct tgt_cart *cart, size_t pos)
 {
     return pos < cart->nrec ? cart->recs[pos].off : cart->dlen;
+}
+
+uint64_t tape_bytes_at(const struct tgt_tape *t, size_t pos)
+{
+    return cart_bytes_at(t->cart, pos);
+}
+
+uint64_t tape_files_before(const struct tgt_cart *cart, size_t pos)
+{
+    uint64_t n = 0;
+
+    for (size_t i = 0; i < pos && i < cart->nrec; i++)
+        n += cart->recs[i].fm;
+    return n;
 }
 
 static void cart_truncate(struct tgt_cart *cart, size_t pos)
@@ -93,7 +106,8 @@ static bool cart_append(struct tgt_cart *cart, uint32_t len, bool fm, uint8_t **
 }
 
 /* ---- cartridge images: "VSTAPE1\n", then per record a type byte ('D' or 'F'),
- * a 4-byte big-endian length and the data ---- */
+ * a 4-byte big-endian length and the data; an 'M' record first holds the
+ * medium auxiliary memory (images without one read as a fresh MAM) ---- */
 
 static const char image_magic[8] = {'V', 'S', 'T', 'A', 'P', 'E', '1', '\n'};
 
@@ -113,6 +127,13 @@ static void image_save(const char *dir, const struct tgt_cart *cart)
     if (!dir || !cart || !(f = image_open(dir, cart->label, "wb")))
         return;
     fwrite(image_magic, 1, sizeof(image_magic), f);
+    uint8_t mam[TAPE_MAM_IMAGE_MAX + 5];
+    size_t ml = tape_mam_save(&cart->mam, mam + 5, TAPE_MAM_IMAGE_MAX);
+    if (ml) {
+        mam[0] = 'M';
+        tgt_put32(mam + 1, (uint32_t)ml);
+        fwrite(mam, 1, ml + 5, f);
+    }
     for (size_t i = 0; i < cart->nrec; i++) {
         uint8_t h[5];
 
@@ -147,6 +168,14 @@ static void image_load(const char *dir, struct tgt_cart *cart)
         uint32_t len = tgt_be32(h + 1);
         uint8_t *p;
 
+        if (h[0] == 'M' && cart->nrec == 0) {
+            uint8_t mam[TAPE_MAM_IMAGE_MAX];
+
+            if (len > sizeof(mam) || fread(mam, 1, len, f) != len)
+                break;
+            tape_mam_restore(&cart->mam, mam, len);
+            continue;
+        }
         if ((h[0] != 'D' && h[0] != 'F') || (h[0] == 'F') != (len == 0) || len > TAPE_MAX_BLK)
             break;
         if (!cart_append(cart, len, h[0] == 'F', &p))
@@ -169,6 +198,7 @@ void tgt_tape_insert(struct vscsi_tgt_lun *tape, struct tgt_cart *cart)
     image_load(t->dir, cart);
     t->loaded = true;
     t->pos = 0;
+    tape_mam_loaded(tape);
     tape->ua |= TGT_UA_MEDIUM;
 }
 
@@ -197,6 +227,38 @@ static bool past_early_warning(const struct tgt_tape *t, uint64_t bytes)
     return bytes > t->capacity - t->early_warning;
 }
 
+bool tape_past_ew(const struct tgt_tape *t, uint64_t bytes)
+{
+    return past_early_warning(t, bytes);
+}
+
+/* Everything that changes the medium: the first change after a load moves
+ * the volume change reference on, which is how LTFS notices foreign writes. */
+static void medium_changes(struct tgt_tape *t)
+{
+    if (!t->changed) {
+        t->changed = true;
+        t->cart->mam.vcr++;
+    }
+}
+
+static void count_read(struct tgt_tape *t, uint64_t n)
+{
+    t->host_r += n;
+    t->cart->mam.r_life += n;
+    t->cart->mam.r_load += n;
+}
+
+static void count_written(struct tgt_tape *t, uint64_t n)
+{
+    t->host_w += n;
+    t->cart->mam.w_life += n;
+    t->cart->mam.w_load += n;
+}
+
+#define TA_READ_FAILURE  5
+#define TA_WRITE_FAILURE 6
+
 static void eod(struct tgt_cmd *c, uint32_t resid)
 {
     tgt_sense_info(c, 0, VSCSI_SK_BLANK_CHECK, 0x00, 0x05, resid);
@@ -219,6 +281,8 @@ static void tape_read(struct tgt_cmd *c)
         tgt_bad_cdb(c, 1, 0);
         return;
     }
+    if (tgt_xfer_over(c, fixed ? (uint64_t)len * t->blksz : len, 2))
+        return;
     uint32_t nblk = fixed ? len : (len ? 1 : 0);
     for (uint32_t i = 0; i < nblk; i++) {
         uint32_t resid = fixed ? nblk - i : len;
@@ -231,6 +295,8 @@ static void tape_read(struct tgt_cmd *c)
         r = &t->cart->recs[t->pos];
         if (tgt_fault_medium(c->lun, t->pos, 1, &bad)) {
             t->pos++;
+            t->rerr++;
+            t->tapealert |= 1ull << (TA_READ_FAILURE - 1);
             tgt_sense_info(c, 0, VSCSI_SK_MEDIUM_ERROR, 0x11, 0x00, resid);
             return;
         }
@@ -246,11 +312,11 @@ static void tape_read(struct tgt_cmd *c)
                 tgt_sense_info(c, TGT_SENSE_ILI, VSCSI_SK_NO_SENSE, 0x00, 0x00, resid);
                 return;
             }
-            tgt_put(c, SIZE_MAX, t->cart->data + r->off, r->len);
+            count_read(t, tgt_put(c, SIZE_MAX, t->cart->data + r->off, r->len));
             t->pos++;
             continue;
         }
-        tgt_put(c, SIZE_MAX, t->cart->data + r->off, r->len < len ? r->len : len);
+        count_read(t, tgt_put(c, SIZE_MAX, t->cart->data + r->off, r->len < len ? r->len : len));
         t->pos++;
         /* Overlength is always reported (data was lost); underlength only without SILI. */
         if (r->len > len || (r->len < len && !sili))
@@ -270,7 +336,8 @@ static void tape_write(struct tgt_cmd *c)
         tgt_bad_cdb(c, 1, 0);
         return;
     }
-    if (!fixed && len > TAPE_MAX_BLK) {
+    if ((!fixed && len > TAPE_MAX_BLK) ||
+        tgt_xfer_over(c, fixed ? (uint64_t)len * t->blksz : len, 2)) {
         tgt_bad_cdb(c, 2, -1);
         return;
     }
@@ -282,6 +349,7 @@ static void tape_write(struct tgt_cmd *c)
         tgt_short_data_out(c);
         return;
     }
+    medium_changes(t);
     cart_truncate(t->cart, t->pos);
     uint64_t room = t->cart->space < t->capacity ? t->capacity - t->cart->space : 0;
     fit = room / bsz < nblk ? (uint32_t)(room / bsz) : nblk;
@@ -289,6 +357,8 @@ static void tape_write(struct tgt_cmd *c)
         uint8_t *p;
 
         if (tgt_fault_medium(c->lun, t->pos, 1, &bad)) {
+            t->werr++;
+            t->tapealert |= 1ull << (TA_WRITE_FAILURE - 1);
             tgt_sense_info(c, 0, VSCSI_SK_MEDIUM_ERROR, 0x0c, 0x00, fixed ? nblk - i : len);
             return;
         }
@@ -298,6 +368,7 @@ static void tape_write(struct tgt_cmd *c)
         }
         tgt_get(c, c->moved, p, bsz);
         c->moved += bsz;
+        count_written(t, bsz);
         t->pos++;
     }
     if (fit < nblk)
@@ -314,6 +385,7 @@ static void tape_write_filemarks(struct tgt_cmd *c)
 
     if (n == 0) /* only a flush request: nothing is buffered */
         return;
+    medium_changes(t);
     cart_truncate(t->cart, t->pos);
     for (uint32_t i = 0; i < n; i++) {
         if (t->cart->space + TGT_FM_SPACE > t->capacity) {
@@ -332,50 +404,56 @@ static void tape_write_filemarks(struct tgt_cmd *c)
 
 /* ---- positioning ---- */
 
-static void tape_space(struct tgt_cmd *c)
+/* The INFORMATION field holds 32 bits: a SPACE(16) residue beyond that saturates. */
+static uint32_t resid32(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+void tape_space_by(struct tgt_cmd *c, unsigned code, int64_t count)
 {
     struct tgt_tape *t = &c->lun->u.t;
     const struct tgt_cart *cart = t->cart;
-    unsigned code = c->cdb[1] & 0x0f;
-    int32_t count = sext24(tgt_be24(c->cdb + 2));
     /* SSC: the residue is never negative, whatever the direction. */
-    uint32_t n = count < 0 ? (uint32_t) - (int64_t)count : (uint32_t)count;
+    uint64_t n = count < 0 ? (uint64_t)0 - (uint64_t)count : (uint64_t)count;
 
     switch (code) {
     case 0: /* logical blocks; a filemark stops the motion just past it */
-        for (uint32_t i = 0; i < n; i++) {
+        for (uint64_t i = 0; i < n; i++) {
             if (count > 0) {
                 if (t->pos >= cart->nrec) {
-                    eod(c, n - i);
+                    eod(c, resid32(n - i));
                     return;
                 }
                 if (cart->recs[t->pos++].fm) {
-                    tgt_sense_info(c, TGT_SENSE_FILEMARK, VSCSI_SK_NO_SENSE, 0x00, 0x01, n - i);
+                    tgt_sense_info(c, TGT_SENSE_FILEMARK, VSCSI_SK_NO_SENSE, 0x00, 0x01,
+                                   resid32(n - i));
                     return;
                 }
             } else {
                 if (t->pos == 0) {
-                    tgt_sense_info(c, TGT_SENSE_EOM, VSCSI_SK_NO_SENSE, 0x00, 0x04, n - i);
+                    tgt_sense_info(c, TGT_SENSE_EOM, VSCSI_SK_NO_SENSE, 0x00, 0x04, resid32(n - i));
                     return;
                 }
                 if (cart->recs[--t->pos].fm) {
-                    tgt_sense_info(c, TGT_SENSE_FILEMARK, VSCSI_SK_NO_SENSE, 0x00, 0x01, n - i);
+                    tgt_sense_info(c, TGT_SENSE_FILEMARK, VSCSI_SK_NO_SENSE, 0x00, 0x01,
+                                   resid32(n - i));
                     return;
                 }
             }
         }
         return;
     case 1: /* filemarks: forward ends after the nth, backward before it */
-        for (uint32_t k = 0; k < n;) {
+        for (uint64_t k = 0; k < n;) {
             if (count > 0) {
                 if (t->pos >= cart->nrec) {
-                    eod(c, n - k);
+                    eod(c, resid32(n - k));
                     return;
                 }
                 k += cart->recs[t->pos++].fm;
             } else {
                 if (t->pos == 0) {
-                    tgt_sense_info(c, TGT_SENSE_EOM, VSCSI_SK_NO_SENSE, 0x00, 0x04, n - k);
+                    tgt_sense_info(c, TGT_SENSE_EOM, VSCSI_SK_NO_SENSE, 0x00, 0x04, resid32(n - k));
                     return;
                 }
                 k += cart->recs[--t->pos].fm;
@@ -391,53 +469,46 @@ static void tape_space(struct tgt_cmd *c)
     }
 }
 
+static void tape_space(struct tgt_cmd *c)
+{
+    tape_space_by(c, c->cdb[1] & 0x0f, sext24(tgt_be24(c->cdb + 2)));
+}
+
 static void tape_rewind(struct tgt_cmd *c)
 {
     c->lun->u.t.pos = 0;
 }
 
+/* Short (writes end-of-data) and LONG (erases to the end of the partition) come
+ * to the same thing here: nothing after the position can be read again. */
 static void tape_erase(struct tgt_cmd *c)
 {
     struct tgt_tape *t = &c->lun->u.t;
 
+    if (t->pos < t->cart->nrec)
+        medium_changes(t);
     cart_truncate(t->cart, t->pos);
 }
 
-static void tape_locate(struct tgt_cmd *c)
+void tape_locate_to(struct tgt_cmd *c, uint64_t obj)
 {
     struct tgt_tape *t = &c->lun->u.t;
-    uint32_t obj = tgt_be32(c->cdb + 3);
 
-    if ((c->cdb[1] & 0x02) && c->cdb[8] != 0) { /* CP: there is only partition 0 */
-        tgt_bad_cdb(c, 8, -1);
-        return;
-    }
     if (obj > t->cart->nrec) {
         t->pos = t->cart->nrec;
         tgt_sense(c, VSCSI_SK_BLANK_CHECK, 0x00, 0x05);
         return;
     }
-    t->pos = obj;
+    t->pos = (size_t)obj;
 }
 
-static void tape_read_position(struct tgt_cmd *c)
+static void tape_locate(struct tgt_cmd *c)
 {
-    const struct tgt_tape *t = &c->lun->u.t;
-    size_t alloc = tgt_be16(c->cdb + 7);
-    uint8_t b[20] = {0};
-
-    if (c->cdb[1] & 0x1f) { /* only the short form with logical object identifiers */
-        tgt_bad_cdb(c, 1, 4);
+    if ((c->cdb[1] & 0x02) && c->cdb[8] != 0) { /* CP: there is only partition 0 */
+        tgt_bad_cdb(c, 8, -1);
         return;
     }
-    if (t->pos == 0)
-        b[0] |= 0x80; /* BOP */
-    if (past_early_warning(t, cart_bytes_at(t->cart, t->pos)))
-        b[0] |= 0x40; /* EOP: between early warning and the end */
-    tgt_put32(b + 4, (uint32_t)t->pos);
-    tgt_put32(b + 8, (uint32_t)t->pos); /* nothing is buffered */
-    /* The short forms have no allocation length in practice: 0 means the whole 20 bytes. */
-    tgt_put(c, alloc ? alloc : sizeof(b), b, sizeof(b));
+    tape_locate_to(c, tgt_be32(c->cdb + 3));
 }
 
 static void tape_load_unload(struct tgt_cmd *c)
@@ -456,6 +527,8 @@ static void tape_load_unload(struct tgt_cmd *c)
     }
     if (load) {
         image_load(t->dir, t->cart);
+        if (!t->loaded)
+            tape_mam_loaded(lun);
         t->loaded = true;
         t->pos = 0;
         return;
@@ -468,11 +541,26 @@ static void tape_load_unload(struct tgt_cmd *c)
     t->pos = 0;
 }
 
+/* ERASE(16): to the object named, then as ERASE(6). */
+static void tape_erase16(struct tgt_cmd *c)
+{
+    if (c->cdb[3] != 0) { /* only partition 0 */
+        tgt_bad_cdb(c, 3, -1);
+        return;
+    }
+    tape_locate_to(c, tgt_be64(c->cdb + 4));
+    if (c->res->status == VSCSI_SAM_GOOD)
+        tape_erase(c);
+}
+
 static void tape_block_limits(struct tgt_cmd *c)
 {
     uint8_t b[6] = {0};
 
-    tgt_put24(b + 1, TAPE_MAX_BLK);
+    /* No more than one command can carry through the transport (vscsi_tgt_set_xfer_max). */
+    uint64_t max =
+        c->lun->xfer_max && c->lun->xfer_max < TAPE_MAX_BLK ? c->lun->xfer_max : TAPE_MAX_BLK;
+    tgt_put24(b + 1, (uint32_t)max);
     tgt_put16(b + 4, 1);
     tgt_put(c, sizeof(b), b, sizeof(b));
 }
@@ -518,8 +606,8 @@ static bool tape_select_bd(struct tgt_cmd *c, const uint8_t *bd, size_t len, siz
         tgt_bad_param(c, off == 4 ? 3 : 6, -1);
         return false;
     }
-    /* density: 0 default, 7Fh no change, or the one we report */
-    if (bd[0] != 0 && bd[0] != 0x7f && bd[0] != TAPE_DENSITY) {
+    /* density: 0 default, 7Fh no change, or one REPORT DENSITY SUPPORT lists */
+    if (bd[0] != 0 && bd[0] != 0x7f && !tape_density_ok(bd[0])) {
         tgt_bad_param(c, (unsigned)off, -1);
         return false;
     }
@@ -532,8 +620,11 @@ static bool tape_select_bd(struct tgt_cmd *c, const uint8_t *bd, size_t len, siz
         tgt_bad_param(c, (unsigned)off + 5, -1);
         return false;
     }
-    if (apply)
+    if (apply) {
         t->blksz = bl;
+        if (bd[0] != 0 && bd[0] != 0x7f)
+            t->density = bd[0];
+    }
     return true;
 }
 
@@ -560,6 +651,7 @@ static void tape_destroy(struct vscsi_tgt_lun *lun)
 #define OUT TGT_F_OUT
 #define RDY TGT_F_READY
 #define C   TGT_C
+#define SA  TGT_F_SA
 /* clang-format off */
 static const struct tgt_op tape_ops[] = {
     /* op  sa flags    len handler               usage mask */
@@ -573,7 +665,22 @@ static const struct tgt_op tape_ops[] = {
     {0x19, 0, RDY,        6, tape_erase,           {0, 0x03, 0, 0, 0, C}},
     {0x1b, 0, 0,          6, tape_load_unload,     {0, 0x01, 0, 0, 0x07, C}},
     {0x2b, 0, RDY,       10, tape_locate,          {0, 0x07, 0, TGT_FF4, 0, 0xff, C}},
-    {0x34, 0, IN | RDY,  10, tape_read_position,   {0, 0x1f, 0, 0, 0, 0, 0, 0xff, 0xff, C}},
+    {0x34, 0x00, IN | RDY | SA, 10, tape_read_position, {0, 0x1f, 0, 0, 0, 0, 0, 0xff, 0xff, C}},
+    {0x34, 0x01, IN | RDY | SA, 10, tape_read_position, {0, 0x1f, 0, 0, 0, 0, 0, 0xff, 0xff, C}},
+    {0x34, 0x06, IN | RDY | SA, 10, tape_read_position, {0, 0x1f, 0, 0, 0, 0, 0, 0xff, 0xff, C}},
+    {0x34, 0x08, IN | RDY | SA, 10, tape_read_position, {0, 0x1f, 0, 0, 0, 0, 0, 0xff, 0xff, C}},
+    {0x44, 0, IN,        10, tape_report_density,  {0, 0x03, 0, 0, 0, 0, 0, 0xff, 0xff, C}},
+    {0x4c, 0, OUT,       10, tape_log_select,      {0, 0x03, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, C}},
+    {0x4d, 0, IN,        10, tape_log_sense,       {0, 0x01, 0xff, 0xff, 0, 0xff, 0xff, 0xff, 0xff, C}},
+    {0x8c, 0x00, IN | SA, 16, tape_read_attr,     {0, 0x1f, 0, 0, 0, 0xff, 0, 0xff, 0xff, 0xff, TGT_FF4, 0x01, C}},
+    {0x8c, 0x01, IN | SA, 16, tape_read_attr,     {0, 0x1f, 0, 0, 0, 0xff, 0, 0xff, 0xff, 0xff, TGT_FF4, 0x01, C}},
+    {0x8c, 0x02, IN | SA, 16, tape_read_attr,     {0, 0x1f, 0, 0, 0, 0xff, 0, 0xff, 0xff, 0xff, TGT_FF4, 0x01, C}},
+    {0x8c, 0x03, IN | SA, 16, tape_read_attr,     {0, 0x1f, 0, 0, 0, 0xff, 0, 0xff, 0xff, 0xff, TGT_FF4, 0x01, C}},
+    {0x8c, 0x05, IN | SA, 16, tape_read_attr,     {0, 0x1f, 0, 0, 0, 0xff, 0, 0xff, 0xff, 0xff, TGT_FF4, 0x01, C}},
+    {0x8d, 0, OUT,       16, tape_write_attr,      {0, 0x01, 0, 0, 0, 0xff, 0, 0xff, 0, 0, TGT_FF4, 0, C}},
+    {0x91, 0, RDY,       16, tape_space16,         {0, 0x0f, 0, 0, TGT_FF4, TGT_FF4, 0, 0, 0, C}},
+    {0x92, 0, RDY,       16, tape_locate16,        {0, 0x3b, 0, 0xff, TGT_FF4, TGT_FF4, 0, 0, 0, C}},
+    {0x93, 0, RDY,       16, tape_erase16,         {0, 0x03, 0, 0xff, TGT_FF4, TGT_FF4, 0, 0, 0, C}},
 };
 /* clang-format on */
 
@@ -599,7 +706,7 @@ struct vscsi_tgt_lun *vscsi_tgt_tape_new(const struct vscsi_tgt_tape_opts *o)
 
     if (!o)
         o = &defaults;
-    lun = tgt_lun_alloc(VSCSI_TGT_TAPE, &tgt_tape_kind, NULL, "VSCSI TAPE", NULL);
+    lun = tgt_lun_alloc(VSCSI_TGT_TAPE, &tgt_tape_kind, NULL, "VSCSI TAPE", o->serial);
     if (!lun)
         return NULL;
     t = &lun->u.t;
@@ -607,15 +714,19 @@ struct vscsi_tgt_lun *vscsi_tgt_tape_new(const struct vscsi_tgt_tape_opts *o)
     t->early_warning = o->early_warning ? o->early_warning : t->capacity / 32;
     if (t->early_warning > t->capacity)
         t->early_warning = t->capacity;
-    t->density = TAPE_DENSITY;
+    t->density = tape_densities[0].code;
+    if (o->power_on_ua)
+        lun->ua |= TGT_UA_RESET;
     if (o->path && !(t->dir = strdup(o->path)))
         goto fail;
     if (o->loaded) {
         /* A standalone drive always holds the same cartridge: its image is found again. */
-        if (!(t->cart = tgt_cart_new("ST0001L6")))
+        if (!(t->cart =
+                  tgt_cart_new(o->barcode ? o->barcode : "ST0001L6", o->medium_serial_prefix)))
             goto fail;
         image_load(t->dir, t->cart);
         t->loaded = true;
+        tape_mam_loaded(lun);
     }
 
     p = tgt_mpage_add(lun, 0x0f, 16); /* Data Compression */

@@ -71,10 +71,11 @@ struct tgt_cmd {
     const uint8_t *cdb;
     const struct vscsi_tgt_io *io;
     struct vscsi_tgt_result *res;
-    size_t in_cap;    /* bytes the initiator can take (0 unless dir is FROM_DEVICE) */
-    size_t out_avail; /* bytes the initiator supplies (0 unless dir is TO_DEVICE) */
-    size_t moved;     /* bytes transferred so far, either direction */
-    bool direct;      /* vscsi_tgt_exec_direct(): io's buffer may be the medium itself */
+    size_t in_cap;      /* bytes the initiator can take (0 unless dir is FROM_DEVICE) */
+    size_t out_avail;   /* bytes the initiator supplies (0 unless dir is TO_DEVICE) */
+    size_t moved;       /* bytes transferred so far, either direction */
+    bool direct;        /* vscsi_tgt_exec_direct(): io's buffer may be the medium itself */
+    uint32_t initiator; /* the I_T nexus (vscsi_tgt_exec_nexus()) */
 };
 
 /* Appends to the data-in stream, dropping what exceeds `limit` (the allocation
@@ -115,6 +116,18 @@ void tgt_short_data_out(struct tgt_cmd *c);
 void tgt_fill_sense(uint8_t *s, uint8_t flags, uint8_t key, uint8_t asc, uint8_t ascq, bool valid,
                     uint32_t info);
 
+/* ---- descriptor-format sense (sense_desc.c) ---- */
+/* The Control mode page's D_SENSE bit: sense is to be returned in descriptor format. */
+bool tgt_dsense(const struct vscsi_tgt_lun *lun);
+/* Rewrites fixed-format sense (70h/71h) of len bytes in s as descriptor format
+ * (72h/73h): information, sense-key-specific and stream-commands descriptors
+ * for what the fixed form had. Returns the new length (at most cap). */
+size_t tgt_sense_to_desc(uint8_t *s, size_t len, size_t cap);
+
+/* A command moving `bytes` cannot pass the transport (vscsi_tgt_set_xfer_max()):
+ * sets INVALID FIELD IN CDB at the length field `byte` and returns true. */
+bool tgt_xfer_over(struct tgt_cmd *c, uint64_t bytes, unsigned byte);
+
 /* ---- opcode tables ---- */
 enum {
     TGT_F_IN = 1u << 0,    /* data-in */
@@ -123,6 +136,7 @@ enum {
     TGT_F_SA = 1u << 3,    /* service action in CDB byte 1 bits 4-0 */
     TGT_F_READY = 1u << 4, /* needs the medium ready (disk started, tape loaded) */
     TGT_F_THIN = 1u << 5,  /* exists only on thin-provisioned disks */
+    TGT_F_RESV = 1u << 6,  /* runs despite another initiator's reservation (SPC-2 5.5.1) */
 };
 
 typedef void (*tgt_handler)(struct tgt_cmd *c);
@@ -135,6 +149,12 @@ struct tgt_op {
     tgt_handler fn;
     uint8_t mask[16]; /* CDB usage data: bits the device server looks at; [0] unused */
 };
+
+/* REPORT SUPPORTED OPERATION CODES command timeouts (spc_timeout.c), in
+ * seconds: what a real device of this kind would need, so that a backend's
+ * timeout choice can be exercised against the simulator. */
+void tgt_op_timeouts(const struct vscsi_tgt_lun *lun, const struct tgt_op *op, uint32_t *nominal,
+                     uint32_t *recommended);
 
 /* ---- mode pages ---- */
 #define TGT_MPAGE_MAX  6
@@ -184,6 +204,9 @@ struct tgt_fault_slot {
 /* Pending unit attentions, reported highest first. */
 #define TGT_UA_RESET  0x1 /* 29h/00h POWER ON, RESET, OR BUS DEVICE RESET OCCURRED */
 #define TGT_UA_MEDIUM 0x2 /* 28h/00h NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED */
+#define TGT_UA_IMPEXP 0x4 /* 28h/01h IMPORT OR EXPORT ELEMENT ACCESSED (changer) */
+/* Takes the highest pending unit attention: false when none is pending. */
+bool tgt_ua_take(struct vscsi_tgt_lun *lun, uint8_t *asc, uint8_t *ascq);
 
 struct tgt_rec {
     uint64_t off; /* into cart->data */
@@ -196,8 +219,23 @@ struct tgt_rec {
 /* Medium a filemark takes up. Without it a cartridge holds unbounded filemarks. */
 #define TGT_FM_SPACE 512u
 
+/* Medium auxiliary memory (tape_mam.c): what READ/WRITE ATTRIBUTE see. */
+#define TGT_MAM_NHOST   20 /* host-type attributes a cartridge can hold */
+#define TGT_MAM_VAL_MAX 160
+struct tgt_mam {
+    uint64_t loads;               /* 0003h */
+    uint64_t w_life, r_life;      /* bytes, for 0220h/0221h (MiB) */
+    uint64_t w_load, r_load;      /* this (or the last) load, 0222h/0223h */
+    uint32_t vcr;                 /* 0009h volume change reference */
+    char serial[33];              /* 0401h medium serial number */
+    char dev_hist[4][41];         /* 020Ah-020Dh vendor + serial of the last four drives */
+    uint16_t hlen[TGT_MAM_NHOST]; /* 0: attribute absent */
+    uint8_t hval[TGT_MAM_NHOST][TGT_MAM_VAL_MAX];
+};
+
 struct tgt_cart {
-    char label[9];
+    char label[33]; /* barcode (volume tag), also the image file's name */
+    struct tgt_mam mam;
     struct tgt_rec *recs;
     size_t nrec, rcap;
     uint8_t *data;
@@ -212,6 +250,7 @@ struct tgt_disk {
     uint64_t blocks;
     uint32_t bs;
     bool thin;
+    uint8_t *map; /* thin: one bit per block, set = mapped (disk_thin.c) */
     bool stopped;
     int fd; /* -1 = memory */
     uint8_t *mem;
@@ -226,6 +265,10 @@ struct tgt_tape {
     uint32_t blksz;        /* 0 = variable block mode */
     uint8_t density;
     struct vscsi_tgt_lun *changer; /* the changer we are wired to, or NULL */
+    /* LOG SENSE counters since power-on (tape_log.c); bytes as the host sees them */
+    uint64_t host_w, host_r, werr, rerr;
+    uint64_t tapealert; /* flag n (1..64) is bit n-1; cleared when page 2Eh is read */
+    bool changed;       /* the medium was written since it was loaded (MAM 0009h) */
 };
 
 struct tgt_elem {
@@ -233,13 +276,16 @@ struct tgt_elem {
     uint8_t type;          /* 1 transport, 2 storage, 3 IE, 4 data transfer */
     struct tgt_cart *cart; /* unused for data transfer elements */
     struct vscsi_tgt_lun *drive;
-    bool impexp; /* IE: placed there by the operator */
+    bool impexp;   /* IE: placed there by the operator */
+    char gone[33]; /* DT: the tag its drive held when the drive was freed (inventory) */
 };
 
 struct tgt_changer {
     pthread_mutex_t lock;
     struct tgt_elem *el;
     unsigned nel, nslots, nie, ndrives;
+    char *dir;        /* where the inventory survives a restart (library.inv), or NULL */
+    char mprefix[17]; /* medium serial prefix of cartridges imported later */
 };
 
 struct vscsi_tgt_lun {
@@ -258,6 +304,9 @@ struct vscsi_tgt_lun {
      * tgt_find_op runs twice per command and would otherwise walk the SPC
      * table before it reaches READ or WRITE. */
     uint16_t op_first[256];
+    uint64_t xfer_max; /* vscsi_tgt_set_xfer_max(); 0 = no transport limit */
+    bool reserved;     /* SPC-2 reservation held by resv_holder (spc_resv.c) */
+    uint32_t resv_holder;
     union {
         struct tgt_disk d;
         struct tgt_tape t;
@@ -292,10 +341,44 @@ const struct tgt_op *tgt_op_at(const struct vscsi_tgt_lun *lun, size_t i);
 #define TGT_C   0xc0 /* control byte: vendor bits only; NACA and LINK are rejected */
 #define TGT_FF4 0xff, 0xff, 0xff, 0xff
 
+/* spc_resv.c: RESERVATION CONFLICT for an initiator other than the holder. */
+bool tgt_resv_conflict(const struct vscsi_tgt_lun *lun, const struct tgt_op *op,
+                       uint32_t initiator);
+void tgt_resv_reserve(struct tgt_cmd *c);
+void tgt_resv_release(struct tgt_cmd *c);
+
+/* ---- disk internals shared by disk.c, disk_caw.c, disk_thin.c, disk_log.c ---- */
+#define TGT_DISK_MAX_UNMAP_LBA 0x100000u /* blocks per UNMAP descriptor (Block Limits) */
+#define TGT_DISK_MAX_UNMAP_BD  64u       /* descriptors per UNMAP */
+#define TGT_DISK_CHUNK         4096u /* bounce size: never more than one block of the largest size */
+/* LBA, block count and the CDB byte of the count, for the READ/WRITE-shaped CDBs of each size. */
+void tgt_disk_decode_lba(const uint8_t *cdb, uint64_t *lba, uint32_t *n, unsigned *len_byte);
+int tgt_disk_read(const struct tgt_disk *d, void *p, size_t n, uint64_t off);
+int tgt_disk_write(struct tgt_disk *d, const void *p, size_t n, uint64_t off);
+int tgt_disk_zero(struct tgt_disk *d, uint64_t off, uint64_t n);
+/* ILLEGAL REQUEST 21h/00h unless [lba, lba+n) is inside the medium. */
+bool tgt_disk_in_range(struct tgt_cmd *c, uint64_t lba, uint64_t n);
+void tgt_disk_medium_error(struct tgt_cmd *c, uint8_t asc, uint64_t lba);
+/* Blocks one READ/WRITE may move: the table limit, less if the transport is smaller. */
+uint32_t tgt_disk_max_xfer(const struct vscsi_tgt_lun *lun);
+/* COMPARE AND WRITE: blocks per command (Block Limits byte 5). */
+uint8_t tgt_disk_max_caw(const struct vscsi_tgt_lun *lun);
+void tgt_disk_caw(struct tgt_cmd *c);
+void tgt_disk_prefetch(struct tgt_cmd *c);
+void tgt_disk_log_sense(struct tgt_cmd *c);
+/* Thin provisioning (disk_thin.c). map_set marks [lba, lba+n) mapped or not. */
+int tgt_thin_init(struct tgt_disk *d, bool all_mapped);
+void tgt_thin_map_set(struct tgt_disk *d, uint64_t lba, uint64_t n, bool mapped);
+uint64_t tgt_thin_mapped_count(const struct tgt_disk *d);
+void tgt_disk_unmap(struct tgt_cmd *c);
+void tgt_disk_get_lba_status(struct tgt_cmd *c);
+
 /* tape.c / changer.c: the autoloader seam. Called with the changer's lock held. */
 void tgt_tape_insert(struct vscsi_tgt_lun *tape, struct tgt_cart *cart);
 struct tgt_cart *tgt_tape_remove(struct vscsi_tgt_lun *tape);
-struct tgt_cart *tgt_cart_new(const char *label);
+struct tgt_cart *tgt_cart_new(const char *label, const char *serial_prefix);
+/* A volume tag we accept: 1-32 of A-Z 0-9 - _ (it also names the image file). */
+bool tgt_tag_ok(const char *tag);
 void tgt_cart_free(struct tgt_cart *cart);
 /* A drive being freed hands its slot back to the changer. */
 void tgt_changer_detach(struct vscsi_tgt_lun *changer, struct vscsi_tgt_lun *drive);

@@ -15,12 +15,19 @@ usage "--max-segs: '13313' out of range" "$t" --max-segs 13313
 usage "--max-segs: 'many' is not a number" "$t" --max-segs many
 usage "--sg-timeout: '0' out of range" "$t" --sg-timeout 0
 usage "--sg-timeout: '1m' is not a number" "$t" --sg-timeout 1m
+usage "--sg-op-timeout: bad opcode in '0x100=5'" "$t" --sg-op-timeout 0x100=5
+usage "--sg-op-timeout: bad seconds in '0x19=0'" "$t" --sg-op-timeout 0x19=0
+usage "--sg-op-timeout: trailing ','" "$t" --sg-op-timeout 0x19=5,
 usage "--fake-disk-mb: 'abc' is not a number" "$t" --fake disk --fake-disk-mb abc
 usage "--fake-disk-mb: '0' out of range" "$t" --fake disk --fake-disk-mb 0
 usage "--fake-disk-mb needs --fake" "$t" --fake-disk-mb 8
 usage "--fake-dir: /nonexistent: No such file or directory" "$t" --fake disk --fake-dir /nonexistent
 usage "--fake-dir: $tmp/f: not a directory" "$t" --fake disk --fake-dir "$(touch "$tmp/f"; echo "$tmp/f")"
 usage "--fake-dir needs --fake" "$t" --fake-dir "$tmp"
+usage "--fake-tape needs --fake" "$t" --fake-tape capacity=1G
+if [ "$have_fake" = 1 ]; then
+  usage "--fake-tape: " "$t" --fake tape --fake-tape capacity=abc
+fi
 usage "--fake: unknown kind 'floppy'" "$t" --fake disk,floppy
 usage "--fake: 'disk,' has an empty entry" "$t" --fake disk,
 usage "--fake: more than 16" "$t" --fake disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk
@@ -39,6 +46,8 @@ printf 'domains-dir = relative/dir\n' >"$tmp/rel.conf"
 usage "config $tmp/rel.conf:1: domains-dir: relative/dir: not an absolute path" "$t" --config "$tmp/rel.conf"
 printf 'fake-dir = %s\n' "$tmp" >"$tmp/nofake.conf"
 usage "config: fake-dir needs fake" "$t" --config "$tmp/nofake.conf"
+printf 'sg = yes\nsg-op-timeout = 0x100=5\n' >"$tmp/op.conf"
+usage "config: sg-op-timeout: bad opcode in '0x100=5'" "$t" --config "$tmp/op.conf"
 usage "config $tmp/none.conf: No such file" "$t" --config "$tmp/none.conf"
 usage "--log-level: 'loud' is not err" "$t" --no-config --log-level loud
 usage "--max-vhosts: '0' out of range" "$t" --no-config --max-vhosts 0

@@ -24,6 +24,9 @@ usage "--seconds: '-1' out of range" "$sim" --seconds -1
 usage "--seconds: '1s' is not a number" "$sim" --seconds 1s
 usage "--seconds: '0x10' is not a number" "$sim" --seconds 0x10
 usage "--seed: 'x' is not a number" "$sim" --seed x
+usage "--tape-config: " "$sim" --tape-config capacity=abc
+usage "--tape-config: " "$sim" --tape-config bogus=1
+usage "--tape-config: " "$sim" --tape-config slots=1,slots=2
 usage "--disk-blocks: '63' out of range 64\.\." "$sim" --disk-blocks 63
 usage "--luns: unknown kind 'floppy'" "$sim" --luns disk,floppy
 usage "--luns: '' has an empty entry" "$sim" --luns ""

@@ -60,6 +60,7 @@ static struct {
     struct vhost vh[BACK_MAX_VHOSTS];
     struct back_conf conf;
     int once, served;
+    int started; /* past the first conf_build: sg-op-timeout is applied only then */
     struct vscsi_am *am;
 #ifdef VSCSI_HAVE_FAKE
     struct vscsi_sim_bridge *br;
@@ -165,7 +166,8 @@ static const struct vscsi_target_ops target_ops = {
 };
 
 #ifdef VSCSI_HAVE_FAKE
-static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
+static int setup_fake(const char *list, unsigned disk_mb, const char *dir,
+                      const struct vscsi_tgt_media_config *media)
 {
     char *dup = strdup(list), *save = NULL, *tok;
     struct vscsi_tgt_lun *tapes[BACK_MAX_FAKE];
@@ -204,7 +206,15 @@ static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
                 break;
             }
         } else if (strcmp(tok, "tape") == 0) {
-            struct vscsi_tgt_tape_opts o = {0};
+            struct vscsi_tgt_tape_opts o = media->tape;
+            char tag[16];
+            if (ntapes) { /* the configured serial and tag are the first drive's */
+                snprintf(tag, sizeof(tag), "ST%04uL6", (ntapes + 1) % 10000u);
+                o.serial = NULL;
+                o.barcode = tag;
+            }
+            /* Without a changer to load it, a drive starts with its own cartridge. */
+            o.loaded = !strstr(list, "changer");
             g.fake[i] = vscsi_tgt_tape_new(&o);
             tapes[ntapes++] = g.fake[i];
         } else if (strcmp(tok, "changer") == 0) {
@@ -218,7 +228,7 @@ static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
     }
     free(dup);
     for (unsigned c = 0; c < nchangers && !rc; c++) {
-        struct vscsi_tgt_changer_opts o = {0};
+        struct vscsi_tgt_changer_opts o = media->changer;
         o.drives = tapes;
         o.ndrives = ntapes;
         g.fake[changer_idx[c]] = vscsi_tgt_changer_new(&o);
@@ -229,6 +239,7 @@ static int setup_fake(const char *list, unsigned disk_mb, const char *dir)
             return -ENOMEM;
         }
         snprintf(pdev, sizeof(pdev), FAKE_ALIAS ":%u", i);
+        vscsi_tgt_set_xfer_max(g.fake[i], vscsi_tgt_xfer_max_segs(g.conf.max_segs));
         rc = vscsi_sim_bridge_add(g.br, pdev, g.fake[i]);
         static const char *const kinds[] = {"disk", "tape", "changer"};
         logmsg("fake %s registered as p-dev %s", kinds[vscsi_tgt_kind(g.fake[i])], pdev);
@@ -416,6 +427,25 @@ static int conf_build(struct back_conf *c, int *from_file, char *msg, size_t len
         snprintf(msg, len, "%s%s", *from_file ? "config: " : "", why);
         return VSCSI_EXIT_USAGE;
     }
+    /* The two settings whose syntax belongs to other modules: checked here, applied at start. */
+    const char *dash = *from_file ? "config: " : "--";
+#ifdef VSCSI_HAVE_FAKE
+    static struct vscsi_tgt_media_config media;
+    if (vscsi_tgt_media_config_parse(c->fake_tape, &media, why, sizeof(why))) {
+        snprintf(msg, len, "%sfake-tape: %s", dash, why);
+        return VSCSI_EXIT_USAGE;
+    }
+#else
+    if (c->fake_tape[0]) {
+        snprintf(msg, len, "%sfake-tape: built without the simulator: no fake target", dash);
+        return VSCSI_EXIT_USAGE;
+    }
+#endif
+    if (c->sg_op_timeout[0] && !g.started &&
+        vscsi_sg_set_timeouts(c->sg_op_timeout, why, sizeof(why))) {
+        snprintf(msg, len, "%ssg-op-timeout: %s", dash, why);
+        return VSCSI_EXIT_USAGE;
+    }
     return 0;
 }
 
@@ -490,10 +520,14 @@ static void do_reload(void)
         return;
     }
     if (strcmp(c.fake, g.conf.fake) || strcmp(c.fake_dir, g.conf.fake_dir) ||
-        c.disk_mb != g.conf.disk_mb)
+        c.disk_mb != g.conf.disk_mb || strcmp(c.fake_tape, g.conf.fake_tape))
         back_log(LOG_WARNING, "reload: the fake LUNs change only at a restart; kept");
-    snprintf(c.fake, sizeof(c.fake), "%s", g.conf.fake);
-    snprintf(c.fake_dir, sizeof(c.fake_dir), "%s", g.conf.fake_dir);
+    if (strcmp(c.sg_op_timeout, g.conf.sg_op_timeout))
+        back_log(LOG_WARNING, "reload: sg-op-timeout changes only at a restart; kept");
+    memcpy(c.fake, g.conf.fake, sizeof(c.fake));
+    memcpy(c.fake_dir, g.conf.fake_dir, sizeof(c.fake_dir));
+    memcpy(c.fake_tape, g.conf.fake_tape, sizeof(c.fake_tape));
+    memcpy(c.sg_op_timeout, g.conf.sg_op_timeout, sizeof(c.sg_op_timeout));
     c.disk_mb = g.conf.disk_mb;
     g.conf = c;
     log_open();
@@ -646,6 +680,7 @@ int main(int argc, char **argv)
         return vscsi_cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
     if (conf_build(&g.conf, &from_file, msg, sizeof(msg)))
         return vscsi_cli_usage_error(PROG, "%s", msg);
+    g.started = 1;
 #ifndef VSCSI_HAVE_FAKE
     if (g.conf.fake[0])
         return vscsi_cli_usage_error(PROG, "--fake: built without the simulator: no fake target");
@@ -661,10 +696,14 @@ int main(int argc, char **argv)
         return VSCSI_EXIT_FAIL;
     }
     log_open();
+    vscsi_sg_set_transport(g.conf.max_segs); /* what the guest is told and held to */
     if (g.conf.fake[0]) {
 #ifdef VSCSI_HAVE_FAKE
+        static struct vscsi_tgt_media_config media; /* the LUNs may keep its strings */
+        char why[256];
+        vscsi_tgt_media_config_parse(g.conf.fake_tape, &media, why, sizeof(why)); /* checked */
         if ((rc = setup_fake(g.conf.fake, g.conf.disk_mb,
-                             g.conf.fake_dir[0] ? g.conf.fake_dir : NULL))) {
+                             g.conf.fake_dir[0] ? g.conf.fake_dir : NULL, &media))) {
             fprintf(stderr, PROG ": fake target: %s\n", strerror(-rc));
             return VSCSI_EXIT_FAIL;
         }

@@ -16,8 +16,14 @@ const struct back_opt back_opts[] = {
     {"fake", "LIST", "fake LUNs, e.g. disk,tape,changer; entry i is p-dev vscsi_fake:i"},
     {"fake-disk-mb", "N", "size of each fake disk, 1-1048576 (default 64)"},
     {"fake-dir", "DIR", "back fake disks by DIR/disk<i>.img instead of memory"},
+    {"fake-tape", "OPTS",
+     "fake tapes and changer: capacity=2G,serial=S,barcodes=T1:T2,slots=N,dir=DIR,...\n"
+     "                         (vscsi-sim --help lists every key)"},
     {"sg", NULL, "SG_IO passthrough for any other p-dev: h:c:t:l or /dev/sgN"},
     {"sg-timeout", "SEC", "SG_IO timeout, 1-86400 (default 60)"},
+    {"sg-op-timeout", "OP=SEC[,...]",
+     "per-opcode SG_IO timeouts, over the device's own\n"
+     "                         (RSOC) and the tape/changer defaults, e.g. 0x19=36000"},
     {"max-segs", "N", "feature-sg-grant to offer (0 or 26..13312, default 128)"},
     {"map", NULL, "map the guest's data pages instead of grant-copying them"},
     {"trace", NULL, "log every request, response and state change"},
@@ -149,6 +155,11 @@ int back_conf_set(struct back_conf *c, const char *name, const char *v, char *ms
                 return rc;
             snprintf(c->fake_dir, sizeof(c->fake_dir), "%s", v);
         }
+    } else if (!strcmp(name, "fake-tape") || !strcmp(name, "sg-op-timeout")) {
+        char *dst = name[0] == 'f' ? c->fake_tape : c->sg_op_timeout;
+        if (strlen(v) >= sizeof(c->fake_tape))
+            return bad(msg, len, "%s: value too long", name);
+        memcpy(dst, v, strlen(v) + 1); /* its syntax is checked where it is used */
     } else if (!strcmp(name, "sg")) {
         return flag(name, v, &c->sg, msg, len);
     } else if (!strcmp(name, "sg-timeout")) {
@@ -210,9 +221,12 @@ int back_conf_set(struct back_conf *c, const char *name, const char *v, char *ms
 
 int back_conf_check(const struct back_conf *c, const char *dash, char *msg, size_t len)
 {
-    if (!c->fake[0] && (c->fake_dir[0] || c->have_mb))
+    if (!c->fake[0] && (c->fake_dir[0] || c->have_mb || c->fake_tape[0]))
         return bad(msg, len, "%s%s needs %sfake", dash,
-                   c->fake_dir[0] ? "fake-dir" : "fake-disk-mb", dash);
+                   c->fake_dir[0] ? "fake-dir"
+                   : c->have_mb   ? "fake-disk-mb"
+                                  : "fake-tape",
+                   dash);
     return 0;
 }
 

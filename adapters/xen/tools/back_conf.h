@@ -22,6 +22,8 @@ struct back_conf {
     unsigned disk_mb;
     int have_mb;
     char fake_dir[512];
+    char fake_tape[512];     /* vscsi_tgt_media_config_parse() syntax; checked by vscsi-back */
+    char sg_op_timeout[512]; /* "OP=SEC[,...]"; checked by vscsi-back (vscsi_sg_set_timeouts) */
     int sg;
     unsigned sg_timeout_s;
     unsigned max_segs;

@@ -38,7 +38,7 @@ int vscsi_tool_detach_lun(const struct vscsi_platform_ops *ops, void *x,
         snprintf(msg, len, "%s: %s", devdir, strerror(-rc));
         return rc;
     }
-    /* §3.4: the vhost returns to Connected, then the LUN reads Closed. */
+    /* docs/protocol.md §5.7: the vhost returns to Connected, then the LUN reads Closed. */
     rc = vscsi_tool_wait_state(ops, x, be, "state", VSCSI_XB_CONNECTED, tmo_ms);
     if (rc == 0)
         rc = vscsi_tool_wait_state(ops, x, devdir, "state", VSCSI_XB_CLOSED, tmo_ms);
