@@ -63,6 +63,8 @@ need libvscsiif-dev 'pkgconfig/vscsiif\.pc$'
 need libvscsiif-dev 'cmake/vscsiif/vscsiif-config\.cmake$'
 need vscsiif-tools 'usr/bin/vscsi-sim$'
 need vscsiif-tools 'man1/vscsi-sim\.1\.gz$'
+need vscsiif-tools 'lib/systemd/system/vscsi-back\.service$'
+need vscsiif-tools 'etc/vscsiif/vscsi-back\.conf$'
 dpkg-deb -I "$work"/libvscsiif0_*.deb shlibs symbols >/dev/null ||
   { echo "deb-check: libvscsiif0 has no shlibs/symbols control file" >&2; exit 1; }
 
@@ -73,6 +75,9 @@ ver=$(dpkg-query -W -f='${Version}' vscsiif-tools)
 /usr/bin/vscsi-sim --version | grep -qF " ${ver%%-*}" ||
   { echo "deb-check: vscsi-sim --version does not say $ver" >&2; exit 1; }
 man -w vscsi-sim >/dev/null
+# The unit's own ExecStartPre line (the shipped settings checked by the installed binary).
+pre=$(sed -n 's/^ExecStartPre=//p' /lib/systemd/system/vscsi-back.service)
+$pre || { echo "deb-check: vscsi-back.service ExecStartPre failed: $pre" >&2; exit 1; }
 /usr/bin/vscsi-sim | tee "$work/sim.out"
 grep -q 'result      PASS' "$work/sim.out"
 echo "deb-check: ok ($(cd "$work" && ls ./*.deb | tr '\n' ' '))"

@@ -45,3 +45,18 @@ set_tests_properties(symbols_xen_prefix PROPERTIES LABELS "abi;xen" TIMEOUT 60)
 if(NOT VSCSI_XEN_PREFIX_CHECK)
   set_tests_properties(symbols_xen_prefix PROPERTIES DISABLED TRUE)
 endif()
+
+# The daemon's pieces without Xen: settings parser, sd_notify, log levels.
+vscsi_add_test(test_back_daemon SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_back_daemon.c
+               LIBS vscsi_xen_tools LABELS xen)
+if(TARGET vscsi_sim)
+  # Persistent attachments and all-or-nothing --config against the simulated XenStore.
+  vscsi_add_test(test_attmgr SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_attmgr.c
+                 LIBS vscsi_xen_tools vscsi_sim LABELS xen)
+  # A driver domain: backend engine in domain 1 serving domain 2, permissions enforced.
+  vscsi_add_test(test_driver_domain SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_driver_domain.c
+                 LIBS vscsi_xen_tools vscsi_sim LABELS xen)
+endif()
+
+vscsi_add_test(test_lio SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_lio.c
+               LIBS vscsi_xen_tools LABELS xen)

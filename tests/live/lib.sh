@@ -142,6 +142,7 @@ lx_initrds() {
   cp "$OUT/vmlinuz" "$S/boot/vmlinuz"; cp "$OUT/domu.img" "$S/boot/domu.img"
   install -m 644 "$G/domu.cfg" "$S/etc/xen/domu.cfg"
   install -m 755 "$G/dom0-test.sh" "$S/test/dom0-test.sh"
+  install -m 644 "$tools/vscsi-back.service" "$S/etc/vscsi-back.service"
   install -m 755 "$G/dom0-init" "$S/init"
   lx_pack "$S" "$OUT/dom0.img"
 }

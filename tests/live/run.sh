@@ -5,11 +5,13 @@
 #  (a) domU kernel xen-scsifront <-> vscsi-back (fake disk, tape, changer; hotplug)
 #  (b) domU vscsi-front <-> dom0 kernel xen-scsiback + LIO
 #  (c) one 4 KiB random-read job against vscsi-back and against xen-scsiback + LIO
+#  (d) vscsi-back run by its systemd unit's ExecStart line: persistent attachments of two
+#      guests served at once, one of them across a reboot, reaping, SIGHUP, SIGTERM
 # Prints PASS/FAIL per step; exit 0 iff all pass, 1 on a failure. If the test cannot run here
 # (no x86_64, no QEMU, Xen/dom0 never came up) it prints "SKIP: live Xen test: <reason>" and
 # exits 77: ctest shows that as skipped (SKIP_RETURN_CODE), and .ci/run fails on it under CI=true
 # unless VSCSI_LIVE=optional. A skip is never a pass.
-# Environment: LX (work dir, default <repo>/build/live), TMO (QEMU timeout, s, default 720),
+# Environment: LX (work dir, default <repo>/build/live), TMO (QEMU timeout, s, default 2400),
 #   LX_RANDREAD_SECONDS (default 8), LXMODE=shell (interactive dom0), MIRROR, SECMIRROR,
 #   LX_BTAPE=1 (also Bacula's btape test and fill: needs KVM, far too slow under TCG).
 set -uo pipefail
@@ -19,7 +21,7 @@ LX=${LX:-$REPO/build/live}
 DEBS=$LX/debs; X=$LX/x; ROOTFS=$LX/rootfs; OUT=$LX/out
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 SECMIRROR=${SECMIRROR:-http://deb.debian.org/debian-security}
-TMO=${TMO:-720}
+TMO=${TMO:-2400}
 SECS=${LX_RANDREAD_SECONDS:-8}
 mkdir -p "$LX" "$DEBS" "$X" "$OUT"
 . "$HERE/lib.sh"
@@ -89,6 +91,8 @@ TAPE_STEPS="a/mt-status a/mt-setblk-variable a/mt-positioning a/tar-b20 a/tar-b1
 STEPS="a/attach a/connect a/lsscsi a/sg_inq a/sg_readcap a/dd a/mtx-status a/mtx-load a/mt a/mtx-unload
  a/hot-add-backend a/hot-add a/hot-remove-backend a/hot-remove a/attach-vhost1 a/vscsi-front
  a/sg-attach a/sg-passthrough $TAPE_STEPS
+ d/service d/attach-domd1 d/attach-domd2 d/two-guests d/io-domd1 d/io-domd2 d/reboot-reattach
+ d/reboot-data-domd1 d/reaped-reboot d/reaped d/reload-bad d/stop
  b/lio b/attach b/inquiry b/readcap b/read-dom0-data b/roundtrip b/reconnect c/attach-lio"
 fail=0
 echo "================ live Xen PVSCSI test ================"

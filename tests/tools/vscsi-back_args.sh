@@ -31,7 +31,35 @@ fi
 usage "--fake: unknown kind 'floppy'" "$t" --fake disk,floppy
 usage "--fake: 'disk,' has an empty entry" "$t" --fake disk,
 usage "--fake: more than 16" "$t" --fake disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk,disk
+# The settings file: strict, line numbers, exit 2, checked before Xen; --check-config.
+printf '# comment\n\nsg = yes\nmax-segs = 5\n' >"$tmp/bad.conf"
+usage "config $tmp/bad.conf:4: max-segs: '5' out of range" "$t" --config "$tmp/bad.conf"
+printf 'sg = yes\nbogus = 1\n' >"$tmp/unk.conf"
+usage "config $tmp/unk.conf:2: unknown setting 'bogus'" "$t" --config "$tmp/unk.conf"
+printf 'sg yes\n' >"$tmp/noeq.conf"
+usage "config $tmp/noeq.conf:1: expected 'name = value'" "$t" --config "$tmp/noeq.conf"
+printf 'sg = maybe\n' >"$tmp/flag.conf"
+usage "config $tmp/flag.conf:1: sg: 'maybe' is not yes/no" "$t" --config "$tmp/flag.conf"
+printf 'log = journal\n' >"$tmp/log.conf"
+usage "config $tmp/log.conf:1: log: 'journal' is not stderr or syslog" "$t" --config "$tmp/log.conf"
+printf 'domains-dir = relative/dir\n' >"$tmp/rel.conf"
+usage "config $tmp/rel.conf:1: domains-dir: relative/dir: not an absolute path" "$t" --config "$tmp/rel.conf"
+printf 'fake-dir = %s\n' "$tmp" >"$tmp/nofake.conf"
+usage "config: fake-dir needs fake" "$t" --config "$tmp/nofake.conf"
+printf 'sg = yes\nsg-op-timeout = 0x100=5\n' >"$tmp/op.conf"
+usage "config: sg-op-timeout: bad opcode in '0x100=5'" "$t" --config "$tmp/op.conf"
+usage "config $tmp/none.conf: No such file" "$t" --config "$tmp/none.conf"
+usage "--log-level: 'loud' is not err" "$t" --no-config --log-level loud
+usage "--max-vhosts: '0' out of range" "$t" --no-config --max-vhosts 0
+usage "--drain-timeout: 'x' is not a number" "$t" --no-config --drain-timeout x
+usage "--attach-backend: '32752' out of range" "$t" --no-config --attach-backend 32752
+printf 'sg = yes\nsg-timeout = 300\nlog = syslog\nlog-level = debug\ndomains-dir = %s\n' "$tmp" >"$tmp/good.conf"
+status 0 "settings good in $tmp/good.conf" "$t" --config "$tmp/good.conf" --check-config
+# The command line wins over the file, and is checked on top of it.
+usage "--max-segs: '5' out of range" "$t" --config "$tmp/good.conf" --max-segs 5 --check-config
+status 0 "settings good \(no file\)" "$t" --no-config --check-config
 if no_xen; then
+  status 1 "cannot open Xen interfaces" "$t" --config "$tmp/good.conf" --log stderr
   # The pid file is created before Xen is opened: a bad path is said, exit 1.
   status 1 "--pidfile /nonexistent/p: No such file" "$t" --pidfile /nonexistent/p
   status 1 "cannot open Xen interfaces" "$t" --max-segs 0 --sg-timeout 5

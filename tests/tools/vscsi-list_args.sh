@@ -8,9 +8,13 @@ t=$1
 common "$t"
 usage "--backend: 'abc' is not a number" "$t" --backend abc
 usage "--backend: '-1' is not a number" "$t" --backend -1
-usage "DOMID: 'x' is not a number" "$t" x
-usage "at most one DOMID" "$t" 1 2
+usage "DOMAIN: '../x' is neither a domid nor a domain name" "$t" ../x
+usage "DOMAIN: '-x' is neither" "$t" -- -x
+usage "DOMAIN: 'a b' is neither" "$t" "a b"
+usage "DOMAIN: '1x' is not a number" "$t" 1x
+usage "at most one DOMAIN" "$t" 1 2
 if no_xen; then
   status 1 "cannot open XenStore" "$t" --backend 0 1
+  status 1 "cannot open XenStore" "$t" tapehost
 fi
 finish

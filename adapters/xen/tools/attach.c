@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach_core.h"
 #include "tools.h"
 #include "vscsi_cli.h"
 #include "vscsiif/toolstack.h"
@@ -21,9 +22,10 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: vscsi-attach [options] DOMID PDEV VDEV [feature-host]\n"
-          "       vscsi-attach [options] DOMID --config FILE\n"
-          "Adds a SCSI LUN to domain DOMID's PVSCSI vhost VDEV's h (created if absent).\n"
+    fputs("usage: vscsi-attach [options] DOMAIN PDEV VDEV [feature-host]\n"
+          "       vscsi-attach [options] DOMAIN --config FILE\n"
+          "Adds a SCSI LUN to DOMAIN's (a domid or a name) PVSCSI vhost VDEV's h (created if\n"
+          "absent). With --config all the file's LUNs are added or none.\n"
           "  PDEV  h:c:t:l | naa.<16 hex>:<lun> | <tpg alias>:<lun> | /dev/sgN, /dev/sdX,\n"
           "        /dev/disk/by-*/... (resolved to h:c:t:l through sysfs)\n"
           "  VDEV  h:c:t:l as the guest sees it (h selects the vhost)\n"
@@ -48,88 +50,52 @@ struct opts {
     int libvirt, dry;
 };
 
-/* One LUN to add, checked in full before anything is opened. */
-struct item {
-    char arg[VSCSI_PDEV_STR_SIZE];  /* as given (a /dev path is kept as the alias) */
-    char pdev[VSCSI_PDEV_STR_SIZE]; /* canonical */
-    struct vscsi_vdev vd;
-    int feature_host;
-};
+#define item vscsi_att_item
 
-static int attach_one(struct vscsi_xen *x, const struct opts *o, uint16_t domid,
-                      const struct item *it)
+/* After the LUNs went in: say so, and wait for each if asked. */
+static int report_one(struct vscsi_xen *x, const struct opts *o, uint16_t domid,
+                      const struct item *it, const struct vscsi_att_done *d)
 {
     const struct vscsi_platform_ops *ops = vscsi_xen_ops();
-    const struct vscsi_vdev *vd = &it->vd;
-    const char *pdev = it->pdev, *pdev_arg = it->arg;
-    char vdev[VSCSI_VDEV_STR_SIZE];
-    char be[128], fe[128], devdir[200];
-    struct vscsi_ts_vhost v = {o->backend, domid, vd->host, (uint8_t)(it->feature_host ? 1 : 0)};
-    enum vscsi_xb_state vst = VSCSI_XB_UNKNOWN;
-    uint32_t devid = 0;
-    int rc, created = 0, reconf;
+    struct vscsi_ts_vhost v = {o->backend, domid, it->vd.host, 0};
+    char vdev[VSCSI_VDEV_STR_SIZE], be[128], fe[128], devdir[200];
+    int rc;
 
-    vscsi_vdev_format(vd, vdev, sizeof(vdev));
+    vscsi_vdev_format(&it->vd, vdev, sizeof(vdev));
     vscsi_ts_paths(&v, be, sizeof(be), fe, sizeof(fe));
+    snprintf(devdir, sizeof(devdir), "%s/vscsi-devs/dev-%u", be, (unsigned)d->devid);
+    printf("%s: dev-%u p-dev %s v-dev %s%s\n", be, (unsigned)d->devid, it->pdev, vdev,
+           d->hotplug ? " (hotplug)" : "");
+    if (!o->wait_s)
+        return 0;
+    rc = vscsi_tool_wait_state(ops, x, devdir, "state", VSCSI_XB_CONNECTED, o->wait_s * 1000);
+    if (rc == 0 && d->hotplug)
+        rc = vscsi_tool_wait_state(ops, x, be, "state", VSCSI_XB_CONNECTED, o->wait_s * 1000);
+    if (rc) {
+        enum vscsi_xb_state s = VSCSI_XB_UNKNOWN;
+        vscsi_xb_read_state(ops, x, VSCSI_XS_NO_TXN, devdir, "state", &s);
+        fprintf(stderr, PROG ": %s not connected after %u s (state %s)\n", devdir, o->wait_s,
+                vscsi_xb_state_str(s));
+    }
+    return rc;
+}
+
+static void print_libvirt_or_dry(const struct opts *o, const struct item *it)
+{
+    char vdev[VSCSI_VDEV_STR_SIZE];
+    vscsi_vdev_format(&it->vd, vdev, sizeof(vdev));
     if (o->libvirt) {
         struct vscsi_pdev p;
         char xml[1024];
-        if (vscsi_pdev_parse(pdev, &p, NULL) == 0 &&
-            vscsi_libvirt_hostdev_format(&p, vd, xml, sizeof(xml)) > 0)
+        if (vscsi_pdev_parse(it->pdev, &p, NULL) == 0 &&
+            vscsi_libvirt_hostdev_format(&p, &it->vd, xml, sizeof(xml)) > 0)
             printf("%s\n", xml);
         else
-            printf("<!-- %s: libvirt names SCSI hostdevs by h:c:t:l only -->\n", pdev);
+            printf("<!-- %s: libvirt names SCSI hostdevs by h:c:t:l only -->\n", it->pdev);
     }
-    if (o->dry) {
-        printf("would add p-dev %s as v-dev %s on %s\n", pdev, vdev, be);
-        return 0;
-    }
-    rc = vscsi_xb_read_state(ops, x, VSCSI_XS_NO_TXN, be, "state", &vst);
-    if (rc == -ENOENT) {
-        rc = vscsi_ts_vhost_create(ops, x, &v);
-        if (rc) {
-            fprintf(stderr, "vscsi-attach: cannot create %s: %s\n", be, strerror(-rc));
-            return rc;
-        }
-        created = 1;
-        vst = VSCSI_XB_INITIALISING;
-    } else if (rc) {
-        fprintf(stderr, "vscsi-attach: %s/state: %s\n", be, strerror(-rc));
-        return rc;
-    }
-    if (vscsi_tool_find_vdev(ops, x, be, vd, &devid) == 0) {
-        fprintf(stderr, "vscsi-attach: v-dev %s already used by dev-%u of %s\n", vdev,
-                (unsigned)devid, be);
-        return -EEXIST;
-    }
-    if ((rc = vscsi_ts_next_devid(ops, x, &v, &devid))) {
-        fprintf(stderr, "vscsi-attach: no free devid: %s\n", strerror(-rc));
-        return rc;
-    }
-    /* Only a connected vhost needs the hotplug dance; otherwise the scan at connect sees it. */
-    reconf = !created && vst == VSCSI_XB_CONNECTED;
-    rc = vscsi_ts_lun_add(ops, x, &v, devid, pdev, vdev,
-                          strcmp(pdev, pdev_arg) != 0 ? pdev_arg : NULL, reconf);
-    if (rc) {
-        fprintf(stderr, "vscsi-attach: cannot add %s: %s\n", pdev, strerror(-rc));
-        return rc;
-    }
-    snprintf(devdir, sizeof(devdir), "%s/vscsi-devs/dev-%u", be, (unsigned)devid);
-    printf("%s: dev-%u p-dev %s v-dev %s%s\n", be, (unsigned)devid, pdev, vdev,
-           reconf ? " (hotplug)" : "");
-    if (o->wait_s) {
-        rc = vscsi_tool_wait_state(ops, x, devdir, "state", VSCSI_XB_CONNECTED, o->wait_s * 1000);
-        if (rc == 0 && reconf)
-            rc = vscsi_tool_wait_state(ops, x, be, "state", VSCSI_XB_CONNECTED, o->wait_s * 1000);
-        if (rc) {
-            enum vscsi_xb_state s = VSCSI_XB_UNKNOWN;
-            vscsi_xb_read_state(ops, x, VSCSI_XS_NO_TXN, devdir, "state", &s);
-            fprintf(stderr, "vscsi-attach: %s not connected after %u s (state %s)\n", devdir,
-                    o->wait_s, vscsi_xb_state_str(s));
-            return rc;
-        }
-    }
-    return 0;
+    if (o->dry)
+        printf("would add p-dev %s as v-dev %s on vhost %u\n", it->pdev, vdev,
+               (unsigned)it->vd.host);
 }
 
 static char *slurp(const char *path)
@@ -262,11 +228,12 @@ int main(int argc, char **argv)
     }
     int npos = argc - optind;
     if (config && npos != 1)
-        return vscsi_cli_usage_error(PROG, "with --config: DOMID only (%d arguments given)", npos);
+        return vscsi_cli_usage_error(PROG, "with --config: DOMAIN only (%d arguments given)", npos);
     if (!config && (npos < 3 || npos > 4))
         return vscsi_cli_usage_error(
-            PROG, "need DOMID PDEV VDEV [feature-host] (%d arguments given)", npos);
-    if (vscsi_tool_arg_domid(PROG, "DOMID", argv[optind], &domid))
+            PROG, "need DOMAIN PDEV VDEV [feature-host] (%d arguments given)", npos);
+    struct vscsi_tool_dom dom;
+    if (vscsi_tool_arg_domain(PROG, "DOMAIN", argv[optind], &dom))
         return VSCSI_EXIT_USAGE;
     rc = config ? items_from_config(config, items, &nitems)
                 : items_from_args(argv + optind, npos, items);
@@ -283,8 +250,23 @@ int main(int argc, char **argv)
             return VSCSI_EXIT_FAIL;
         }
     }
+    for (size_t i = 0; i < nitems; i++)
+        print_libvirt_or_dry(&o, &items[i]);
+    if (o.dry)
+        return VSCSI_EXIT_OK;
+    if (vscsi_tool_dom_resolve(PROG, vscsi_xen_ops(), x, &dom)) {
+        vscsi_xen_close(x);
+        return VSCSI_EXIT_FAIL;
+    }
+    domid = dom.id;
+    static struct vscsi_att_done done[MAX_ENTRIES];
+    char msg[512];
+    rc = vscsi_att_apply(vscsi_xen_ops(), x, o.backend, domid, items, nitems, done, msg,
+                         sizeof(msg));
+    if (rc)
+        fprintf(stderr, PROG ": %s%s\n", msg, nitems > 1 ? " (none of the LUNs added)" : "");
     for (size_t i = 0; i < nitems && !rc; i++)
-        rc = attach_one(x, &o, domid, &items[i]);
+        rc = report_one(x, &o, domid, &items[i], &done[i]);
     vscsi_xen_close(x);
     return rc ? VSCSI_EXIT_FAIL : VSCSI_EXIT_OK;
 }

@@ -17,8 +17,9 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: vscsi-detach [options] DOMID VDEV\n"
-          "       vscsi-detach [options] DOMID --vhost H\n"
+    fputs("usage: vscsi-detach [options] DOMAIN VDEV\n"
+          "       vscsi-detach [options] DOMAIN --vhost H\n"
+          "DOMAIN is a domid or a domain name.\n"
           "Removes the LUN the guest sees as VDEV (h:c:t:l), or the whole vhost H.\n"
           "options:\n"
           "  --backend DOMID   backend domain (default: this domain)\n"
@@ -34,47 +35,13 @@ static void usage(FILE *f)
 static int detach_lun(struct vscsi_xen *x, const struct vscsi_ts_vhost *v,
                       const struct vscsi_vdev *vd, unsigned tmo_ms, int force)
 {
-    const struct vscsi_platform_ops *ops = vscsi_xen_ops();
-    char be[128], fe[128], devdir[200];
-    enum vscsi_xb_state vst = VSCSI_XB_UNKNOWN;
-    uint32_t devid;
-    int rc;
-
-    vscsi_ts_paths(v, be, sizeof(be), fe, sizeof(fe));
-    rc = vscsi_tool_find_vdev(ops, x, be, vd, &devid);
-    if (rc) {
-        fprintf(stderr, "vscsi-detach: no LUN with that v-dev under %s\n", be);
-        return rc;
-    }
-    snprintf(devdir, sizeof(devdir), "%s/vscsi-devs/dev-%u", be, (unsigned)devid);
-    vscsi_xb_read_state(ops, x, VSCSI_XS_NO_TXN, be, "state", &vst);
-    if (vst != VSCSI_XB_CONNECTED) {
-        /* Nobody serves it yet (or any more): the nodes can simply go. */
-        rc = ops->xs_rm(x, VSCSI_XS_NO_TXN, devdir);
-        if (rc == 0)
-            printf("%s: removed (vhost %s)\n", devdir, vscsi_xb_state_str(vst));
-        return rc;
-    }
-    rc = vscsi_ts_lun_remove(ops, x, v, devid, 1);
-    if (rc) {
-        fprintf(stderr, "vscsi-detach: %s: %s\n", devdir, strerror(-rc));
-        return rc;
-    }
-    /* docs/protocol.md §5.7: the vhost returns to Connected, then the LUN reads Closed. */
-    rc = vscsi_tool_wait_state(ops, x, be, "state", VSCSI_XB_CONNECTED, tmo_ms);
-    if (rc == 0)
-        rc = vscsi_tool_wait_state(ops, x, devdir, "state", VSCSI_XB_CLOSED, tmo_ms);
-    if (rc == 0)
-        rc = vscsi_ts_lun_reap(ops, x, v, devid);
-    else if (force)
-        rc = ops->xs_rm(x, VSCSI_XS_NO_TXN, devdir);
-    if (rc) {
-        fprintf(stderr, "vscsi-detach: %s: backend did not release it: %s\n", devdir,
-                strerror(-rc));
-        return rc;
-    }
-    printf("%s: removed\n", devdir);
-    return 0;
+    char msg[400];
+    int rc = vscsi_tool_detach_lun(vscsi_xen_ops(), x, v, vd, tmo_ms, force, msg, sizeof(msg));
+    if (rc)
+        fprintf(stderr, PROG ": %s\n", msg);
+    else
+        printf("%s\n", msg);
+    return rc;
 }
 
 static int detach_vhost(struct vscsi_xen *x, const struct vscsi_ts_vhost *v, unsigned tmo_ms,
@@ -153,8 +120,9 @@ int main(int argc, char **argv)
     }
     if (argc - optind != (whole ? 1 : 2))
         return vscsi_cli_usage_error(PROG, "need %s (%d arguments given)",
-                                     whole ? "DOMID with --vhost" : "DOMID VDEV", argc - optind);
-    if (vscsi_tool_arg_domid(PROG, "DOMID", argv[optind], &v.frontend_domid))
+                                     whole ? "DOMAIN with --vhost" : "DOMAIN VDEV", argc - optind);
+    struct vscsi_tool_dom dom;
+    if (vscsi_tool_arg_domain(PROG, "DOMAIN", argv[optind], &dom))
         return VSCSI_EXIT_USAGE;
     struct vscsi_vdev vd;
     if (!whole) {
@@ -173,6 +141,11 @@ int main(int argc, char **argv)
         vscsi_xen_close(x);
         return VSCSI_EXIT_FAIL;
     }
+    if (vscsi_tool_dom_resolve(PROG, vscsi_xen_ops(), x, &dom)) {
+        vscsi_xen_close(x);
+        return VSCSI_EXIT_FAIL;
+    }
+    v.frontend_domid = dom.id;
     rc = whole ? detach_vhost(x, &v, tmo * 1000, force) : detach_lun(x, &v, &vd, tmo * 1000, force);
     vscsi_xen_close(x);
     return rc ? VSCSI_EXIT_FAIL : VSCSI_EXIT_OK;

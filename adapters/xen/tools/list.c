@@ -15,8 +15,8 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: vscsi-list [--backend DOMID] [--libvirt] [DOMID]\n"
-          "Lists PVSCSI vhosts and their LUNs (all guests, or only DOMID).\n"
+    fputs("usage: vscsi-list [--backend DOMID] [--libvirt] [DOMAIN]\n"
+          "Lists PVSCSI vhosts and their LUNs (all guests, or only DOMAIN: a domid or a name).\n"
           "  --backend DOMID  backend domain whose vhosts to list (default: this domain)\n"
           "  --libvirt        print each LUN as a libvirt <hostdev type='scsi'> element\n"
           "  --version\n"
@@ -110,8 +110,10 @@ int main(int argc, char **argv)
         }
     }
     if (argc - optind > 1)
-        return vscsi_cli_usage_error(PROG, "at most one DOMID (%d arguments given)", argc - optind);
-    if (argc - optind == 1 && vscsi_tool_arg_domid(PROG, "DOMID", argv[optind], &only))
+        return vscsi_cli_usage_error(PROG, "at most one DOMAIN (%d arguments given)",
+                                     argc - optind);
+    struct vscsi_tool_dom dom;
+    if (argc - optind == 1 && vscsi_tool_arg_domain(PROG, "DOMAIN", argv[optind], &dom))
         return VSCSI_EXIT_USAGE;
     have_only = argc - optind == 1;
     if ((rc = vscsi_xen_open(VSCSI_XEN_XS, &x))) {
@@ -122,6 +124,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "vscsi-list: cannot read own domid: %s\n", strerror(-rc));
         vscsi_xen_close(x);
         return 1;
+    }
+    if (have_only) {
+        if (vscsi_tool_dom_resolve(PROG, vscsi_xen_ops(), x, &dom)) {
+            vscsi_xen_close(x);
+            return VSCSI_EXIT_FAIL;
+        }
+        only = dom.id;
     }
     snprintf(root, sizeof(root), "/local/domain/%u/backend/vscsi", (unsigned)backend);
     nd = list_dir(x, root, doms, sizeof(doms));

@@ -35,4 +35,30 @@ int vscsi_tool_pdev_canon(const char *arg, char *out, size_t len, char *msg, siz
  * 0, -ENOENT, or a read error. */
 int vscsi_tool_find_vdev(const struct vscsi_platform_ops *ops, void *ctx, const char *be,
                          const struct vscsi_vdev *vdev, uint32_t *devid);
+
+/* A domain on the command line: a domid (the number rules above) or a name as xl allows
+ * ([A-Za-z0-9_.-], 1-64, resolved once XenStore is open). 0 or VSCSI_EXIT_USAGE. */
+struct vscsi_tool_dom {
+    uint16_t id;
+    int by_name;
+    char name[72];
+};
+int vscsi_tool_arg_domain(const char *prog, const char *what, const char *s,
+                          struct vscsi_tool_dom *out);
+/* The domid (a name looked up in /local/domain/<id>/name): 0, or -errno after saying why. */
+int vscsi_tool_dom_resolve(const char *prog, const struct vscsi_platform_ops *ops, void *ctx,
+                           struct vscsi_tool_dom *d);
+
+/* The LIO xen-pvscsi LUN serving a device node (what the kernel's xen-scsiback names it):
+ * "naa.<wwn>:<lun>" from configfs target/xen-pvscsi/<wwn>/tpgt_N/lun/lun_M whose backing
+ * device's udev_path is that node. 0, -ENOENT (no such LUN: the kernel backend does not
+ * serve it), other -errno. $VSCSI_CONFIGFS replaces /sys/kernel/config (tests). */
+int vscsi_tool_dev_to_naa(const char *dev, char *out, size_t len);
+
+/* Removes LUN vd of vhost v (through Reconfiguring when connected, waiting up to tmo_ms
+ * for the drivers; force removes the nodes anyway). 0 or -errno with msg. */
+struct vscsi_ts_vhost;
+int vscsi_tool_detach_lun(const struct vscsi_platform_ops *ops, void *ctx,
+                          const struct vscsi_ts_vhost *v, const struct vscsi_vdev *vd,
+                          unsigned tmo_ms, int force, char *msg, size_t len);
 #endif

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "attach_core.h"
 #include "tools.h"
 #include "vscsi_cli.h"
 
@@ -80,4 +82,36 @@ int vscsi_tool_find_vdev(const struct vscsi_platform_ops *ops, void *ctx, const 
         }
     }
     return -ENOENT;
+}
+
+int vscsi_tool_arg_domain(const char *prog, const char *what, const char *s,
+                          struct vscsi_tool_dom *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (s[0] >= '0' && s[0] <= '9')
+        return vscsi_tool_arg_domid(prog, what, s, &out->id);
+    if (!vscsi_att_name_ok(s))
+        return vscsi_cli_usage_error(prog,
+                                     "%s: '%s' is neither a domid nor a domain name "
+                                     "([A-Za-z0-9_.-], 1-64)",
+                                     what, s);
+    out->by_name = 1;
+    snprintf(out->name, sizeof(out->name), "%s", s);
+    return 0;
+}
+
+int vscsi_tool_dom_resolve(const char *prog, const struct vscsi_platform_ops *ops, void *ctx,
+                           struct vscsi_tool_dom *d)
+{
+    int rc;
+    if (!d->by_name)
+        return 0;
+    rc = vscsi_att_domid_by_name(ops, ctx, d->name, &d->id);
+    if (rc == -ENOENT)
+        fprintf(stderr, "%s: no running domain is called '%s'\n", prog, d->name);
+    else if (rc == -EEXIST)
+        fprintf(stderr, "%s: more than one domain is called '%s': give its domid\n", prog, d->name);
+    else if (rc)
+        fprintf(stderr, "%s: looking up domain '%s': %s\n", prog, d->name, strerror(-rc));
+    return rc;
 }

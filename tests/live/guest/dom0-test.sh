@@ -72,6 +72,57 @@ kill "$(cat /run/vscsi-back.pid)" 2>/dev/null; sleep 0.5
 echo "== vscsi-back log (without per-request trace):"; grep -v -E ': (req|rsp) ' /var/log/vscsi-back.log | tail -60
 echo "== vscsi-back trace of vhost 1 (vscsi-front), last lines:"; grep "/1/1:" /var/log/vscsi-back.log | tail -30
 
+# ================= (d) the service: its unit's ExecStart line, persistent attachments ======
+# Before (b): xen-scsiback, once loaded, would bind these vhosts too.
+CFD=/usr/local/etc/vscsiif
+mkdir -p $CFD/domains
+printf 'fake = disk,disk\ndomains-dir = %s/domains\nlog-level = debug\n' $CFD >$CFD/vscsi-back.conf
+echo "vscsi = [ 'vscsi_fake:0,0:0:0:0' ]" >$CFD/domains/domd1.cfg
+echo "vscsi = [ 'vscsi_fake:1,0:0:0:0' ]" >$CFD/domains/domd2.cfg
+EXEC=$(sed -n 's/^ExecStart=//p' /etc/vscsi-back.service)
+PRE=$(sed -n 's/^ExecStartPre=//p' /etc/vscsi-back.service)
+echo "unit: ExecStartPre=$PRE ExecStart=$EXEC"
+DPID=
+if $PRE; then $EXEC >/var/log/vscsi-back-d.log 2>&1 & DPID=$!; fi
+sleep 1
+if [ -n "$DPID" ] && kill -0 $DPID 2>/dev/null && grep -q watching /var/log/vscsi-back-d.log; then ok d/service
+else bad d/service "$(tail -3 /var/log/vscsi-back-d.log)"; fi
+for n in domd1 domd2; do
+  xl create /etc/xen/domu.cfg "name=\"$n\"" "extra=\"console=hvc0 loglevel=4 lxrole=d lxname=$n\"" \
+    >/dev/null 2>&1 || bad d/xl-create "$n"
+done
+D1=$(xl domid domd1); D2=$(xl domid domd2)
+BV=/local/domain/0/backend/vscsi
+check d/attach-domd1 wait_node $BV/$D1/0/vscsi-devs/dev-0/p-dev vscsi_fake:0 60
+check d/attach-domd2 wait_node $BV/$D2/0/vscsi-devs/dev-0/p-dev vscsi_fake:1 60
+# both guests connected to the one daemon at once
+if wait_node $BV/$D1/0/state 4 180 && wait_node $BV/$D2/0/state 4 180; then ok d/two-guests
+else bad d/two-guests; fi
+vscsi-list
+# the guests hold after their I/O until both were seen connected
+xenstore-write /local/domain/$D1/data/lxtest/go-d 1 /local/domain/$D2/data/lxtest/go-d 1
+# domd1 reboots after its I/O: a new domid, the same name, attached again, the old one reaped
+end=$(( $(date +%s) + 300 )); N1=
+while [ "$(date +%s)" -lt $end ]; do
+  N1=$(xl domid domd1 2>/dev/null); [ -n "$N1" ] && [ "$N1" != "$D1" ] && break; N1=; sleep 1; done
+if [ -n "$N1" ] && wait_node $BV/$N1/0/vscsi-devs/dev-0/p-dev vscsi_fake:0 60; then ok d/reboot-reattach
+else bad d/reboot-reattach "new domid '${N1:-none}'"; fi
+wait_absent() {  # path seconds
+  end=$(( $(date +%s) + $2 ))
+  while xenstore-exists "$1" 2>/dev/null; do [ "$(date +%s)" -ge $end ] && return 1; sleep 0.5; done; }
+check d/reaped-reboot wait_absent $BV/$D1 60
+wait_gone domd1 300; wait_gone domd2 120
+if wait_absent $BV/${N1:-none} 60 && wait_absent $BV/$D2 60; then ok d/reaped; else bad d/reaped; fi
+# SIGHUP with a bad file keeps the running settings; SIGTERM drains and exits 0
+echo "max-segs = 5" >>$CFD/vscsi-back.conf
+kill -HUP $DPID; sleep 2
+if kill -0 $DPID 2>/dev/null && grep -q "reload refused" /var/log/vscsi-back-d.log; then ok d/reload-bad
+else bad d/reload-bad; fi
+kill -TERM $DPID; wait $DPID; drc=$?
+[ $drc = 0 ] && grep -q "exiting" /var/log/vscsi-back-d.log && ok d/stop || bad d/stop "exit $drc"
+echo "== domU (d) consoles:"; cat /var/log/xen/console/guest-domd1.log /var/log/xen/console/guest-domd2.log
+echo "== vscsi-back (service) log:"; grep -v -E ': (req|rsp) ' /var/log/vscsi-back-d.log | tail -40
+
 # ================= (b) vscsi-front <-> kernel xen-scsiback + LIO ==============
 for m in $(cat /etc/lx-lio-modules); do modprobe "$m" || echo "modprobe $m failed"; done
 mount -t configfs configfs /sys/kernel/config 2>/dev/null
