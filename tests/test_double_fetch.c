@@ -22,9 +22,10 @@
 #include "vscsiif/request.h"
 #include "vscsiif/ring.h"
 #include "vscsiif/toolstack.h"
+#include "vscsiif/scsi.h"
 
-#define FDOM 3
-#define POOL 8
+#define FDOM   3
+#define POOL   8
 #define ROUNDS 20000
 
 struct df {
@@ -37,13 +38,13 @@ struct df {
     uint32_t pool_ref[POOL], ring_ref, port;
     char be[128], fe[128];
     /* per request, filled by the hooks */
-    uint64_t copied_out;    /* data bytes the backend wrote into grants */
-    uint64_t target_len;    /* data length the target was given */
+    uint64_t copied_out; /* data bytes the backend wrote into grants */
+    uint64_t target_len; /* data length the target was given */
     unsigned target_calls, bad_target;
-    uint32_t slot;          /* index of the slot being flipped (atomic) */
-    int stop;               /* atomic */
-    int indirect_round;     /* atomic: which layout the flipper attacks */
-    unsigned flips;         /* atomic: completed flip passes */
+    uint32_t slot;      /* index of the slot being flipped (atomic) */
+    int stop;           /* atomic */
+    int indirect_round; /* atomic: which layout the flipper attacks */
+    unsigned flips;     /* atomic: completed flip passes */
 };
 
 static struct df *G;
@@ -119,15 +120,20 @@ static void setup(struct df *d)
     assert_int_equal(vscsi_ts_vhost_create(&d->ops, d->dom0, &ts), 0);
     assert_int_equal(vscsi_ts_lun_add(&d->ops, d->dom0, &ts, 0, "x", "0:0:0:0", NULL, 0), 0);
     vscsi_ts_paths(&ts, d->be, sizeof(d->be), d->fe, sizeof(d->fe));
-    struct vscsi_back_config bc = {.size = sizeof(bc), .ops = &d->ops, .ops_ctx = d->dom0,
-                                   .target = &TOPS, .dev_path = d->be, .max_segs = 128};
+    struct vscsi_back_config bc = {.size = sizeof(bc),
+                                   .ops = &d->ops,
+                                   .ops_ctx = d->dom0,
+                                   .target = &TOPS,
+                                   .dev_path = d->be,
+                                   .max_segs = 128};
     assert_int_equal(vscsi_back_new(&bc, &d->back), 0);
     assert_int_equal(vscsi_back_start(d->back), 0);
     assert_int_equal(d->ops.grant_page(d->domu, 0, 0, &d->ring_ref, &page), 0);
     d->sring = page;
     vscsi_sring_init(d->sring);
     for (int i = 0; i < POOL; i++)
-        assert_int_equal(d->ops.grant_page(d->domu, 0, 0, &d->pool_ref[i], (void **)&d->pool[i]), 0);
+        assert_int_equal(d->ops.grant_page(d->domu, 0, 0, &d->pool_ref[i], (void **)&d->pool[i]),
+                         0);
     assert_int_equal(d->ops.evtchn_alloc_unbound(d->domu, 0, &d->port), 0);
     assert_int_equal(vscsi_xb_write_uint(&d->ops, d->domu, 0, d->fe, "ring-ref", d->ring_ref), 0);
     assert_int_equal(vscsi_xb_write_uint(&d->ops, d->domu, 0, d->fe, "event-channel", d->port), 0);
@@ -154,8 +160,10 @@ static void *flipper(void *arg)
             /* a valid change: descriptor 0's length (bytes 6-7) */
             __atomic_store_n((uint16_t *)(ind + 6), (uint16_t)(odd ? 256 : 512), __ATOMIC_RELAXED);
             /* descriptor 1 inside the indirect page: offset 12, length 14 */
-            __atomic_store_n((uint16_t *)(ind + 8 + 4), (uint16_t)(odd ? 3900 : 0), __ATOMIC_RELAXED);
-            __atomic_store_n((uint16_t *)(ind + 8 + 6), (uint16_t)(odd ? 4000 : 512), __ATOMIC_RELAXED);
+            __atomic_store_n((uint16_t *)(ind + 8 + 4), (uint16_t)(odd ? 3900 : 0),
+                             __ATOMIC_RELAXED);
+            __atomic_store_n((uint16_t *)(ind + 8 + 6), (uint16_t)(odd ? 4000 : 512),
+                             __ATOMIC_RELAXED);
         } else {
             __atomic_store_n(&rq->nr_segments, (uint8_t)(odd ? 27 : 2), __ATOMIC_RELAXED);
             /* a valid change: a torn copy may hold either, but must use what it holds */
@@ -177,7 +185,7 @@ static void test_flipping_frontend(void **state)
     pthread_t t;
     uint32_t prod = 0, seen = 0;
     unsigned accepted = 0, rejected = 0;
-    uint8_t cdb[10] = {0x28, 0, 0, 0, 0, 0, 0, 0, 2, 0};
+    uint8_t cdb[10] = {VSCSI_OP_READ_10, 0, 0, 0, 0, 0, 0, 0, 2, 0};
     struct vscsi_nexus nx = {0, 0, 0};
     unsigned rounds = getenv("VSCSI_STRESS_N") ? ROUNDS / 10 : ROUNDS;
 
