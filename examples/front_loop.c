@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "platform/sim_hv.h"
-#include "scenario/bridge.h"
+#include "target/bridge.h"
 #include "target/target.h"
 #include "vscsiif/back.h"
 #include "vscsiif/front.h"

@@ -137,7 +137,7 @@ int vscsi_tgt_changer_ie(struct vscsi_tgt_lun *changer, unsigned ie, const char 
 #define VSCSI_TGT_ELEM_DRIVE     0x3000
 
 /*
- * Behaviour worth knowing when driving the LUNs (details in sim/target/):
+ * Behaviour worth knowing when driving the LUNs (details in target/):
  *  - opts may be NULL (all defaults). Constructors return NULL on bad options
  *    (block size not 512/1024/2048/4096, a drive already wired or not a tape,
  *    an unusable path). Tape early_warning 0 means capacity / 32.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to sim/target: the LUN object, the per-command context and the
+ * Private to target/: the LUN object, the per-command context and the
  * helpers the command files (spc.c, disk.c, tape.c, changer.c) share.
  *
  * Every kind is table driven: an opcode table gives, per command, the CDB

@@ -11,6 +11,10 @@
   check_symbols.py prefix LIB.a PREFIX
       every global symbol an archive defines starts with PREFIX (static
       linking has no version script: internal names must be prefixed).
+  check_symbols.py absent PROGRAM LIB.a
+      PROGRAM defines none of the global symbols LIB.a defines: it does not
+      link that archive's code (vscsi-back and the simulator's hypervisor
+      model). An archive that defines nothing is an error, not a pass.
 
 Exit 0 when it holds, 1 with one line per offending symbol otherwise.
 """
@@ -92,11 +96,21 @@ def check_prefix(lib, prefix):
     return sorted(set(bad)), n
 
 
+def check_absent(prog, lib):
+    theirs = {sym for kind, sym in nm(["-g", "--defined-only", lib]) if kind in "TDBRV"}
+    if not theirs:
+        return [f"{lib} defines no global symbols: nothing to check against"], 0
+    ours = {sym for _, sym in nm(["--defined-only", prog])}
+    return [f"{sym}: defined by {os.path.basename(lib)}" for sym in sorted(ours & theirs)], len(theirs)
+
+
 def main(argv):
     if len(argv) == 5 and argv[1] == "shared":
         bad, n = check_shared(argv[2], argv[3], argv[4])
     elif len(argv) == 4 and argv[1] == "prefix":
         bad, n = check_prefix(argv[2], argv[3])
+    elif len(argv) == 4 and argv[1] == "absent":
+        bad, n = check_absent(argv[2], argv[3])
     else:
         print(__doc__.strip(), file=sys.stderr)
         return 2

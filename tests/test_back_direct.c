@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "back_harness.h"
-#include "scenario/bridge.h"
+#include "target/bridge.h"
 #include "scenario/io.h"
 #include "target/target.h"
 #include "vscsiif/scsi.h"

@@ -5,14 +5,14 @@
 #include <string.h>
 
 #include "platform/sim_hv.h"
-#include "scenario/bridge.h"
+#include "target/bridge.h"
 #include "scenario/replay.h"
 #include "target/target.h"
 #include "vscsiif/back.h"
 #include "vscsiif/ring.h"
 #include "vscsiif/toolstack.h"
 
-#define POOL 64
+#define POOL        64
 #define FRONT_DOMID 7
 
 struct replay {
@@ -130,8 +130,10 @@ static int setup(struct replay *r)
         if ((rc = r->ops->grant_page(r->domu, 0, 0, &r->pool_ref[i], (void **)&r->pool[i])))
             return rc;
     if ((rc = r->ops->evtchn_alloc_unbound(r->domu, 0, &r->port)) ||
-        (rc = vscsi_xb_write_uint(r->ops, r->domu, VSCSI_XS_NO_TXN, r->fe, "ring-ref", r->ring_ref)) ||
-        (rc = vscsi_xb_write_uint(r->ops, r->domu, VSCSI_XS_NO_TXN, r->fe, "event-channel", r->port)) ||
+        (rc = vscsi_xb_write_uint(r->ops, r->domu, VSCSI_XS_NO_TXN, r->fe, "ring-ref",
+                                  r->ring_ref)) ||
+        (rc = vscsi_xb_write_uint(r->ops, r->domu, VSCSI_XS_NO_TXN, r->fe, "event-channel",
+                                  r->port)) ||
         (rc = vscsi_xb_write_uint(r->ops, r->domu, VSCSI_XS_NO_TXN, r->fe, "state",
                                   VSCSI_XB_INITIALISED)))
         return rc;

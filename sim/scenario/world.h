@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "platform/sim_hv.h"
-#include "scenario/bridge.h"
+#include "target/bridge.h"
 #include "vscsiif/back.h"
 #include "vscsiif/front.h"
 
@@ -27,7 +27,8 @@
 struct vscsi_sim_world_opts {
     uint64_t seed;
     int threaded;
-    int poll; /* threaded only: both sides busy-poll the ring (no event-channel sleeps while busy) */
+    int poll; /* threaded only: both sides busy-poll the ring (no event-channel sleeps while busy)
+               */
     uint32_t max_segs; /* backend feature-sg-grant; 0 = 128 */
     int no_indirect;   /* advertise no feature-sg-grant at all */
     enum vscsi_back_data_mode data_mode;
@@ -47,7 +48,8 @@ struct vscsi_sim_bridge *vscsi_sim_world_bridge(struct vscsi_sim_world *w);
 uint16_t vscsi_sim_world_front_domid(const struct vscsi_sim_world *w);
 
 /* Makes `lun` available as p-dev `pdev` (the world does not own it). */
-int vscsi_sim_world_register(struct vscsi_sim_world *w, const char *pdev, struct vscsi_tgt_lun *lun);
+int vscsi_sim_world_register(struct vscsi_sim_world *w, const char *pdev,
+                             struct vscsi_tgt_lun *lun);
 
 /* Toolstack: creates vhost `vhost` with the given LUNs (pdevs[i] -> vdevs[i]
  * as dev-i), then the backend and frontend engines, and starts both. */

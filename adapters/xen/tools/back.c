@@ -27,7 +27,7 @@
 #include "vscsiif/back.h"
 #include "vscsiif/wire.h"
 #ifdef VSCSI_HAVE_FAKE
-#include "scenario/bridge.h"
+#include "target/bridge.h"
 #include "target/target.h"
 #endif
 
@@ -550,7 +550,7 @@ int main(int argc, char **argv)
         return vscsi_cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
     if (!fake && (fake_dir || have_mb || fake_tape))
         return vscsi_cli_usage_error(PROG, "%s needs --fake",
-                                     fake_dir ? "--fake-dir"
+                                     fake_dir  ? "--fake-dir"
                                      : have_mb ? "--fake-disk-mb"
                                                : "--fake-tape");
 #ifdef VSCSI_HAVE_FAKE
