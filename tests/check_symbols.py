@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: MIT
 """What a library exports is its ABI; check it against what the tree says.
 
-  check_symbols.py shared LIB.so MAP INCLUDE_DIR
+  check_symbols.py shared LIB.so MAP HEADER...
       every defined dynamic symbol carries a version node of MAP and matches
       one of that node's global patterns; every literal name MAP lists is
       exported; and the exported names are exactly the functions the public
-      headers declare VSCSI_API or define VSCSI_INLINE (no helper leaks out,
-      no public function is missing).
+      headers of that library (HEADER: files, or directories walked) declare
+      VSCSI_API or define VSCSI_INLINE (no helper leaks out, no public
+      function is missing).
   check_symbols.py prefix LIB.a PREFIX
       every global symbol an archive defines starts with PREFIX (static
       linking has no version script: internal names must be prefixed).
@@ -48,19 +49,23 @@ def parse_map(path):
     return nodes
 
 
-def header_api(include_dir):
+def header_api(paths):
     names = set()
     pat = re.compile(r"\bVSCSI_(?:API|INLINE)\b[^;{(]*?\b(vscsi_\w+)\s*\(", re.S)
-    for root, _, files in os.walk(include_dir):
-        for f in files:
-            if f.endswith(".h"):
-                text = open(os.path.join(root, f)).read()
-                text = re.sub(r"/\*.*?\*/|//[^\n]*", "", text, flags=re.S)
-                names.update(pat.findall(text))
+    headers = []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, _, files in os.walk(path):
+                headers += [os.path.join(root, f) for f in files if f.endswith(".h")]
+        else:
+            headers.append(path)
+    for h in headers:
+        text = re.sub(r"/\*.*?\*/|//[^\n]*", "", open(h).read(), flags=re.S)
+        names.update(pat.findall(text))
     return names
 
 
-def check_shared(lib, mapfile, include_dir):
+def check_shared(lib, mapfile, headers):
     nodes = parse_map(mapfile)
     bad = []
     exported = set()
@@ -79,7 +84,7 @@ def check_shared(lib, mapfile, include_dir):
         for g in glob:
             if not any(c in g for c in "*?[") and g not in exported:
                 bad.append(f"{g}: listed in {node} but not exported")
-    api = header_api(include_dir)
+    api = header_api(headers)
     for name in sorted(exported - api):
         bad.append(f"{name}: exported but not declared VSCSI_API/VSCSI_INLINE in a public header")
     for name in sorted(api - exported):
@@ -105,8 +110,8 @@ def check_absent(prog, lib):
 
 
 def main(argv):
-    if len(argv) == 5 and argv[1] == "shared":
-        bad, n = check_shared(argv[2], argv[3], argv[4])
+    if len(argv) >= 5 and argv[1] == "shared":
+        bad, n = check_shared(argv[2], argv[3], argv[4:])
     elif len(argv) == 4 and argv[1] == "prefix":
         bad, n = check_prefix(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "absent":

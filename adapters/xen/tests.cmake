@@ -18,7 +18,7 @@ foreach(sym IN LISTS VSCSI_XEN_WRAPPED)
 endforeach()
 
 vscsi_add_test(test_xen_platform SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_xen_platform.c
-               LIBS vscsi_xen LABELS xen)
+               LIBS vscsi_xen vscsiif_toolstack_static LABELS xen)
 target_link_options(test_xen_platform PRIVATE ${VSCSI_XEN_WRAP_OPTS})
 target_compile_definitions(test_xen_platform PRIVATE _GNU_SOURCE)
 
