@@ -16,12 +16,13 @@
 #include <string.h>
 
 #include "platform/sim_hv.h"
-#include "scenario/bridge.h"
+#include "target/bridge.h"
 #include "target/target.h"
 #include "vscsiif/back.h"
 #include "vscsiif/front.h"
 #include "vscsiif/toolstack.h"
 #include "vscsiif/wire.h"
+#include "vscsiif/scsi.h"
 
 struct app {
     struct vscsi_back *back;
@@ -151,7 +152,9 @@ int main(void)
     printf("front: connected, state %s\n", vscsi_xb_state_str(vscsi_front_state(a.front)));
 
     /* WRITE(10) then READ(10) of LBA 7, one block. */
-    uint8_t wr[10] = {0x2a, 0, 0, 0, 0, 7, 0, 0, 1, 0}, rd[10] = {0x28, 0, 0, 0, 0, 7, 0, 0, 1, 0};
+    uint8_t wr[VSCSI_CDB10_LEN], rd[VSCSI_CDB10_LEN];
+    vscsi_cdb_write10(wr, 7, 1);
+    vscsi_cdb_read10(rd, 7, 1);
     for (size_t i = 0; i < sizeof(out); i++)
         out[i] = (uint8_t)(i * 7 + 3);
     memset(in, 0, sizeof(in));

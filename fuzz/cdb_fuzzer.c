@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cdb_fuzzer: the fake SCSI target (sim/target/target.h) executing hostile
+ * cdb_fuzzer: the fake SCSI target (target/target.h) executing hostile
  * CDBs with hostile data-out and initiator buffers of any size.
  *
  * Every input builds fresh, small LUNs, so a crash reproduces from its input

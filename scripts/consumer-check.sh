@@ -26,6 +26,8 @@ consume() { # PREFIX-or-empty
   cmake --build "$work/consumer" >/dev/null
   "${ldpath[@]}" "$work/consumer/consumer"
   "$work/consumer/consumer_static"
+  "${ldpath[@]}" "$work/consumer/consumer_toolstack"
+  "$work/consumer/consumer_toolstack_static"
   local flags
   flags=$("${pcpath[@]}" pkg-config --cflags --libs vscsiif)
   echo "consumer-check: pkg-config vscsiif: $flags"
@@ -35,6 +37,11 @@ consume() { # PREFIX-or-empty
   # shellcheck disable=SC2086
   c++ -std=c++11 -Wall -Werror -x c++ "$top/tests/consumer/consumer.c" $flags -o "$work/cxx-consumer"
   "${ldpath[@]}" "$work/cxx-consumer"
+  flags=$("${pcpath[@]}" pkg-config --cflags --libs vscsiif-toolstack)
+  echo "consumer-check: pkg-config vscsiif-toolstack: $flags"
+  # shellcheck disable=SC2086
+  cc -std=c11 -Wall -Werror "$top/tests/consumer/consumer_toolstack.c" $flags -o "$work/pc-toolstack"
+  "${ldpath[@]}" "$work/pc-toolstack"
 }
 
 if [ "${1:-}" = --installed ]; then

@@ -4,13 +4,49 @@
 vscsi_add_test(test_config_size SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_config_size.c
                LIBS vscsiif_shared)
 
-# libvscsiif.so exports exactly what the version script and the public
-# headers say.
+# Each shared library exports exactly what its version script and its
+# public headers say. The headers are listed per library, one per line,
+# sorted: a new header must say which library it belongs to.
+set(VSCSI_HEADERS_LIB
+  back.h
+  common.h
+  devstr.h
+  front.h
+  platform.h
+  request.h
+  response.h
+  ring.h
+  scsi.h
+  target.h
+  version.h
+  vscsiif.h
+  wire.h
+  xenbus.h
+)
+set(VSCSI_HEADERS_TOOLSTACK
+  libvirt.h
+  toolstack.h
+  xlcfg.h
+)
+file(GLOB _all_headers RELATIVE ${PROJECT_SOURCE_DIR}/include/vscsiif ${PROJECT_SOURCE_DIR}/include/vscsiif/*.h)
+set(_listed ${VSCSI_HEADERS_LIB} ${VSCSI_HEADERS_TOOLSTACK})
+foreach(h IN LISTS _all_headers)
+  if(NOT h IN_LIST _listed)
+    message(FATAL_ERROR "tests/api.cmake: include/vscsiif/${h} belongs to no library's list")
+  endif()
+endforeach()
+list(TRANSFORM VSCSI_HEADERS_LIB PREPEND ${PROJECT_SOURCE_DIR}/include/vscsiif/)
+list(TRANSFORM VSCSI_HEADERS_TOOLSTACK PREPEND ${PROJECT_SOURCE_DIR}/include/vscsiif/)
 add_test(NAME symbols_shared
          COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/check_symbols.py shared
                  $<TARGET_FILE:vscsiif_shared> ${PROJECT_SOURCE_DIR}/lib/libvscsiif.map
-                 ${PROJECT_SOURCE_DIR}/include)
+                 ${VSCSI_HEADERS_LIB})
 set_tests_properties(symbols_shared PROPERTIES LABELS abi TIMEOUT 60)
+add_test(NAME symbols_toolstack_shared
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/check_symbols.py shared
+                 $<TARGET_FILE:vscsiif_toolstack_shared>
+                 ${PROJECT_SOURCE_DIR}/toolstack/libvscsiif-toolstack.map ${VSCSI_HEADERS_TOOLSTACK})
+set_tests_properties(symbols_toolstack_shared PROPERTIES LABELS abi TIMEOUT 60)
 
 # A static archive has no version script: its internal globals need a prefix
 # of their own. Disabled until scripts/rename-internal.sh has run (it turns

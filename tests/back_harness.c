@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "back_harness.h"
+#include "vscsiif/scsi.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -978,7 +979,7 @@ unsigned bh_xfer_send(struct bh *h, struct bh_xfer *x, struct vscsi_nexus nx)
 {
     struct vscsi_request *rq = bh_req(h);
     uint32_t blocks = (uint32_t)(x->total / 512);
-    uint8_t cdb[10] = {x->dir == VSCSI_DIR_TO_DEVICE ? 0x2a : 0x28,
+    uint8_t cdb[10] = {x->dir == VSCSI_DIR_TO_DEVICE ? VSCSI_OP_WRITE_10 : VSCSI_OP_READ_10,
                        0,
                        0,
                        0,

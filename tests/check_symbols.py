@@ -2,15 +2,20 @@
 # SPDX-License-Identifier: MIT
 """What a library exports is its ABI; check it against what the tree says.
 
-  check_symbols.py shared LIB.so MAP INCLUDE_DIR
+  check_symbols.py shared LIB.so MAP HEADER...
       every defined dynamic symbol carries a version node of MAP and matches
       one of that node's global patterns; every literal name MAP lists is
       exported; and the exported names are exactly the functions the public
-      headers declare VSCSI_API or define VSCSI_INLINE (no helper leaks out,
-      no public function is missing).
+      headers of that library (HEADER: files, or directories walked) declare
+      VSCSI_API or define VSCSI_INLINE (no helper leaks out, no public
+      function is missing).
   check_symbols.py prefix LIB.a PREFIX
       every global symbol an archive defines starts with PREFIX (static
       linking has no version script: internal names must be prefixed).
+  check_symbols.py absent PROGRAM LIB.a
+      PROGRAM defines none of the global symbols LIB.a defines: it does not
+      link that archive's code (vscsi-back and the simulator's hypervisor
+      model). An archive that defines nothing is an error, not a pass.
 
 Exit 0 when it holds, 1 with one line per offending symbol otherwise.
 """
@@ -44,19 +49,23 @@ def parse_map(path):
     return nodes
 
 
-def header_api(include_dir):
+def header_api(paths):
     names = set()
     pat = re.compile(r"\bVSCSI_(?:API|INLINE)\b[^;{(]*?\b(vscsi_\w+)\s*\(", re.S)
-    for root, _, files in os.walk(include_dir):
-        for f in files:
-            if f.endswith(".h"):
-                text = open(os.path.join(root, f)).read()
-                text = re.sub(r"/\*.*?\*/|//[^\n]*", "", text, flags=re.S)
-                names.update(pat.findall(text))
+    headers = []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, _, files in os.walk(path):
+                headers += [os.path.join(root, f) for f in files if f.endswith(".h")]
+        else:
+            headers.append(path)
+    for h in headers:
+        text = re.sub(r"/\*.*?\*/|//[^\n]*", "", open(h).read(), flags=re.S)
+        names.update(pat.findall(text))
     return names
 
 
-def check_shared(lib, mapfile, include_dir):
+def check_shared(lib, mapfile, headers):
     nodes = parse_map(mapfile)
     bad = []
     exported = set()
@@ -75,7 +84,7 @@ def check_shared(lib, mapfile, include_dir):
         for g in glob:
             if not any(c in g for c in "*?[") and g not in exported:
                 bad.append(f"{g}: listed in {node} but not exported")
-    api = header_api(include_dir)
+    api = header_api(headers)
     for name in sorted(exported - api):
         bad.append(f"{name}: exported but not declared VSCSI_API/VSCSI_INLINE in a public header")
     for name in sorted(api - exported):
@@ -92,11 +101,21 @@ def check_prefix(lib, prefix):
     return sorted(set(bad)), n
 
 
+def check_absent(prog, lib):
+    theirs = {sym for kind, sym in nm(["-g", "--defined-only", lib]) if kind in "TDBRV"}
+    if not theirs:
+        return [f"{lib} defines no global symbols: nothing to check against"], 0
+    ours = {sym for _, sym in nm(["--defined-only", prog])}
+    return [f"{sym}: defined by {os.path.basename(lib)}" for sym in sorted(ours & theirs)], len(theirs)
+
+
 def main(argv):
-    if len(argv) == 5 and argv[1] == "shared":
-        bad, n = check_shared(argv[2], argv[3], argv[4])
+    if len(argv) >= 5 and argv[1] == "shared":
+        bad, n = check_shared(argv[2], argv[3], argv[4:])
     elif len(argv) == 4 and argv[1] == "prefix":
         bad, n = check_prefix(argv[2], argv[3])
+    elif len(argv) == 4 and argv[1] == "absent":
+        bad, n = check_absent(argv[2], argv[3])
     else:
         print(__doc__.strip(), file=sys.stderr)
         return 2

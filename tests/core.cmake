@@ -12,6 +12,7 @@ vscsi_add_test(test_ring SOURCES test_ring.c LIBS vscsiif_static)
 vscsi_add_test(test_ring_stress SOURCES test_ring_stress.c LIBS vscsiif_static Threads::Threads TIMEOUT 600)
 vscsi_add_test(test_request SOURCES test_request.c LIBS vscsiif_static)
 vscsi_add_test(test_response SOURCES test_response.c LIBS vscsiif_static)
+vscsi_add_test(test_scsi SOURCES test_scsi.c LIBS vscsiif_static)
 
 # The same ABI check compiled for other architectures (guests may be 32-bit or Arm).
 # Without clang (or libxen-dev's header) they show as skipped, never vanish.

@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "back_harness.h"
-#include "scenario/bridge.h"
+#include "target/bridge.h"
 #include "scenario/io.h"
 #include "target/target.h"
-#include "cdb_util.h"
+#include "vscsiif/scsi.h"
 
 /* ------------------------------------------------ a scripted direct target */
 
@@ -551,7 +551,7 @@ static void check_medium(struct vscsi_tgt_lun *disk, uint32_t lba, uint16_t n, u
     struct vscsi_tgt_result res;
 
     assert_non_null(buf);
-    tu_cdb_rw10(cdb, 0x28, lba, n);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_READ_10, lba, n);
     vscsi_tgt_exec(disk, &io, &res);
     assert_int_equal(res.status, 0);
     for (size_t p = 0; p < len; p++)
@@ -571,7 +571,7 @@ static void test_disk_round_trip(void **state)
     struct vscsi_tgt_stats ts;
 
     rig_up(&g, 4096);
-    tu_cdb_rw10(cdb, 0x2a, 100, 128);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_WRITE_10, 100, 128);
     unsigned copies = g.h->copy_calls;
     unsigned rec = rw(&g, &w, cdb, 10, VSCSI_DIR_TO_DEVICE, 65536, 21);
     assert_int_equal(bh_rslt(g.h, rec), 0);
@@ -586,7 +586,7 @@ static void test_disk_round_trip(void **state)
     assert_int_equal(ts.bytes_out, 65536);
     check_medium(g.disk, 100, 128, 21);
 
-    tu_cdb_rw10(cdb, 0x28, 100, 128);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_READ_10, 100, 128);
     copies = g.h->copy_calls;
     rec = rw(&g, &r, cdb, 10, VSCSI_DIR_FROM_DEVICE, 65536, 22);
     assert_int_equal(bh_rslt(g.h, rec), 0);
@@ -662,13 +662,13 @@ static void test_disk_declines(void **state)
 
     rig_up(&g, 4096);
     /* seed blocks 0..15 directly */
-    tu_cdb_rw10(cdb, 0x2a, 0, 16);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_WRITE_10, 0, 16);
     rec = rw(&g, &x, cdb, 10, VSCSI_DIR_TO_DEVICE, 16 * BLK, 41);
     assert_int_equal(bh_rslt(g.h, rec), 0);
     assert_int_equal(g.s.accepted, 1);
 
     /* out of range: LBA OUT OF RANGE as before */
-    tu_cdb_rw10(cdb, 0x28, 4090, 16);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_READ_10, 4090, 16);
     rec = rw(&g, &x, cdb, 10, VSCSI_DIR_FROM_DEVICE, 16 * BLK, 42);
     assert_int_equal(bh_rsp(g.h, rec)->rslt, VSCSI_SAM_CHECK_CONDITION);
     assert_int_equal(bh_rsp(g.h, rec)->sense_buffer[12], 0x21);
@@ -677,7 +677,7 @@ static void test_disk_declines(void **state)
     /* a medium fault armed anywhere declines everything, even far away */
     struct vscsi_tgt_fault f = {.kind = VSCSI_FAULT_MEDIUM, .lba = 4000};
     assert_int_equal(vscsi_tgt_inject(g.disk, &f), 0);
-    tu_cdb_rw10(cdb, 0x28, 0, 16);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_READ_10, 0, 16);
     rec = rw(&g, &x, cdb, 10, VSCSI_DIR_FROM_DEVICE, 16 * BLK, 43);
     assert_int_equal(bh_rslt(g.h, rec), 0);
     check_pages(&x, 41, 16 * BLK);
@@ -697,7 +697,7 @@ static void test_disk_declines(void **state)
     /* busy, sense and hang faults preempt: declined too (hang then aborted) */
     struct vscsi_tgt_fault busy = {.kind = VSCSI_FAULT_BUSY, .nth = 1, .count = 1};
     assert_int_equal(vscsi_tgt_inject(g.disk, &busy), 0);
-    tu_cdb_rw10(cdb, 0x2a, 0, 16);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_WRITE_10, 0, 16);
     rec = rw(&g, &x, cdb, 10, VSCSI_DIR_TO_DEVICE, 16 * BLK, 45);
     assert_int_equal(bh_rsp(g.h, rec)->rslt, VSCSI_SAM_BUSY);
     check_medium(g.disk, 0, 16, 41); /* the write never happened */
@@ -717,23 +717,23 @@ static void test_disk_declines(void **state)
     assert_int_equal(bh_rsp(g.h, rec)->sense_buffer[2] & 0xf, VSCSI_SK_ABORTED_COMMAND);
     check_medium(g.disk, 0, 16, 41);
     /* a READ buffer larger than the CDB asks: the residual, as before */
-    tu_cdb_rw10(cdb, 0x28, 0, 8);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_READ_10, 0, 8);
     rec = rw(&g, &x, cdb, 10, VSCSI_DIR_FROM_DEVICE, 16 * BLK, 48);
     assert_int_equal(bh_rslt(g.h, rec), 0);
     assert_int_equal(bh_rsp(g.h, rec)->residual_len, 8 * BLK);
     check_pages(&x, 41, 8 * BLK);
     /* protection information asked for (RDPROTECT): INVALID FIELD IN CDB */
-    tu_cdb_rw10(cdb, 0x28, 0, 16);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_READ_10, 0, 16);
     cdb[1] = 0x20;
     rec = rw(&g, &x, cdb, 10, VSCSI_DIR_FROM_DEVICE, 16 * BLK, 49);
     assert_int_equal(bh_rsp(g.h, rec)->sense_buffer[12], 0x24);
     /* a WRITE CDB sent as data-in */
-    tu_cdb_rw10(cdb, 0x2a, 0, 16);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_WRITE_10, 0, 16);
     rec = rw(&g, &x, cdb, 10, VSCSI_DIR_FROM_DEVICE, 16 * BLK, 50);
     assert_int_equal(bh_rsp(g.h, rec)->rslt, VSCSI_SAM_CHECK_CONDITION);
     check_medium(g.disk, 0, 16, 41);
     /* VERIFY with BYTCHK: compares, never writes */
-    tu_cdb_rw10(cdb, 0x2f, 0, 16);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_VERIFY_10, 0, 16);
     cdb[1] = 0x02;
     rec = rw(&g, &x, cdb, 10, VSCSI_DIR_TO_DEVICE, 16 * BLK, 41);
     assert_int_equal(bh_rslt(g.h, rec), 0);
@@ -745,7 +745,7 @@ static void test_disk_declines(void **state)
         vscsi_tgt_exec(g.disk, &io, &res);
         assert_int_equal(res.status, 0);
     }
-    tu_cdb_rw10(cdb, 0x28, 0, 16);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_READ_10, 0, 16);
     rec = rw(&g, &x, cdb, 10, VSCSI_DIR_FROM_DEVICE, 16 * BLK, 51);
     assert_int_equal(bh_rsp(g.h, rec)->sense_buffer[2] & 0xf, VSCSI_SK_NOT_READY);
 
@@ -768,19 +768,19 @@ static void test_tgt_direct_kinds(void **state)
 
     struct vscsi_tgt_lun *mem = vscsi_tgt_disk_new(&mo);
     assert_non_null(mem);
-    tu_cdb_rw10(cdb, 0x28, 56, 8);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_READ_10, 56, 8);
     assert_int_equal(vscsi_tgt_direct(mem, &io, &base), 1);
     assert_non_null(base);
-    tu_cdb_rw10(cdb, 0x28, 57, 8); /* one block past the end */
+    vscsi_cdb_rw10(cdb, VSCSI_OP_READ_10, 57, 8); /* one block past the end */
     assert_int_equal(vscsi_tgt_direct(mem, &io, &base), 0);
-    tu_cdb_rw10(cdb, 0x28, 0, 0); /* no blocks at all */
+    vscsi_cdb_rw10(cdb, VSCSI_OP_READ_10, 0, 0); /* no blocks at all */
     io.xfer_len = 0;
     assert_int_equal(vscsi_tgt_direct(mem, &io, &base), 0);
     io.xfer_len = 8 * BLK;
-    tu_cdb_rw10(cdb, 0x41, 0, 8); /* WRITE SAME */
+    vscsi_cdb_rw10(cdb, VSCSI_OP_WRITE_SAME_10, 0, 8); /* WRITE SAME */
     io.dir = VSCSI_DIR_TO_DEVICE;
     assert_int_equal(vscsi_tgt_direct(mem, &io, &base), 0);
-    tu_cdb_rw10(cdb, 0x2a, 0, 8);
+    vscsi_cdb_rw10(cdb, VSCSI_OP_WRITE_10, 0, 8);
     assert_int_equal(vscsi_tgt_direct(mem, &io, &base), 1);
     struct vscsi_tgt_fault delay = {.kind = VSCSI_FAULT_DELAY, .delay_us = 10};
     assert_int_equal(vscsi_tgt_inject(mem, &delay), 0);
@@ -847,11 +847,11 @@ static void world_round_trip(int threaded, enum vscsi_back_data_mode mode)
         for (size_t i = 0; i < 65536; i++)
             out[i] = pat(round + 100, i);
         memset(in, 0, 65536);
-        tu_cdb_rw10(cdb, 0x2a, lba, 128);
+        vscsi_cdb_rw10(cdb, VSCSI_OP_WRITE_10, lba, 128);
         assert_int_equal(
             vscsi_sim_cmd(w, 0, &nx, cdb, 10, VSCSI_DIR_TO_DEVICE, out, 65536, &res, &bytes), 0);
         assert_true(vscsi_sim_good(&res));
-        tu_cdb_rw10(cdb, 0x28, lba, 128);
+        vscsi_cdb_rw10(cdb, VSCSI_OP_READ_10, lba, 128);
         assert_int_equal(
             vscsi_sim_cmd(w, 0, &nx, cdb, 10, VSCSI_DIR_FROM_DEVICE, in, 65536, &res, &bytes), 0);
         assert_true(vscsi_sim_good(&res));

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "back_harness.h"
-#include "cdb_util.h"
-#include "scenario/bridge.h"
+#include "vscsiif/scsi.h"
+#include "target/bridge.h"
 #include "target/target.h"
 
 #define NSEG   3
@@ -106,7 +106,7 @@ static void rig_up(struct rig *g, const struct variant *v)
     for (size_t p = 0; p < RECLEN; p++)
         buf[p] = rec_pat(100, p);
     uint8_t w10[10];
-    tu_cdb_rw10(w10, 0x2a, 0, RECLEN / BLK);
+    vscsi_cdb_write10(w10, 0, RECLEN / BLK);
     tgt_run(g->disk, w10, 10, VSCSI_DIR_TO_DEVICE, buf, RECLEN, &res);
     assert_int_equal(res.status, VSCSI_SAM_GOOD);
     free(buf);
@@ -216,7 +216,7 @@ static void check_disk(struct vscsi_tgt_lun *disk, unsigned seed)
     struct vscsi_tgt_result res;
 
     assert_non_null(buf);
-    tu_cdb_rw10(cdb, 0x28, 0, RECLEN / BLK);
+    vscsi_cdb_read10(cdb, 0, RECLEN / BLK);
     tgt_run(disk, cdb, 10, VSCSI_DIR_FROM_DEVICE, buf, RECLEN, &res);
     assert_int_equal(res.status, VSCSI_SAM_GOOD);
     for (size_t p = 0; p < RECLEN; p++)
@@ -266,7 +266,7 @@ static void disk_case(const struct variant *v, enum bad bad, int bad_seg)
     const struct vscsi_nexus disk = bh_nx(0, 1, 0); /* dev-1 */
 
     rig_up(&g, v);
-    tu_cdb_rw10(cdb, 0x2a, 0, RECLEN / BLK);
+    vscsi_cdb_write10(cdb, 0, RECLEN / BLK);
     unsigned rec = send(&g, v, &x, 1, cdb, 10, VSCSI_DIR_TO_DEVICE, disk, bad_seg, bad, 200);
     if (bh_rslt(g.h, rec) != BH_RSLT_ERROR)
         fail_msg("%s grant at seg %d: rslt %#x", bad_name[bad], bad_seg, bh_rslt(g.h, rec));

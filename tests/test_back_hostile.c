@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "back_harness.h"
+#include "vscsiif/scsi.h"
 
 static struct bh *connected_opts(struct bh_opts *o)
 {
@@ -29,7 +30,7 @@ static struct vscsi_request good_req(uint16_t rqid, uint8_t dir)
 {
     struct vscsi_request rq;
     struct vscsi_nexus nx = bh_nx(0, 0, 0);
-    uint8_t cdb[10] = {dir == VSCSI_DIR_TO_DEVICE ? 0x2a : 0x28};
+    uint8_t cdb[10] = {dir == VSCSI_DIR_TO_DEVICE ? VSCSI_OP_WRITE_10 : VSCSI_OP_READ_10};
     assert_int_equal(vscsi_req_cdb(&rq, rqid, &nx, cdb, 10, dir, 0), 0);
     return rq;
 }
@@ -41,8 +42,8 @@ static void expect_reject(struct bh *h, const struct vscsi_request *rq, int32_t 
     unsigned ncmds = h->tgt.ncmds;
     unsigned rec = bh_send_raw(h, rq);
     if (bh_rslt(h, rec) != rslt)
-        fail_msg("rqid %u act %u: rslt %#x, want %#x", rq->rqid, rq->act,
-                 (unsigned)bh_rslt(h, rec), (unsigned)rslt);
+        fail_msg("rqid %u act %u: rslt %#x, want %#x", rq->rqid, rq->act, (unsigned)bh_rslt(h, rec),
+                 (unsigned)rslt);
     assert_int_equal(bh_rsp(h, rec)->sense_len, 0);
     assert_int_equal(bh_rsp(h, rec)->residual_len, 0);
     assert_int_equal(h->tgt.ncmds, ncmds);
@@ -157,8 +158,7 @@ static void test_item01_boundary(void **state)
     assert_int_equal(h->last_event_rc, 16);
     assert_int_equal(bh_stats(h).responses, 16);
 
-    __atomic_store_n(&h->sring->req_prod, h->req_prod_pvt + VSCSI_RING_SIZE + 1,
-                     __ATOMIC_RELEASE);
+    __atomic_store_n(&h->sring->req_prod, h->req_prod_pvt + VSCSI_RING_SIZE + 1, __ATOMIC_RELEASE);
     bh_kick(h);
     assert_int_equal(h->last_event_rc, -EPROTO);
     assert_int_equal(bh_stats(h).requests, 16);
@@ -185,9 +185,8 @@ static void test_item01_header_scribbled(void **state)
         for (unsigned i = 0; i < n; i++) {
             struct vscsi_nexus nx = bh_nx(0, 0, 0);
             uint8_t tur[6] = {0};
-            assert_int_equal(vscsi_req_cdb(bh_req(h), (uint16_t)(k * 8 + i), &nx, tur, 6,
-                                           VSCSI_DIR_NONE, 0),
-                             0);
+            assert_int_equal(
+                vscsi_req_cdb(bh_req(h), (uint16_t)(k * 8 + i), &nx, tur, 6, VSCSI_DIR_NONE, 0), 0);
             bh_produce(h);
         }
         /* the frontend cannot trust the scribbled req_event either */
@@ -213,9 +212,8 @@ static void test_item02_consume_bounded(void **state)
     for (unsigned i = 0; i < 16; i++) {
         struct vscsi_nexus nx = bh_nx(0, 0, 0);
         uint8_t tur[6] = {0};
-        assert_int_equal(vscsi_req_cdb(bh_req(h), (uint16_t)(100 + i), &nx, tur, 6,
-                                       VSCSI_DIR_NONE, 0),
-                         0);
+        assert_int_equal(
+            vscsi_req_cdb(bh_req(h), (uint16_t)(100 + i), &nx, tur, 6, VSCSI_DIR_NONE, 0), 0);
         rec[i] = bh_produce(h);
     }
     bh_push(h);
@@ -420,7 +418,8 @@ static void test_item08_unknown_nexus(void **state)
 {
     (void)state;
     struct bh *h = connected(VSCSI_BACK_COPY, 0);
-    static const struct vscsi_nexus nxs[] = {{0, 0, 1}, {0, 1, 0}, {1, 0, 0}, {0xffff, 0xffff, 0xffff}};
+    static const struct vscsi_nexus nxs[] = {
+        {0, 0, 1}, {0, 1, 0}, {1, 0, 0}, {0xffff, 0xffff, 0xffff}};
     static const uint8_t acts[] = {VSCSI_ACT_CDB, VSCSI_ACT_ABORT, VSCSI_ACT_RESET,
                                    VSCSI_ACT_SG_PRESET, 0xff};
 
@@ -490,8 +489,8 @@ static void test_item11_indirect_desc(void **state)
     struct bh_xfer x;
     static const struct {
         uint16_t off, len;
-    } bad[] = {{0, 0}, {0, 12}, {4, 16}, {4088, 16}, {4096, 0}, {4096, 8}, {0, 4104},
-               {0xfff8, 8}, {8, 0xfff8}};
+    } bad[] = {{0, 0},    {0, 12},   {4, 16},     {4088, 16}, {4096, 0},
+               {4096, 8}, {0, 4104}, {0xfff8, 8}, {8, 0xfff8}};
 
     bh_xfer_prep(h, &x, 1, VSCSI_DIR_TO_DEVICE, 3, 1, 0, 0);
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -554,8 +553,8 @@ static void test_item13_seg_bounds(void **state)
     (void)state;
     static const struct {
         uint16_t off, len;
-    } bad[] = {{4096, 0}, {4096, 1}, {4095, 2}, {0, 4097}, {1, 4096},
-               {0xffff, 0xffff}, {0, 0xffff}, {2048, 2049}};
+    } bad[] = {{4096, 0}, {4096, 1},        {4095, 2},   {0, 4097},
+               {1, 4096}, {0xffff, 0xffff}, {0, 0xffff}, {2048, 2049}};
     for (int m = 0; m < 2; m++) {
         struct bh *h = connected((enum vscsi_back_data_mode)m, 64);
         struct bh_xfer x;
@@ -684,8 +683,7 @@ static void test_item15_grant_failure(void **state)
         expect_reject(h, &rq, BH_RSLT_ERROR);
         /* and on the data */
         kind = o[m].mode == VSCSI_BACK_COPY ? VSCSI_SIM_FAULT_COPY : VSCSI_SIM_FAULT_MAP;
-        assert_int_equal(vscsi_sim_fault(h->hv, 0, kind, o[m].no_copy_op ? 2 : (m ? 1 : 4), 1),
-                         0);
+        assert_int_equal(vscsi_sim_fault(h->hv, 0, kind, o[m].no_copy_op ? 2 : (m ? 1 : 4), 1), 0);
         expect_reject(h, &rq, BH_RSLT_ERROR);
         assert_int_equal(vscsi_sim_fault(h->hv, 0, kind, 0, 0), 0);
         assert_int_equal(bh_stats(h).rejects[VSCSI_REJ_GRANT], 3);
@@ -765,9 +763,8 @@ static void test_item17_write_pages_read_only(void **state)
                 uint16_t flags;
                 assert_int_equal(h->ref_map_rw[x.ref[i]], 0);
                 assert_int_equal(h->ref_copy_to[x.ref[i]], 0);
-                assert_int_equal(vscsi_sim_grant_entry(h->hv, h->o.fdom, x.ref[i], &flags, NULL,
-                                                       NULL),
-                                 0);
+                assert_int_equal(
+                    vscsi_sim_grant_entry(h->hv, h->o.fdom, x.ref[i], &flags, NULL, NULL), 0);
                 assert_int_equal(flags & VSCSI_SIM_GTF_writing, 0);
                 if (m == VSCSI_BACK_MAP)
                     assert_int_equal(h->ref_map_ro[x.ref[i]], 1);
@@ -871,8 +868,7 @@ static void test_item20_release_then_answer(void **state)
         h->tgt.hold = 1;
         for (unsigned i = 0; i < 8; i++) {
             bh_xfer_prep(h, &x[i], (uint16_t)(i + 1),
-                         i % 2 ? VSCSI_DIR_FROM_DEVICE : VSCSI_DIR_TO_DEVICE, 3 + i, i >= 4, 3,
-                         0);
+                         i % 2 ? VSCSI_DIR_FROM_DEVICE : VSCSI_DIR_TO_DEVICE, 3 + i, i >= 4, 3, 0);
             bh_xfer_send(h, &x[i], bh_nx(0, 0, 0));
         }
         /* and eight bad ones in the same batch */
@@ -936,9 +932,9 @@ static void test_item21_xenstore_input(void **state)
     char longp[400];
     memset(longp, 'a', sizeof(longp) - 1);
     longp[sizeof(longp) - 1] = '\0';
-    bh_ts_lun(h, "dev-1", "lun1", "0:0:0:0", "1");  /* duplicate v-dev */
-    bh_ts_lun(h, "dev-2", longp, "0:0:2:0", "1");   /* p-dev too long */
-    bh_ts_lun(h, "dev-3", "lun3", "0:0:3", "1");    /* v-dev not 4 numbers */
+    bh_ts_lun(h, "dev-1", "lun1", "0:0:0:0", "1"); /* duplicate v-dev */
+    bh_ts_lun(h, "dev-2", longp, "0:0:2:0", "1");  /* p-dev too long */
+    bh_ts_lun(h, "dev-3", "lun3", "0:0:3", "1");   /* v-dev not 4 numbers */
     bh_ts_lun(h, "dev-4", "lun4", "0:0:4:0:0", "1");
     bh_ts_lun(h, "dev-5", "lun5", "0:0:99999:0", "1");
     bh_connect(h);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "back_harness.h"
+#include "vscsiif/scsi.h"
 
 struct mode {
     enum vscsi_back_data_mode mode;
@@ -21,8 +22,8 @@ static const struct mode modes[] = {
 
 static struct bh *connected(const struct mode *m, uint32_t max_segs, unsigned nluns)
 {
-    struct bh_opts o = {.mode = m->mode, .no_copy_op = m->no_copy_op, .max_segs = max_segs,
-                        .nluns = nluns};
+    struct bh_opts o = {
+        .mode = m->mode, .no_copy_op = m->no_copy_op, .max_segs = max_segs, .nluns = nluns};
     struct bh *h = bh_new(&o);
     bh_connect(h);
     return h;
@@ -54,7 +55,7 @@ static void round_trip(const struct mode *m, uint32_t nsegs, int indirect, uint3
     assert_non_null(c);
     check_write(h, &w, c);
     assert_int_equal(c->dir, VSCSI_DIR_TO_DEVICE);
-    assert_int_equal(c->cdb[0], 0x2a);
+    assert_int_equal(c->cdb[0], VSCSI_OP_WRITE_10);
     assert_int_equal(c->cdb_len, 10);
     assert_int_equal(c->iovcnt, m->mode == VSCSI_BACK_MAP ? nsegs : 1);
     /* the frontend's pages are what they were */
@@ -102,9 +103,9 @@ static void test_indirect_round_trip(void **state)
     for (unsigned m = 0; m < NMODES; m++) {
         round_trip(&modes[m], 1, 1, 0);
         round_trip(&modes[m], 27, 1, 0);
-        round_trip(&modes[m], 60, 1, 40);  /* two pages, 40 + 20 */
-        round_trip(&modes[m], 128, 1, 5);  /* 26 pages */
-        round_trip(&modes[m], 600, 1, 0);  /* 504 + 96: past one page */
+        round_trip(&modes[m], 60, 1, 40); /* two pages, 40 + 20 */
+        round_trip(&modes[m], 128, 1, 5); /* 26 pages */
+        round_trip(&modes[m], 600, 1, 0); /* 504 + 96: past one page */
     }
 }
 
@@ -276,8 +277,8 @@ static void test_map_unmapped_before_response(void **state)
     for (int ind = 0; ind < 2; ind++) {
         for (int held = 0; held < 2; held++) {
             h->tgt.hold = held;
-            bh_xfer_prep(h, &x, (uint16_t)(20 + ind * 2 + held), VSCSI_DIR_FROM_DEVICE, 9, ind,
-                         4, 0);
+            bh_xfer_prep(h, &x, (uint16_t)(20 + ind * 2 + held), VSCSI_DIR_FROM_DEVICE, 9, ind, 4,
+                         0);
             unsigned rec = bh_xfer_send(h, &x, bh_nx(0, 0, 0));
             unsigned n0 = h->notifies;
             bh_push(h);
@@ -353,8 +354,7 @@ static void test_copy_no_stale_bytes(void **state)
         for (uint32_t i = 0; i < r.nsegs; i++)
             for (uint32_t b = r.off[i]; b < (uint32_t)r.off[i] + r.len[i]; b++)
                 if (r.page[i][b] != 0 && r.page[i][b] != BH_GUARD)
-                    fail_msg("k %u seg %u byte %u: backend byte %#x leaked", k, i, b,
-                             r.page[i][b]);
+                    fail_msg("k %u seg %u byte %u: backend byte %#x leaked", k, i, b, r.page[i][b]);
         bh_xfer_free(&r);
     }
     bh_finish(h);
@@ -386,7 +386,7 @@ static void test_grant_failures(void **state)
              * indirect pages were read */
             bh_xfer_prep(h, &x, 2, VSCSI_DIR_TO_DEVICE, 5, ind, 2, 0);
             uint64_t nth = modes[m].mode == VSCSI_BACK_COPY ? (ind ? 3 + 3 : 3)
-                                                             : (ind && modes[m].no_copy_op ? 4 : 1);
+                                                            : (ind && modes[m].no_copy_op ? 4 : 1);
             assert_int_equal(vscsi_sim_fault(h->hv, 0, kind, nth, 1), 0);
             rec = bh_xfer_send(h, &x, bh_nx(0, 0, 0));
             bh_push(h);
@@ -438,10 +438,9 @@ static void test_bad_grants(void **state)
         for (unsigned i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
             struct vscsi_request *rq = bh_req(h);
             struct vscsi_nexus nx = bh_nx(0, 0, 0);
-            uint8_t cdb[10] = {0x2a};
-            assert_int_equal(vscsi_req_cdb(rq, (uint16_t)(10 + i), &nx, cdb, 10,
-                                           VSCSI_DIR_TO_DEVICE, 0),
-                             0);
+            uint8_t cdb[10] = {VSCSI_OP_WRITE_10};
+            assert_int_equal(
+                vscsi_req_cdb(rq, (uint16_t)(10 + i), &nx, cdb, 10, VSCSI_DIR_TO_DEVICE, 0), 0);
             assert_int_equal(vscsi_req_add_seg(rq, refs[i], 0, 512), 0);
             rec = bh_produce(h);
             bh_push(h);
@@ -453,7 +452,7 @@ static void test_bad_grants(void **state)
         {
             struct vscsi_request *rq = bh_req(h);
             struct vscsi_nexus nx = bh_nx(0, 0, 0);
-            uint8_t cdb[10] = {0x28};
+            uint8_t cdb[10] = {VSCSI_OP_READ_10};
             assert_int_equal(vscsi_req_cdb(rq, 30, &nx, cdb, 10, VSCSI_DIR_FROM_DEVICE, 0), 0);
             rq->nr_segments = VSCSI_SG_GRANT | 1;
             rq->seg[0].gref = h->ring_ref;
@@ -473,7 +472,7 @@ static void test_bad_grants(void **state)
         {
             struct vscsi_request *rq = bh_req(h);
             struct vscsi_nexus nx = bh_nx(0, 0, 0);
-            uint8_t cdb[10] = {0x28};
+            uint8_t cdb[10] = {VSCSI_OP_READ_10};
             assert_int_equal(vscsi_req_cdb(rq, 31, &nx, cdb, 10, VSCSI_DIR_TO_DEVICE, 0), 0);
             assert_int_equal(vscsi_req_add_seg(rq, r7, 0, 4096), 0);
             rec = bh_produce(h);
@@ -526,8 +525,8 @@ static void test_full_ring_and_wrap(void **state)
             for (unsigned i = 0; i < n; i++) {
                 struct vscsi_nexus nx = bh_nx(0, 0, 0);
                 uint8_t tur[6] = {0};
-                assert_int_equal(vscsi_req_cdb(bh_req(h), (uint16_t)(round * 16 + i), &nx, tur,
-                                               6, VSCSI_DIR_NONE, 0),
+                assert_int_equal(vscsi_req_cdb(bh_req(h), (uint16_t)(round * 16 + i), &nx, tur, 6,
+                                               VSCSI_DIR_NONE, 0),
                                  0);
                 bh_produce(h);
             }

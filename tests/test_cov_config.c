@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "platform/sim_hv.h"
-#include "scenario/bridge.h"
+#include "target/bridge.h"
 #include "vscsiif/back.h"
 #include "vscsiif/front.h"
 

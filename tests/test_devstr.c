@@ -446,10 +446,45 @@ static void test_libvirt(void **state)
     assert_int_equal(vscsi_libvirt_hostdev_format(&p, NULL, buf, sizeof(buf)), -EINVAL);
 }
 
+/* The span parsers read exactly len bytes of a longer text and report the
+ * fault's offset within the span. */
+static void test_span(void **state)
+{
+    (void)state;
+    static const char text[] = "1:2:3:4,0:1:2:3,naa.0123456789abcdef:7x";
+    struct vscsi_pdev p;
+    struct vscsi_vdev v;
+    size_t pos = 99;
+    const char *why = NULL;
+
+    assert_int_equal(vscsi_pdev_parse_span(text, 7, &p, &pos, &why), 0);
+    assert_int_equal(p.kind, VSCSI_PDEV_HCTL);
+    assert_int_equal(p.hctl.host, 1);
+    assert_int_equal(p.hctl.lun, 4);
+    assert_int_equal(vscsi_vdev_parse_span(text + 8, 7, &v, &pos, &why), 0);
+    assert_int_equal(v.host, 0);
+    assert_int_equal(v.nexus.lun, 3);
+    /* One byte short: "1:2:3:" ends in an empty field. */
+    memset(&p, 0x5a, sizeof(p));
+    assert_int_equal(vscsi_pdev_parse_span(text, 6, &p, &pos, &why), -EINVAL);
+    assert_int_equal(pos, 6);
+    assert_non_null(why);
+    assert_int_equal(p.kind, 0x5a5a5a5a); /* untouched on error */
+    /* Whole WWN field: fine; one more byte ('x') is a bad LUN at offset 22. */
+    assert_int_equal(vscsi_pdev_parse_span(text + 16, 22, &p, &pos, &why), 0);
+    assert_int_equal(p.kind, VSCSI_PDEV_WWN);
+    assert_int_equal(p.lun, 7);
+    assert_int_equal(vscsi_pdev_parse_span(text + 16, 23, &p, &pos, &why), -EINVAL);
+    assert_int_equal(pos, 22);
+    assert_int_equal(vscsi_pdev_parse_span(NULL, 1, &p, &pos, &why), -EINVAL);
+    assert_int_equal(vscsi_vdev_parse_span(text, 7, &v, NULL, &why), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pdev_hctl),
+        cmocka_unit_test(test_span),
         cmocka_unit_test(test_pdev_wwn),
         cmocka_unit_test(test_pdev_alias),
         cmocka_unit_test(test_pdev_path),

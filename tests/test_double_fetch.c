@@ -35,6 +35,7 @@ static void df_read(void *dst, const void *src, size_t n);
 #include "vscsiif/request.h"
 #include "vscsiif/ring.h"
 #include "vscsiif/toolstack.h"
+#include "vscsiif/scsi.h"
 
 #define FDOM   3
 #define POOL   8
@@ -214,7 +215,7 @@ static void test_flipping_frontend(void **state)
     pthread_t t;
     uint32_t prod = 0, seen = 0;
     unsigned accepted = 0, rejected = 0, nr_flip_accepted = 0;
-    uint8_t cdb[10] = {0x28, 0, 0, 0, 0, 0, 0, 0, 2, 0};
+    uint8_t cdb[10] = {VSCSI_OP_READ_10, 0, 0, 0, 0, 0, 0, 0, 2, 0};
     struct vscsi_nexus nx = {0, 0, 0};
     unsigned rounds = getenv("VSCSI_STRESS_N") ? ROUNDS / 10 : ROUNDS;
 

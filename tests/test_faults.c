@@ -15,6 +15,7 @@
 #include "scenario/io.h"
 #include "scenario/workload.h"
 #include "target/target.h"
+#include "vscsiif/scsi.h"
 
 struct rig {
     struct vscsi_sim_world *w;
@@ -35,11 +36,12 @@ static void count_done(void *ctx, void *user, const struct vscsi_result *res, si
 }
 
 /* World with one disk; `before` runs between creating the hv and attaching. */
-static struct rig *rig_new(enum vscsi_back_data_mode mode,
-                           void (*before)(struct rig *r, void *arg), void *arg)
+static struct rig *rig_new(enum vscsi_back_data_mode mode, void (*before)(struct rig *r, void *arg),
+                           void *arg)
 {
     struct rig *r = calloc(1, sizeof(*r));
-    struct vscsi_sim_world_opts o = {.seed = 11, .data_mode = mode, .done = count_done, .cb_ctx = r};
+    struct vscsi_sim_world_opts o = {
+        .seed = 11, .data_mode = mode, .done = count_done, .cb_ctx = r};
     struct vscsi_tgt_disk_opts d = {.blocks = 2048, .block_size = 512};
     r->w = vscsi_sim_world_new(&o);
     assert_non_null(r->w);
@@ -81,7 +83,8 @@ static void expect_serving(struct rig *r)
 {
     struct vscsi_result res;
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(vscsi_sim_cmd(r->w, 0, &DISK, TUR, 6, VSCSI_DIR_NONE, NULL, 0, &res, NULL), 0);
+        assert_int_equal(vscsi_sim_cmd(r->w, 0, &DISK, TUR, 6, VSCSI_DIR_NONE, NULL, 0, &res, NULL),
+                         0);
         if (vscsi_sim_good(&res))
             return;
     }
@@ -228,7 +231,7 @@ static void test_frontend_crash(void **state)
         struct vscsi_tgt_fault hang;
         struct vscsi_sim_io io[2];
         uint8_t buf[2][4096];
-        uint8_t rd[10] = {0x28, 0, 0, 0, 0, 0, 0, 0, 8, 0};
+        uint8_t rd[10] = {VSCSI_OP_READ_10, 0, 0, 0, 0, 0, 0, 0, 8, 0};
         struct vscsi_front_io fio = {DISK, rd, 10, VSCSI_DIR_FROM_DEVICE, NULL, 4096, 0};
 
         assert_int_equal(vscsi_tgt_fault_parse("hang:nth=1,count=2", &hang), 0);
@@ -260,9 +263,9 @@ static void test_frontend_crash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_copy_failure),       cmocka_unit_test(test_map_failure),
-        cmocka_unit_test(test_lost_event),         cmocka_unit_test(test_spurious_events),
-        cmocka_unit_test(test_xenstore_conflict),  cmocka_unit_test(test_backend_restart),
+        cmocka_unit_test(test_copy_failure),      cmocka_unit_test(test_map_failure),
+        cmocka_unit_test(test_lost_event),        cmocka_unit_test(test_spurious_events),
+        cmocka_unit_test(test_xenstore_conflict), cmocka_unit_test(test_backend_restart),
         cmocka_unit_test(test_frontend_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

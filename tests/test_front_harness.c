@@ -14,6 +14,7 @@
 #include <vscsiif/xenbus.h>
 
 #include "test_front_harness.h"
+#include "vscsiif/scsi.h"
 
 static void on_done(void *cb_ctx, void *user, const struct vscsi_result *res, size_t bytes)
 {
@@ -342,8 +343,8 @@ size_t fh_be_write_data(struct fh *h, const struct vscsi_request *rq, const uint
 
 int fh_submit(struct fh *h, uint8_t dir, void *buf, size_t len, void *user)
 {
-    static const uint8_t rd[10] = {0x28};
-    static const uint8_t wr[10] = {0x2a};
+    static const uint8_t rd[10] = {VSCSI_OP_READ_10};
+    static const uint8_t wr[10] = {VSCSI_OP_WRITE_10};
     static const uint8_t tur[6] = {0x00};
     struct vscsi_front_io io = {
         .nx = {0, 0, 0},

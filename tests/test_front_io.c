@@ -17,6 +17,7 @@
 #include <vscsiif/xenbus.h>
 
 #include "test_front_harness.h"
+#include "vscsiif/scsi.h"
 
 #define BIG (600u * 4096u + 123u) /* 601 pages: two indirect pages */
 
@@ -41,7 +42,7 @@ static void read_case(size_t len, uint32_t max_segs, const char *sg, int want_in
     assert_int_equal(fh_be_take(&h, &rq), 1);
     assert_int_equal(rq.rqid, id);
     assert_int_equal(rq.act, VSCSI_ACT_CDB);
-    assert_int_equal(rq.cmnd[0], 0x28);
+    assert_int_equal(rq.cmnd[0], VSCSI_OP_READ_10);
     assert_int_equal(rq.sc_data_direction, VSCSI_DIR_FROM_DEVICE);
     if (want_indirect) {
         assert_int_equal(rq.nr_segments, VSCSI_SG_GRANT | want_ind_pages);

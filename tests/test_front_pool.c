@@ -20,7 +20,7 @@
 #include "scenario/io.h"
 #include "target/target.h"
 #include "test_front_harness.h"
-#include "cdb_util.h"
+#include "vscsiif/scsi.h"
 
 #define PG     4096u
 #define MAXLOG (1u << 16)
@@ -666,7 +666,8 @@ static void disk_io(struct vscsi_sim_world *w, uint8_t dir, uint32_t lba, void *
     uint8_t cdb[10];
     size_t bytes = 0;
 
-    tu_cdb_rw10(cdb, dir == VSCSI_DIR_TO_DEVICE ? 0x2a : 0x28, lba, (uint16_t)(len / 512));
+    vscsi_cdb_rw10(cdb, dir == VSCSI_DIR_TO_DEVICE ? VSCSI_OP_WRITE_10 : VSCSI_OP_READ_10, lba,
+                   (uint16_t)(len / 512));
     assert_int_equal(vscsi_sim_cmd(w, 0, &DISK, cdb, 10, dir, buf, len, &res, &bytes), 0);
     assert_true(vscsi_sim_good(&res));
     assert_int_equal(bytes, dir == VSCSI_DIR_FROM_DEVICE ? len : 0);

@@ -9,7 +9,7 @@
 #include "vscsiif/vscsiif.h"
 
 static const struct vscsi_nexus NX = {1, 2, 3};
-static const uint8_t READ10[10] = {0x28, 0, 0, 0, 0, 8, 0, 0, 1, 0};
+static const uint8_t READ10[10] = {VSCSI_OP_READ_10, 0, 0, 0, 0, 8, 0, 0, 1, 0};
 
 /* A tiny "foreign memory": indirect pages addressed by gref 100+i. */
 static uint8_t pages[4][VSCSI_PAGE_SIZE];

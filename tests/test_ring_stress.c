@@ -101,7 +101,7 @@ static void front_loop(struct stress *s)
         if (want > s->total - sent)
             want = s->total - sent;
         for (unsigned i = 0; i < want; i++, sent++) {
-            uint8_t cdb[10] = {0x28};
+            uint8_t cdb[10] = {VSCSI_OP_READ_10};
             memcpy(&cdb[2], &sent, 4);
             vscsi_req_cdb(vscsi_front_slot(&f), (uint16_t)(sent & 0xffff), &nx, cdb, 10,
                           VSCSI_DIR_NONE, 0);

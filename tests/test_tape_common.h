@@ -60,7 +60,7 @@ static inline uint32_t tape_pos(struct vscsi_tgt_lun *l, uint8_t *flags)
     assert_good(r);
     if (flags)
         *flags = b[0];
-    return be32(b + 4);
+    return vscsi_get_be32(b + 4);
 }
 
 #endif

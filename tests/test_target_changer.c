@@ -56,10 +56,11 @@ static const uint8_t *elem(const uint8_t *b, uint16_t addr, unsigned *type)
     size_t end = 8 + (b[5] << 16 | b[6] << 8 | b[7]), off = 8;
 
     while (off < end) {
-        size_t dl = be16(b + off + 2), bytes = b[off + 5] << 16 | b[off + 6] << 8 | b[off + 7];
+        size_t dl = vscsi_get_be16(b + off + 2),
+               bytes = b[off + 5] << 16 | b[off + 6] << 8 | b[off + 7];
 
         for (size_t d = off + 8; d < off + 8 + bytes; d += dl)
-            if (be16(b + d) == addr) {
+            if (vscsi_get_be16(b + d) == addr) {
                 if (type)
                     *type = b[off];
                 return b + d;
@@ -79,20 +80,20 @@ static void test_inquiry_and_status(void **state)
     assert_int_equal(vscsi_tgt_kind(l.chg), VSCSI_TGT_CHANGER);
     assert_good(RUN_IN(l.chg, b, 96, 0x12, 0, 0, 0, 96, 0));
     assert_int_equal(b[0], 0x08);
-    assert_int_equal(be16(b + 62), 0x0480);
+    assert_int_equal(vscsi_get_be16(b + 62), 0x0480);
     assert_good(RUN_NONE(l.chg, 0x00, 0, 0, 0, 0, 0));
     assert_good(RUN_NONE(l.chg, 0x07, 0, 0, 0, 0, 0));
 
     size_t len = res(l.chg, 0, 0, 0xffff, b, sizeof(b), 0);
-    assert_int_equal(be16(b), 0);     /* first address */
-    assert_int_equal(be16(b + 2), 7); /* 1 MT + 4 ST + 1 IE + 1 DT */
+    assert_int_equal(vscsi_get_be16(b), 0);     /* first address */
+    assert_int_equal(vscsi_get_be16(b + 2), 7); /* 1 MT + 4 ST + 1 IE + 1 DT */
     /* four pages in MT, ST, IE, DT order with PVOLTAG, 52-byte descriptors */
     size_t off = 8;
     const uint8_t types[] = {1, 2, 3, 4}, counts[] = {1, 4, 1, 1};
     for (int i = 0; i < 4; i++) {
         assert_int_equal(b[off], types[i]);
         assert_int_equal(b[off + 1], 0x80);
-        assert_int_equal(be16(b + off + 2), 52);
+        assert_int_equal(vscsi_get_be16(b + off + 2), 52);
         assert_int_equal(b[off + 5] << 16 | b[off + 6] << 8 | b[off + 7], counts[i] * 52);
         off += 8 + counts[i] * 52;
     }
@@ -129,27 +130,27 @@ static void test_status_filters(void **state)
     mklib(&l, 2, NULL);
     /* storage only, from 1001h, at most 2 */
     res(l.chg, 2, 0x1001, 2, b, sizeof(b), 0);
-    assert_int_equal(be16(b), 0x1001);
-    assert_int_equal(be16(b + 2), 2);
+    assert_int_equal(vscsi_get_be16(b), 0x1001);
+    assert_int_equal(vscsi_get_be16(b + 2), 2);
     assert_int_equal(b[8], 2);
-    assert_int_equal(be16(b + 16), 0x1001);
-    assert_int_equal(be16(b + 16 + 52), 0x1002);
+    assert_int_equal(vscsi_get_be16(b + 16), 0x1001);
+    assert_int_equal(vscsi_get_be16(b + 16 + 52), 0x1002);
     /* drives without VOLTAG but with DVCID: the drive serial */
     r = RUN_IN(l.chg, b, sizeof(b), 0xb8, 0x04, 0, 0, 0, 9, 0x01, 0, 0x04, 0, 0, 0);
     assert_good(r);
-    assert_int_equal(be16(b + 2), 2);
+    assert_int_equal(vscsi_get_be16(b + 2), 2);
     assert_int_equal(b[9], 0x00);
-    assert_int_equal(be16(b + 10), 12 + 4 + 20);
+    assert_int_equal(vscsi_get_be16(b + 10), 12 + 4 + 20);
     assert_int_equal(b[16 + 12], 0x02);
     assert_int_equal(b[16 + 15], 20);
     uint8_t vpd[64];
     assert_good(RUN_IN(l.drv[1], vpd, sizeof(vpd), 0x12, 1, 0x80, 0, sizeof(vpd), 0));
-    assert_memory_equal(b + 16 + 36 + 16, vpd + 4, be16(vpd + 2));
+    assert_memory_equal(b + 16 + 36 + 16, vpd + 4, vscsi_get_be16(vpd + 2));
     /* truncated by the allocation length: header still reports the whole */
     r = RUN_IN(l.chg, b, sizeof(b), 0xb8, 0x10, 0, 0, 0, 0x20, 0, 0, 0, 20, 0, 0);
     assert_good(r);
     assert_int_equal(r.residual, sizeof(b) - 20);
-    assert_int_equal(be16(b + 2), 8);
+    assert_int_equal(vscsi_get_be16(b + 2), 8);
     /* bad element type, and no element at or after the start */
     r = RUN_IN(l.chg, b, sizeof(b), 0xb8, 0x05, 0, 0, 0, 9, 0, 0, 0x04, 0, 0, 0);
     assert_bad_cdb(r, 1, 3);
@@ -177,7 +178,7 @@ static void test_move_loads_drive(void **state)
     const uint8_t *d = elem(b, 0x3000, NULL);
     assert_int_equal(d[2] & 1, 1);
     assert_int_equal(d[9] & 0x80, 0x80); /* SVALID */
-    assert_int_equal(be16(d + 10), 0x1000);
+    assert_int_equal(vscsi_get_be16(d + 10), 0x1000);
     assert_memory_equal(d + 12, "VS0001L6", 8);
 
     /* the drive reports the new medium once, then is ready */
@@ -201,7 +202,7 @@ static void test_move_loads_drive(void **state)
     d = elem(b, 0x2000, NULL);
     assert_int_equal(d[2] & 0x03, 0x01); /* FULL, placed by the changer */
     assert_memory_equal(d + 12, "VS0004L6", 8);
-    assert_int_equal(be16(d + 10), 0x1003);
+    assert_int_equal(vscsi_get_be16(d + 10), 0x1003);
 
     /* another cartridge is blank */
     assert_good(move(l.chg, 0x1001, 0x3000));
@@ -225,7 +226,7 @@ static void test_move_loads_drive(void **state)
     res(l.chg, 2, 0, 0xffff, b, sizeof(b), 0);
     d = elem(b, 0x1000, NULL);
     assert_int_equal(d[9] & 0x80, 0x80);
-    assert_int_equal(be16(d + 10), 0x1003);
+    assert_int_equal(vscsi_get_be16(d + 10), 0x1003);
     freelib(&l, 1);
 }
 
@@ -280,7 +281,7 @@ static void test_mode_pages(void **state)
     assert_int_equal(b[5], 0x12);
     const uint16_t want[] = {0, 1, 0x1000, 4, 0x2000, 1, 0x3000, 2};
     for (int i = 0; i < 8; i++)
-        assert_int_equal(be16(b + 6 + 2 * i), want[i]);
+        assert_int_equal(vscsi_get_be16(b + 6 + 2 * i), want[i]);
     assert_good(RUN_IN(l.chg, b, sizeof(b), 0x5a, 0, 0x1f, 0, 0, 0, 0, 0, sizeof(b), 0));
     assert_int_equal(b[8], 0x1f);
     assert_int_equal(b[10], 0x0e);
@@ -289,7 +290,7 @@ static void test_mode_pages(void **state)
     assert_int_equal(b[0], 3 + 20 + 20);
     /* REPORT LUNS */
     assert_good(RUN_IN(l.chg, b, 16, 0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0));
-    assert_int_equal(be32(b), 8);
+    assert_int_equal(vscsi_get_be32(b), 8);
     freelib(&l, 2);
 }
 

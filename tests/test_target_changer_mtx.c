@@ -61,10 +61,10 @@ static void tag_of(struct vscsi_tgt_lun *c, uint16_t addr, char *out, uint8_t *f
                                        (uint8_t)addr, 0, 1, 0, 0, 0x04, 0x00, 0, 0);
 
     assert_good(r);
-    assert_int_equal(be16(b), addr);     /* first element reported */
-    assert_int_equal(b[9] & 0x80, 0x80); /* PVOLTAG */
+    assert_int_equal(vscsi_get_be16(b), addr); /* first element reported */
+    assert_int_equal(b[9] & 0x80, 0x80);       /* PVOLTAG */
     const uint8_t *d = b + 16;
-    assert_int_equal(be16(d), addr);
+    assert_int_equal(vscsi_get_be16(d), addr);
     if (flags)
         *flags = d[2];
     out[0] = '\0';

@@ -40,8 +40,8 @@ static void test_inquiry_standard(void **state)
     assert_int_equal(b[3] & 0x0f, 2);
     assert_int_equal(b[4], 91);
     assert_memory_equal(b + 8, "VSCSIIF SIMDISK         0001", 28);
-    assert_int_equal(be16(b + 62), 0x04c0); /* SBC-3 */
-    assert_int_equal(b[96], 0xee);          /* nothing past the response */
+    assert_int_equal(vscsi_get_be16(b + 62), 0x04c0); /* SBC-3 */
+    assert_int_equal(b[96], 0xee);                    /* nothing past the response */
 
     /* allocation length truncates, residual counts the rest of the buffer */
     memset(b, 0, sizeof(b));
@@ -71,16 +71,16 @@ static void test_inquiry_vpd(void **state)
     r = RUN_IN(lun, b, sizeof(b), 0x12, 1, 0x00, 0, 0xff, 0);
     assert_good(r);
     assert_int_equal(b[1], 0x00);
-    assert_int_equal(be16(b + 2), 5);
+    assert_int_equal(vscsi_get_be16(b + 2), 5);
     assert_memory_equal(b + 4, ((uint8_t[]){0x00, 0x80, 0x83, 0xb0, 0xb1}), 5);
     r = RUN_IN(thin, b, sizeof(b), 0x12, 1, 0x00, 0, 0xff, 0);
     assert_good(r);
-    assert_int_equal(be16(b + 2), 6);
+    assert_int_equal(vscsi_get_be16(b + 2), 6);
     assert_int_equal(b[9], 0xb2);
 
     r = RUN_IN(lun, b, sizeof(b), 0x12, 1, 0x80, 0, 0xff, 0);
     assert_good(r);
-    assert_int_equal(be16(b + 2), 6);
+    assert_int_equal(vscsi_get_be16(b + 2), 6);
     assert_memory_equal(b + 4, "SER-77", 6);
 
     r = RUN_IN(lun, b, sizeof(b), 0x12, 1, 0x83, 0, 0xff, 0);
@@ -92,24 +92,24 @@ static void test_inquiry_vpd(void **state)
     assert_int_equal(b[16], 0x02);  /* ASCII */
     assert_int_equal(b[17], 0x01);  /* T10 vendor ID */
     assert_memory_equal(b + 20, "VSCSIIF ", 8);
-    assert_int_equal(be16(b + 2), 12 + 4 + 24 + 6);
+    assert_int_equal(vscsi_get_be16(b + 2), 12 + 4 + 24 + 6);
 
     r = RUN_IN(lun, b, sizeof(b), 0x12, 1, 0xb0, 0, 0xff, 0);
     assert_good(r);
-    assert_int_equal(be16(b + 2), 0x3c);
-    assert_int_equal(b[4] & 1, 1);    /* WSNZ */
-    assert_int_equal(be16(b + 6), 8); /* 4 KiB granularity in 512-byte blocks */
-    assert_int_equal(be32(b + 8), 0xffff);
-    assert_int_equal(be32(b + 20), 0); /* no UNMAP on a thick disk */
-    assert_int_equal(be64(b + 36), 0x10000);
+    assert_int_equal(vscsi_get_be16(b + 2), 0x3c);
+    assert_int_equal(b[4] & 1, 1);              /* WSNZ */
+    assert_int_equal(vscsi_get_be16(b + 6), 8); /* 4 KiB granularity in 512-byte blocks */
+    assert_int_equal(vscsi_get_be32(b + 8), 0xffff);
+    assert_int_equal(vscsi_get_be32(b + 20), 0); /* no UNMAP on a thick disk */
+    assert_int_equal(vscsi_get_be64(b + 36), 0x10000);
     r = RUN_IN(thin, b, sizeof(b), 0x12, 1, 0xb0, 0, 0xff, 0);
     assert_good(r);
-    assert_true(be32(b + 20) > 0);
-    assert_true(be32(b + 24) > 0);
+    assert_true(vscsi_get_be32(b + 20) > 0);
+    assert_true(vscsi_get_be32(b + 24) > 0);
 
     r = RUN_IN(lun, b, sizeof(b), 0x12, 1, 0xb1, 0, 0xff, 0);
     assert_good(r);
-    assert_int_equal(be16(b + 4), 1); /* non-rotating */
+    assert_int_equal(vscsi_get_be16(b + 4), 1); /* non-rotating */
 
     r = RUN_IN(lun, b, sizeof(b), 0x12, 1, 0xb2, 0, 0xff, 0);
     assert_bad_cdb(r, 2, -1);
@@ -141,14 +141,14 @@ static void test_read_capacity(void **state)
 
     r = RUN_IN(lun, b, 8, 0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     assert_good(r);
-    assert_int_equal(be32(b), 999);
-    assert_int_equal(be32(b + 4), 4096);
+    assert_int_equal(vscsi_get_be32(b), 999);
+    assert_int_equal(vscsi_get_be32(b + 4), 4096);
 
     memset(b, 0xff, sizeof(b));
     r = RUN_IN(lun, b, 32, 0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0);
     assert_good(r);
-    assert_int_equal(be64(b), 999);
-    assert_int_equal(be32(b + 8), 4096);
+    assert_int_equal(vscsi_get_be64(b), 999);
+    assert_int_equal(vscsi_get_be32(b + 8), 4096);
     assert_int_equal(b[14], 0);
     r = RUN_IN(thin, b, 32, 0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0);
     assert_good(r);
@@ -508,11 +508,11 @@ static void test_mode_sense(void **state)
     /* MODE SENSE(10) with LLBAA: 16-byte descriptor */
     r = RUN_IN(lun, b, sizeof(b), 0x5a, 0x10, 0x08, 0, 0, 0, 0, 0, 0xff, 0);
     assert_good(r);
-    assert_int_equal(be16(b), 6 + 16 + 20);
+    assert_int_equal(vscsi_get_be16(b), 6 + 16 + 20);
     assert_int_equal(b[4] & 1, 1);
-    assert_int_equal(be16(b + 6), 16);
-    assert_int_equal(be64(b + 8), 3000);
-    assert_int_equal(be32(b + 8 + 12), 512);
+    assert_int_equal(vscsi_get_be16(b + 6), 16);
+    assert_int_equal(vscsi_get_be64(b + 8), 3000);
+    assert_int_equal(vscsi_get_be32(b + 8 + 12), 512);
     assert_int_equal(b[24], 0x08);
     /* changeable values */
     r = RUN_IN(lun, b, sizeof(b), 0x1a, 0x08, 0x48, 0, 0xff, 0);
@@ -631,42 +631,42 @@ static void test_rsoc(void **state)
 
     r = RUN_IN(lun, b, sizeof(b), 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0);
     assert_good(r);
-    uint32_t len = be32(b);
+    uint32_t len = vscsi_get_be32(b);
     assert_int_equal(len % 8, 0);
     assert_int_equal(r.residual, sizeof(b) - 4 - len);
     for (uint32_t off = 4; off < 4 + len; off += 8) {
         if (b[off] == 0x28) {
             seen28 = true;
             assert_int_equal(b[off + 5] & 1, 0);
-            assert_int_equal(be16(b + off + 6), 10);
+            assert_int_equal(vscsi_get_be16(b + off + 6), 10);
         }
         if (b[off] == 0x9e) {
             seen9e = true;
-            assert_int_equal(be16(b + off + 2), 0x10);
+            assert_int_equal(vscsi_get_be16(b + off + 2), 0x10);
             assert_int_equal(b[off + 5] & 1, 1);
-            assert_int_equal(be16(b + off + 6), 16);
+            assert_int_equal(vscsi_get_be16(b + off + 6), 16);
         }
         seen42 |= b[off] == 0x42;
     }
     assert_true(seen28 && seen9e && !seen42);
     r = RUN_IN(thin, b, sizeof(b), 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0);
     seen42 = false;
-    for (uint32_t off = 4; off < 4 + be32(b); off += 8)
+    for (uint32_t off = 4; off < 4 + vscsi_get_be32(b); off += 8)
         seen42 |= b[off] == 0x42;
     assert_true(seen42);
 
     /* RCTD: 20-byte descriptors with CTDP */
     r = RUN_IN(lun, b, sizeof(b), 0xa3, 0x0c, 0x80, 0, 0, 0, 0, 0, 0x10, 0, 0, 0);
     assert_good(r);
-    assert_int_equal(be32(b) % 20, 0);
+    assert_int_equal(vscsi_get_be32(b) % 20, 0);
     assert_int_equal(b[4 + 5] & 0x02, 0x02);
-    assert_int_equal(be16(b + 4 + 8), 0x0a);
+    assert_int_equal(vscsi_get_be16(b + 4 + 8), 0x0a);
 
     /* one command: READ(10) */
     r = RUN_IN(lun, b, sizeof(b), 0xa3, 0x0c, 0x01, 0x28, 0, 0, 0, 0, 0x10, 0, 0, 0);
     assert_good(r);
     assert_int_equal(b[1] & 7, 3);
-    assert_int_equal(be16(b + 2), 10);
+    assert_int_equal(vscsi_get_be16(b + 2), 10);
     assert_memory_equal(
         b + 4, ((uint8_t[]){0x28, 0x1c, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0xc0}), 10);
     assert_int_equal(r.residual, sizeof(b) - 14);
@@ -680,7 +680,7 @@ static void test_rsoc(void **state)
     r = RUN_IN(lun, b, sizeof(b), 0xa3, 0x0c, 0x02, 0x9e, 0, 0x10, 0, 0, 0x10, 0, 0, 0);
     assert_good(r);
     assert_int_equal(b[1] & 7, 3);
-    assert_int_equal(be16(b + 2), 16);
+    assert_int_equal(vscsi_get_be16(b + 2), 16);
     assert_int_equal(b[5], 0x10); /* service action in the usage data */
     r = RUN_IN(lun, b, sizeof(b), 0xa3, 0x0c, 0x02, 0x9e, 0, 0x12, 0, 0, 0x10, 0, 0, 0);
     assert_good(r);
@@ -745,13 +745,13 @@ static void test_defaults(void **state)
     assert_non_null(lun);
     assert_int_equal(vscsi_tgt_kind(lun), VSCSI_TGT_DISK);
     assert_good(RUN_IN(lun, b, 8, 0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0));
-    assert_int_equal(be32(b), 2047);
-    assert_int_equal(be32(b + 4), 512);
+    assert_int_equal(vscsi_get_be32(b), 2047);
+    assert_int_equal(vscsi_get_be32(b + 4), 512);
     assert_good(RUN_IN(lun, b, 96, 0x12, 0, 0, 0, 96, 0));
     assert_memory_equal(b + 8, "VSCSIIF VSCSI DISK      ", 24);
     /* a generated serial */
     assert_good(RUN_IN(lun, b, 96, 0x12, 1, 0x80, 0, 96, 0));
-    assert_true(be16(b + 2) > 0);
+    assert_true(vscsi_get_be16(b + 2) > 0);
     vscsi_tgt_free(lun);
     vscsi_tgt_free(NULL);
 }

@@ -133,11 +133,11 @@ static unsigned lba_status(struct vscsi_tgt_lun *lun, uint8_t lba, uint64_t *out
     memset(b, 0xee, sizeof(b));
     assert_good(
         RUN_IN(lun, b, sizeof(b), 0x9e, 0x12, 0, 0, 0, 0, 0, 0, 0, lba, 0, 0, 0, sizeof(b), 0, 0));
-    unsigned n = (be32(b) - 4) / 16;
+    unsigned n = (vscsi_get_be32(b) - 4) / 16;
     assert_true(n >= 1 && n <= 8);
     for (unsigned i = 0; i < n; i++) {
-        out[3 * i] = be64(b + 8 + 16 * i);
-        out[3 * i + 1] = be32(b + 16 + 16 * i);
+        out[3 * i] = vscsi_get_be64(b + 8 + 16 * i);
+        out[3 * i + 1] = vscsi_get_be32(b + 16 + 16 * i);
         out[3 * i + 2] = b[20 + 16 * i] & 0x0f;
     }
     return n;
@@ -238,31 +238,31 @@ static void test_log_sense(void **state)
 
     assert_good(RUN_IN(lun, b, sizeof(b), 0x4d, 0, 0x40, 0, 0, 0, 0, 0, 128, 0));
     assert_int_equal(b[0], 0x00);
-    assert_int_equal(be16(b + 2), 3);
+    assert_int_equal(vscsi_get_be16(b + 2), 3);
     assert_memory_equal(b + 4, ((uint8_t[]){0x00, 0x0c, 0x0d}), 3);
     assert_good(RUN_IN(thick, b, sizeof(b), 0x4d, 0, 0x40, 0, 0, 0, 0, 0, 128, 0));
-    assert_int_equal(be16(b + 2), 2);
+    assert_int_equal(vscsi_get_be16(b + 2), 2);
     assert_memory_equal(b + 4, ((uint8_t[]){0x00, 0x0d}), 2);
     /* supported pages and subpages */
     assert_good(RUN_IN(thick, b, sizeof(b), 0x4d, 0, 0x40, 0xff, 0, 0, 0, 0, 128, 0));
     assert_int_equal(b[0], 0x40); /* SPF */
     assert_int_equal(b[1], 0xff);
-    assert_int_equal(be16(b + 2), 6);
+    assert_int_equal(vscsi_get_be16(b + 2), 6);
     /* thin: used/available mapping resources follow writes */
     wr(lun, 0, 5, 1);
     assert_good(RUN_IN(lun, b, sizeof(b), 0x4d, 0, 0x4c, 0, 0, 0, 0, 0, 128, 0));
     assert_int_equal(b[0], 0x0c);
-    assert_int_equal(be16(b + 2), 24);
-    assert_int_equal(be16(b + 4), 1);
-    assert_int_equal(be32(b + 8), 123);
-    assert_int_equal(be16(b + 16), 2);
-    assert_int_equal(be32(b + 20), 5);
+    assert_int_equal(vscsi_get_be16(b + 2), 24);
+    assert_int_equal(vscsi_get_be16(b + 4), 1);
+    assert_int_equal(vscsi_get_be32(b + 8), 123);
+    assert_int_equal(vscsi_get_be16(b + 16), 2);
+    assert_int_equal(vscsi_get_be32(b + 20), 5);
     r = RUN_IN(thick, b, sizeof(b), 0x4d, 0, 0x4c, 0, 0, 0, 0, 0, 128, 0);
     assert_bad_cdb(r, 2, 5);
     /* parameter pointer 1 of the temperature page: the reference temperature only */
     assert_good(RUN_IN(lun, b, sizeof(b), 0x4d, 0, 0x4d, 0, 0, 0, 1, 0, 128, 0));
-    assert_int_equal(be16(b + 2), 6);
-    assert_int_equal(be16(b + 4), 1);
+    assert_int_equal(vscsi_get_be16(b + 2), 6);
+    assert_int_equal(vscsi_get_be16(b + 4), 1);
     assert_int_equal(b[9], 60);
     r = RUN_IN(lun, b, sizeof(b), 0x4d, 0, 0x4d, 0, 0, 0, 2, 0, 128, 0);
     assert_bad_cdb(r, 5, -1);
@@ -296,7 +296,7 @@ static void test_transport_limit(void **state)
     assert_int_equal(vscsi_tgt_xfer_max_segs(128), 128 * 4096);
     vscsi_tgt_set_xfer_max(lun, vscsi_tgt_xfer_max_segs(0)); /* 104 KiB: 208 blocks */
     assert_good(RUN_IN(lun, v, 64, 0x12, 1, 0xb0, 0, 64, 0));
-    assert_int_equal(be32(v + 8), 208);
+    assert_int_equal(vscsi_get_be32(v + 8), 208);
     assert_good(RUN_IN(lun, b, 208 * BS, 0x28, 0, 0, 0, 0, 0, 0, 0, 208, 0));
     /* one block more: refused, not cut to what fits */
     memset(b, 0xee, sizeof(b));
@@ -318,14 +318,14 @@ static void test_transport_limit(void **state)
     /* 0 lifts the limit; 4 KiB blocks count in their own size */
     vscsi_tgt_set_xfer_max(lun, 0);
     assert_good(RUN_IN(lun, v, 64, 0x12, 1, 0xb0, 0, 64, 0));
-    assert_int_equal(be32(v + 8), 0xffff);
+    assert_int_equal(vscsi_get_be32(v + 8), 0xffff);
     assert_good(RUN_IN(lun, b, 209 * BS, 0x28, 0, 0, 0, 0, 0, 0, 0, 209, 0));
     struct vscsi_tgt_disk_opts o4 = {.blocks = 64, .block_size = 4096};
     struct vscsi_tgt_lun *big = vscsi_tgt_disk_new(&o4);
     assert_non_null(big);
     vscsi_tgt_set_xfer_max(big, vscsi_tgt_xfer_max_segs(128));
     assert_good(RUN_IN(big, v, 64, 0x12, 1, 0xb0, 0, 64, 0));
-    assert_int_equal(be32(v + 8), 128);
+    assert_int_equal(vscsi_get_be32(v + 8), 128);
     vscsi_tgt_free(big);
     vscsi_tgt_free(lun);
 }

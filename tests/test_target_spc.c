@@ -151,12 +151,12 @@ static void test_report_luns(void **state)
     memset(b, 0xff, sizeof(b));
     r = RUN_IN(lun, b, sizeof(b), 0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0);
     assert_good(r);
-    assert_int_equal(be32(b), 8);
-    assert_int_equal(be64(b + 8), 0);
+    assert_int_equal(vscsi_get_be32(b), 8);
+    assert_int_equal(vscsi_get_be64(b + 8), 0);
     assert_int_equal(r.residual, 64 - 16);
     r = RUN_IN(lun, b, sizeof(b), 0xa0, 0, 0x01, 0, 0, 0, 0, 0, 0, 64, 0, 0);
     assert_good(r);
-    assert_int_equal(be32(b), 0);
+    assert_int_equal(vscsi_get_be32(b), 0);
     assert_good(RUN_IN(lun, b, sizeof(b), 0xa0, 0, 0x02, 0, 0, 0, 0, 0, 0, 64, 0, 0));
     r = RUN_IN(lun, b, sizeof(b), 0xa0, 0, 0x10, 0, 0, 0, 0, 0, 0, 64, 0, 0);
     assert_bad_cdb(r, 2, -1);
@@ -174,7 +174,7 @@ static bool rsoc_has(struct vscsi_tgt_lun *lun, uint8_t op)
         RUN_IN(lun, b, sizeof(b), 0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 0x08, 0, 0, 0);
 
     assert_good(r);
-    for (uint32_t off = 4; off < 4 + be32(b); off += 8)
+    for (uint32_t off = 4; off < 4 + vscsi_get_be32(b); off += 8)
         if (b[off] == op)
             return true;
     return false;
@@ -196,7 +196,7 @@ static void test_rsoc_per_kind(void **state)
     }
     /* tape SPACE usage data */
     assert_good(RUN_IN(t, b, sizeof(b), 0xa3, 0x0c, 0x01, 0x11, 0, 0, 0, 0, 0, 64, 0, 0));
-    assert_int_equal(be16(b + 2), 6);
+    assert_int_equal(vscsi_get_be16(b + 2), 6);
     assert_int_equal(b[5], 0x0f);
     vscsi_tgt_free(d);
     vscsi_tgt_free(t);

@@ -153,7 +153,7 @@ static void test_descriptor_sense(void **state)
     assert_non_null(p);
     assert_int_equal(p[1], 6);
     assert_int_equal(p[4], 0xcf); /* SKSV, C/D, BPV, bit 7 */
-    assert_int_equal(be16(p + 5), 6);
+    assert_int_equal(vscsi_get_be16(p + 5), 6);
     assert_null(desc(&r, 0x00));
     /* a medium error: the LBA as information descriptor */
     struct vscsi_tgt_fault f = {.kind = VSCSI_FAULT_MEDIUM, .lba = 33};
@@ -165,7 +165,7 @@ static void test_descriptor_sense(void **state)
     assert_non_null(p);
     assert_int_equal(p[1], 0x0a);
     assert_int_equal(p[2], 0x80);
-    assert_int_equal(be64(p + 4), 33);
+    assert_int_equal(vscsi_get_be64(p + 4), 33);
     /* injected sense and a unit attention are converted too */
     struct vscsi_tgt_fault s = {
         .kind = VSCSI_FAULT_SENSE, .count = 1, .key = 3, .asc = 0x11, .ascq = 4};
@@ -222,10 +222,10 @@ static void one_timeout(struct vscsi_tgt_lun *lun, uint8_t op, uint32_t nominal,
 
     assert_good(RUN_IN(lun, b, sizeof(b), 0xa3, 0x0c, 0x81, op, 0, 0, 0, 0, 0, 64, 0, 0));
     assert_int_equal(b[1] & 0x80, 0x80); /* CTDP */
-    size_t off = 4 + be16(b + 2);
-    assert_int_equal(be16(b + off), 0x0a);
-    assert_int_equal(be32(b + off + 4), nominal);
-    assert_int_equal(be32(b + off + 8), rec);
+    size_t off = 4 + vscsi_get_be16(b + 2);
+    assert_int_equal(vscsi_get_be16(b + off), 0x0a);
+    assert_int_equal(vscsi_get_be32(b + off + 4), nominal);
+    assert_int_equal(vscsi_get_be32(b + off + 8), rec);
 }
 
 static void test_rsoc_timeouts(void **state)
@@ -243,16 +243,16 @@ static void test_rsoc_timeouts(void **state)
     one_timeout(d, 0x35, 10, 120);
     /* all commands: 20-byte descriptors, CTDP set, LOCATE(10) with its timeouts */
     assert_good(RUN_IN(t, b, sizeof(b), 0xa3, 0x0c, 0x80, 0, 0, 0, 0, 0, 0x10, 0, 0, 0));
-    uint32_t len = be32(b);
+    uint32_t len = vscsi_get_be32(b);
     assert_int_equal(len % 20, 0);
     bool seen = false;
     for (uint32_t off = 4; off < 4 + len; off += 20) {
         assert_int_equal(b[off + 5] & 0x02, 0x02);
-        assert_int_equal(be16(b + off + 8), 0x0a);
+        assert_int_equal(vscsi_get_be16(b + off + 8), 0x0a);
         if (b[off] == 0x2b) {
             seen = true;
-            assert_int_equal(be32(b + off + 12), 300);
-            assert_int_equal(be32(b + off + 16), 2400);
+            assert_int_equal(vscsi_get_be32(b + off + 12), 300);
+            assert_int_equal(vscsi_get_be32(b + off + 16), 2400);
         }
     }
     assert_true(seen);

@@ -45,10 +45,10 @@ static uint32_t position(struct vscsi_tgt_lun *l, uint8_t *flags)
 
     assert_good(r);
     assert_int_equal(r.residual, 0);
-    assert_int_equal(be32(b + 4), be32(b + 8));
+    assert_int_equal(vscsi_get_be32(b + 4), vscsi_get_be32(b + 8));
     if (flags)
         *flags = b[0];
-    return be32(b + 4);
+    return vscsi_get_be32(b + 4);
 }
 static void set_block_len(struct vscsi_tgt_lun *l, uint32_t bl)
 {
@@ -69,7 +69,7 @@ static void test_inquiry_and_not_ready(void **state)
     assert_good(RUN_IN(t, b, 96, 0x12, 0, 0, 0, 96, 0));
     assert_int_equal(b[0], 0x01);
     assert_int_equal(b[1], 0x80); /* removable */
-    assert_int_equal(be16(b + 62), 0x0400);
+    assert_int_equal(vscsi_get_be16(b + 62), 0x0400);
     assert_memory_equal(b + 16, "VSCSI TAPE      ", 16);
     /* no cartridge */
     r = RUN_NONE(t, 0x00, 0, 0, 0, 0, 0);
@@ -86,7 +86,7 @@ static void test_inquiry_and_not_ready(void **state)
     /* commands that need no medium */
     assert_good(RUN_IN(t, b, 6, 0x05, 0, 0, 0, 0, 0));
     assert_int_equal(b[1] << 16 | b[2] << 8 | b[3], 0x800000);
-    assert_int_equal(be16(b + 4), 1);
+    assert_int_equal(vscsi_get_be16(b + 4), 1);
     assert_good(RUN_IN(t, b, 96, 0x1a, 0, 0x3f, 0, 96, 0));
     vscsi_tgt_free(t);
 }
@@ -483,7 +483,7 @@ static void test_mode_pages(void **state)
     /* MODE SENSE(10), device configuration only */
     r = RUN_IN(t, b, sizeof(b), 0x5a, 0x08, 0x10, 0, 0, 0, 0, 0, sizeof(b), 0);
     assert_good(r);
-    assert_int_equal(be16(b), 6 + 16);
+    assert_int_equal(vscsi_get_be16(b), 6 + 16);
     assert_int_equal(b[8], 0x10);
     /* turn compression on through MODE SELECT(10) */
     uint8_t p[8 + 16] = {0};

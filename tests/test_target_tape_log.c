@@ -10,11 +10,11 @@
 /* Value of parameter `code` in a log page of `len` bytes; -1 if absent. */
 static int64_t param(const uint8_t *b, size_t len, uint16_t code)
 {
-    size_t end = 4 + be16(b + 2);
+    size_t end = 4 + vscsi_get_be16(b + 2);
 
     assert_true(end <= len);
     for (size_t off = 4; off + 4 <= end; off += 4u + b[off + 3]) {
-        if (be16(b + off) != code)
+        if (vscsi_get_be16(b + off) != code)
             continue;
         int64_t v = 0;
         for (unsigned i = 0; i < b[off + 3]; i++)
@@ -34,7 +34,7 @@ static void test_supported_pages(void **state)
     r = LOG_SENSE(t, b, 64, 0x40, 0, 0);
     assert_good(r);
     assert_int_equal(b[0], 0x00);
-    assert_int_equal(be16(b + 2), 5);
+    assert_int_equal(vscsi_get_be16(b + 2), 5);
     assert_memory_equal(b + 4, ((uint8_t[]){0x00, 0x02, 0x03, 0x0c, 0x2e}), 5);
     assert_int_equal(r.residual, 64 - 9);
     /* pages and subpages */
@@ -42,7 +42,7 @@ static void test_supported_pages(void **state)
     assert_good(r);
     assert_int_equal(b[0], 0x40);
     assert_int_equal(b[1], 0xff);
-    assert_int_equal(be16(b + 2), 12);
+    assert_int_equal(vscsi_get_be16(b + 2), 12);
     assert_memory_equal(b + 4, ((uint8_t[]){0, 0, 0, 0xff, 2, 0, 3, 0, 0x0c, 0, 0x2e, 0}), 12);
     /* hostile CDBs */
     r = LOG_SENSE(t, b, 64, 0x00, 0, 0); /* thresholds */
@@ -104,8 +104,8 @@ static void test_counters(void **state)
     assert_int_equal(param(b, 512, 0), 0);
     /* parameter pointer: from 5 on */
     assert_good(LOG_SENSE(t, b, 512, 0x43, 0, 5));
-    assert_int_equal(be16(b + 2), 2 * 12);
-    assert_int_equal(be16(b + 4), 5);
+    assert_int_equal(vscsi_get_be16(b + 2), 2 * 12);
+    assert_int_equal(vscsi_get_be16(b + 4), 5);
     r = LOG_SENSE(t, b, 512, 0x43, 0, 7);
     assert_bad_cdb(r, 5, -1);
     /* default cumulative values are zero */
@@ -135,7 +135,7 @@ static void test_tapealert(void **state)
     /* nothing set: 64 parameters of one byte, all zero */
     assert_good(LOG_SENSE(t, b, 512, 0x6e, 0, 0));
     assert_int_equal(b[0], 0x2e);
-    assert_int_equal(be16(b + 2), 64 * 5);
+    assert_int_equal(vscsi_get_be16(b + 2), 64 * 5);
     for (uint16_t i = 1; i <= 64; i++)
         assert_int_equal(param(b, 512, i), 0);
     /* injected: flag 20 (clean now) on the 2nd command from here, once */
@@ -153,8 +153,8 @@ static void test_tapealert(void **state)
     assert_good(LOG_SENSE(t, b, 512, 0xee, 0, 0));
     assert_int_equal(param(b, 512, 20), 0);
     assert_good(LOG_SENSE(t, b, 512, 0x6e, 0, 0x14));
-    assert_int_equal(be16(b + 2), (64 - 19) * 5);
-    assert_int_equal(be16(b + 4), 20);
+    assert_int_equal(vscsi_get_be16(b + 2), (64 - 19) * 5);
+    assert_int_equal(vscsi_get_be16(b + 4), 20);
     assert_int_equal(b[8], 1);
     /* ... and reading it cleared it */
     assert_good(LOG_SENSE(t, b, 512, 0x6e, 0, 0));

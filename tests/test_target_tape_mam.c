@@ -14,11 +14,11 @@
 /* Finds attribute id in a READ ATTRIBUTE (values) answer: its header, or NULL. */
 static const uint8_t *attr(const uint8_t *b, size_t len, uint16_t id)
 {
-    size_t end = 4 + be32(b);
+    size_t end = 4 + vscsi_get_be32(b);
 
     assert_true(end <= len);
-    for (size_t off = 4; off + 5 <= end; off += 5u + be16(b + off + 3))
-        if (be16(b + off) == id)
+    for (size_t off = 4; off + 5 <= end; off += 5u + vscsi_get_be16(b + off + 3))
+        if (vscsi_get_be16(b + off) == id)
             return b + off;
     return NULL;
 }
@@ -70,24 +70,24 @@ static void test_device_and_medium_attrs(void **state)
         assert_good(tape_wr(t, w, 4096));
     r = READ_ATTR(t, b, sizeof(b), 0x00, 0);
     assert_good(r);
-    assert_int_equal(r.residual, sizeof(b) - 4 - be32(b));
+    assert_int_equal(r.residual, sizeof(b) - 4 - vscsi_get_be32(b));
     assert_non_null(a = attr(b, sizeof(b), 0x0000)); /* remaining capacity, MiB */
     assert_int_equal(a[2], 0x80);                    /* read only, binary */
-    assert_int_equal(be16(a + 3), 8);
-    assert_int_equal(be64(a + 5), 98);
+    assert_int_equal(vscsi_get_be16(a + 3), 8);
+    assert_int_equal(vscsi_get_be64(a + 5), 98);
     assert_non_null(a = attr(b, sizeof(b), 0x0001));
-    assert_int_equal(be64(a + 5), 100);
+    assert_int_equal(vscsi_get_be64(a + 5), 100);
     assert_non_null(a = attr(b, sizeof(b), 0x0003)); /* load count */
-    assert_int_equal(be64(a + 5), 1);
+    assert_int_equal(vscsi_get_be64(a + 5), 1);
     assert_non_null(a = attr(b, sizeof(b), 0x0009)); /* volume change reference */
-    assert_int_equal(be32(a + 5), 1);
+    assert_int_equal(vscsi_get_be32(a + 5), 1);
     assert_non_null(a = attr(b, sizeof(b), 0x020a)); /* device at last load */
     assert_int_equal(a[2], 0x81);
     assert_memory_equal(a + 5, "VSCSIIF DRV42   ", 16);
     assert_non_null(a = attr(b, sizeof(b), 0x0220)); /* MiB written in medium life */
-    assert_int_equal(be64(a + 5), 2);
+    assert_int_equal(vscsi_get_be64(a + 5), 2);
     assert_non_null(a = attr(b, sizeof(b), 0x0401)); /* medium serial */
-    assert_int_equal(be16(a + 3), 32);
+    assert_int_equal(vscsi_get_be16(a + 3), 32);
     assert_memory_equal(a + 5, "MSABC123L6 ", 11);
     assert_non_null(a = attr(b, sizeof(b), 0x0405));
     assert_int_equal(a[5], 0x58);
@@ -96,26 +96,26 @@ static void test_device_and_medium_attrs(void **state)
     assert_memory_equal(a + 5, "ABC123L6  ", 10);
     assert_null(attr(b, sizeof(b), 0x0800)); /* never written */
     /* identifiers ascend */
-    size_t end = 4 + be32(b);
+    size_t end = 4 + vscsi_get_be32(b);
     uint16_t prev = 0;
-    for (size_t off = 4; off < end; off += 5u + be16(b + off + 3)) {
+    for (size_t off = 4; off < end; off += 5u + vscsi_get_be16(b + off + 3)) {
         if (off > 4)
-            assert_true(be16(b + off) > prev);
-        prev = be16(b + off);
+            assert_true(vscsi_get_be16(b + off) > prev);
+        prev = vscsi_get_be16(b + off);
     }
     /* first attribute identifier */
     assert_good(READ_ATTR(t, b, sizeof(b), 0x00, 0x0401));
-    assert_int_equal(be16(b + 4), 0x0401);
+    assert_int_equal(vscsi_get_be16(b + 4), 0x0401);
     /* the attribute list (27 device and medium attributes and the barcode) and the
      * supported list (15 host attributes more) ignore the first identifier */
     assert_good(READ_ATTR(t, b, sizeof(b), 0x01, 0x0800));
-    assert_int_equal(be32(b), 28 * 2);
-    assert_int_equal(be16(b + 4), 0x0000);
-    assert_int_equal(be16(b + 4 + 27 * 2), 0x0806);
+    assert_int_equal(vscsi_get_be32(b), 28 * 2);
+    assert_int_equal(vscsi_get_be16(b + 4), 0x0000);
+    assert_int_equal(vscsi_get_be16(b + 4 + 27 * 2), 0x0806);
     assert_good(READ_ATTR(t, b, sizeof(b), 0x05, 0x0800));
-    assert_int_equal(be32(b), 42 * 2);
-    assert_int_equal(be16(b + 4 + 27 * 2), 0x0800);
-    assert_int_equal(be16(b + 4 + 41 * 2), 0x0821);
+    assert_int_equal(vscsi_get_be32(b), 42 * 2);
+    assert_int_equal(vscsi_get_be16(b + 4 + 27 * 2), 0x0800);
+    assert_int_equal(vscsi_get_be16(b + 4 + 41 * 2), 0x0821);
     /* volume and partition lists: one each; the numbers they would list are ignored */
     assert_good(READ_ATTR(t, b, sizeof(b), 0x02, 0));
     assert_memory_equal(b, ((uint8_t[]){0, 2, 0, 1}), 4);
@@ -170,10 +170,10 @@ static void test_host_attrs(void **state)
     assert_int_equal(a[2], 0x01);
     assert_memory_equal(a + 5, "LTFS    ", 8);
     assert_non_null(a = attr(b, sizeof(b), 0x0803));
-    assert_int_equal(be16(a + 3), 8);
+    assert_int_equal(vscsi_get_be16(a + 3), 8);
     assert_non_null(a = attr(b, sizeof(b), 0x080c));
     assert_int_equal(a[2], 0x00);
-    assert_int_equal(be16(a + 3), sizeof(vci));
+    assert_int_equal(vscsi_get_be16(a + 3), sizeof(vci));
     assert_memory_equal(a + 5, vci, sizeof(vci));
 
     /* hostile lists: each refused whole, the good attribute before the bad one stays unwritten */
@@ -245,22 +245,22 @@ static void test_vcr_and_persistence(void **state)
     struct vscsi_tgt_lun *t = vscsi_tgt_tape_new(&o);
     assert_non_null(t);
     assert_good(READ_ATTR(t, b, sizeof(b), 0x00, 0));
-    assert_int_equal(be32(attr(b, sizeof(b), 0x0009) + 5), 0);
+    assert_int_equal(vscsi_get_be32(attr(b, sizeof(b), 0x0009) + 5), 0);
     assert_good(tape_wr(t, &x, 1));
     assert_good(tape_wr(t, &x, 1));
     assert_good(tape_wfm(t, 1));
     assert_good(READ_ATTR(t, b, sizeof(b), 0x00, 0));
-    assert_int_equal(be32(attr(b, sizeof(b), 0x0009) + 5), 1);
+    assert_int_equal(vscsi_get_be32(attr(b, sizeof(b), 0x0009) + 5), 1);
     add(&p, 0x0801, 0x01, "BACULA                          ", 32);
     assert_good(write_attr(t, p.b, p.len));
     /* unload, load: a second load, and the next write moves the reference again */
     assert_good(RUN_NONE(t, 0x1b, 0, 0, 0, 0, 0));
     assert_good(RUN_NONE(t, 0x1b, 0, 0, 0, 1, 0));
     assert_good(READ_ATTR(t, b, sizeof(b), 0x00, 0));
-    assert_int_equal(be64(attr(b, sizeof(b), 0x0003) + 5), 2);
+    assert_int_equal(vscsi_get_be64(attr(b, sizeof(b), 0x0003) + 5), 2);
     assert_good(RUN_NONE(t, 0x19, 0, 0, 0, 0, 0)); /* ERASE at BOP changes the medium */
     assert_good(READ_ATTR(t, b, sizeof(b), 0x00, 0));
-    assert_int_equal(be32(attr(b, sizeof(b), 0x0009) + 5), 2);
+    assert_int_equal(vscsi_get_be32(attr(b, sizeof(b), 0x0009) + 5), 2);
     assert_good(tape_wr(t, &x, 1));
     vscsi_tgt_free(t);
 
@@ -268,8 +268,8 @@ static void test_vcr_and_persistence(void **state)
     t = vscsi_tgt_tape_new(&o);
     assert_non_null(t);
     assert_good(READ_ATTR(t, b, sizeof(b), 0x00, 0));
-    assert_int_equal(be64(attr(b, sizeof(b), 0x0003) + 5), 3);
-    assert_int_equal(be32(attr(b, sizeof(b), 0x0009) + 5), 2);
+    assert_int_equal(vscsi_get_be64(attr(b, sizeof(b), 0x0003) + 5), 3);
+    assert_int_equal(vscsi_get_be32(attr(b, sizeof(b), 0x0009) + 5), 2);
     assert_memory_equal(attr(b, sizeof(b), 0x0801) + 5, "BACULA  ", 8);
     assert_memory_equal(attr(b, sizeof(b), 0x020b) + 5, "VSCSIIF ", 8); /* load before last */
     assert_good(tape_rd(t, b, 1));
@@ -285,7 +285,7 @@ static void test_vcr_and_persistence(void **state)
     fclose(f);
     t = vscsi_tgt_tape_new(&o);
     assert_good(READ_ATTR(t, b, sizeof(b), 0x00, 0));
-    assert_int_equal(be64(attr(b, sizeof(b), 0x0003) + 5), 1);
+    assert_int_equal(vscsi_get_be64(attr(b, sizeof(b), 0x0003) + 5), 1);
     assert_null(attr(b, sizeof(b), 0x0801));
     assert_good(tape_rd(t, b, 1));
     assert_int_equal(b[0], 'x');

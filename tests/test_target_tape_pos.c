@@ -19,11 +19,11 @@ static void check_forms(struct vscsi_tgt_lun *t, uint64_t obj, uint64_t file)
     assert_good(r);
     assert_int_equal(r.residual, 0);
     /* short: first = last object (nothing buffered), no bytes or objects in buffer */
-    assert_int_equal(be32(s + 4), obj);
-    assert_int_equal(be32(s + 8), obj);
+    assert_int_equal(vscsi_get_be32(s + 4), obj);
+    assert_int_equal(vscsi_get_be32(s + 8), obj);
     assert_int_equal(s[1], 0); /* partition */
-    assert_int_equal(be32(s + 12) & 0xffffff, 0);
-    assert_int_equal(be32(s + 16), 0);
+    assert_int_equal(vscsi_get_be32(s + 12) & 0xffffff, 0);
+    assert_int_equal(vscsi_get_be32(s + 16), 0);
     assert_int_equal(s[0] & 0x04, 0); /* BPU clear: st's MTIOCPOS refuses a position otherwise */
     assert_int_equal(!!(s[0] & 0x80), obj == 0);
     /* block-address form: same numbers, same flags */
@@ -31,16 +31,16 @@ static void check_forms(struct vscsi_tgt_lun *t, uint64_t obj, uint64_t file)
     /* long: 64-bit object and file numbers, partition 0 */
     assert_int_equal(l[0] & 0xc0, s[0] & 0xc0);
     assert_int_equal(l[0] & 0x0c, 0); /* MPU, LONU: both known */
-    assert_int_equal(be32(l + 4), 0);
-    assert_int_equal(be64(l + 8), obj);
-    assert_int_equal(be64(l + 16), file);
+    assert_int_equal(vscsi_get_be32(l + 4), 0);
+    assert_int_equal(vscsi_get_be64(l + 8), obj);
+    assert_int_equal(vscsi_get_be64(l + 16), file);
     /* extended */
     assert_int_equal(x[0] & 0xc0, s[0] & 0xc0);
     assert_int_equal(x[1], 0);
-    assert_int_equal(be16(x + 2), 0x1c);
-    assert_int_equal(be64(x + 8), obj);
-    assert_int_equal(be64(x + 16), obj);
-    assert_int_equal(be64(x + 24), 0);
+    assert_int_equal(vscsi_get_be16(x + 2), 0x1c);
+    assert_int_equal(vscsi_get_be64(x + 8), obj);
+    assert_int_equal(vscsi_get_be64(x + 16), obj);
+    assert_int_equal(vscsi_get_be64(x + 24), 0);
 }
 
 static void test_read_position_forms(void **state)
@@ -177,17 +177,17 @@ static void test_mode_page0(void **state)
     r = RUN_IN(t, b, 12, 0x1a, 0, 0x00, 0, 12, 0);
     assert_good(r);
     assert_int_equal(r.residual, 0);
-    assert_int_equal(b[0], 11);       /* mode data length */
-    assert_int_equal(b[2], 0x10);     /* buffered mode 1, not write protected */
-    assert_int_equal(b[3], 8);        /* block descriptor length */
-    assert_int_equal(b[4], 0x58);     /* density */
-    assert_int_equal(be32(b + 8), 0); /* variable block mode */
+    assert_int_equal(b[0], 11);                 /* mode data length */
+    assert_int_equal(b[2], 0x10);               /* buffered mode 1, not write protected */
+    assert_int_equal(b[3], 8);                  /* block descriptor length */
+    assert_int_equal(b[4], 0x58);               /* density */
+    assert_int_equal(vscsi_get_be32(b + 8), 0); /* variable block mode */
     /* st's MTSETBLK: MODE SELECT(6) header + descriptor; density 5Ah, blocks of 512 */
     assert_good(RUN_OUT(t, p, sizeof(p), 0x15, 0x10, 0, 0, sizeof(p), 0));
     r = RUN_IN(t, b, 12, 0x1a, 0, 0x00, 0, 12, 0);
     assert_good(r);
     assert_int_equal(b[4], 0x5a);
-    assert_int_equal(be32(b + 8) & 0xffffff, 512);
+    assert_int_equal(vscsi_get_be32(b + 8) & 0xffffff, 512);
     /* density 7Fh: no change; MODE SENSE(10) page 0 */
     p[4] = 0x7f;
     p[10] = 0x04;
@@ -195,10 +195,10 @@ static void test_mode_page0(void **state)
     r = RUN_IN(t, b, 64, 0x5a, 0, 0x00, 0, 0, 0, 0, 0, 64, 0);
     assert_good(r);
     assert_int_equal(r.residual, 64 - 16);
-    assert_int_equal(be16(b), 14);
-    assert_int_equal(be16(b + 6), 8);
+    assert_int_equal(vscsi_get_be16(b), 14);
+    assert_int_equal(vscsi_get_be16(b + 6), 8);
     assert_int_equal(b[8], 0x5a);
-    assert_int_equal(be32(b + 12) & 0xffffff, 1024);
+    assert_int_equal(vscsi_get_be32(b + 12) & 0xffffff, 1024);
     /* a fixed READ now uses 1024-byte blocks */
     uint8_t w[2048] = {1, 2, 3};
     assert_good(RUN_OUT(t, w, 2048, 0x0a, 0x01, 0, 0, 2, 0));
@@ -208,7 +208,7 @@ static void test_mode_page0(void **state)
     assert_good(RUN_OUT(t, p10, sizeof(p10), 0x55, 0x10, 0, 0, 0, 0, 0, 0, sizeof(p10), 0));
     r = RUN_IN(t, b, 12, 0x1a, 0, 0x00, 0, 12, 0);
     assert_int_equal(b[4], 0x58);
-    assert_int_equal(be32(b + 8) & 0xffffff, 2048);
+    assert_int_equal(vscsi_get_be32(b + 8) & 0xffffff, 2048);
     uint8_t p16[24] = {0, 0, 0, 0x10, 0, 0, 0, 16};
     r = RUN_OUT(t, p16, sizeof(p16), 0x55, 0x10, 0, 0, 0, 0, 0, 0, sizeof(p16), 0);
     assert_bad_param(r, 6, -1);
@@ -260,15 +260,15 @@ static void test_report_density(void **state)
 
     r = RUN_IN(t, b, sizeof(b), 0x44, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 0);
     assert_good(r);
-    assert_int_equal(be16(b), 2 + 2 * 52);
+    assert_int_equal(vscsi_get_be16(b), 2 + 2 * 52);
     assert_int_equal(r.residual, sizeof(b) - 4 - 2 * 52);
     const uint8_t *d = b + 4;
     assert_int_equal(d[0], 0x58);
     assert_int_equal(d[1], 0x58);
     assert_int_equal(d[2], 0xa1); /* WRTOK DEFLT DLV */
-    assert_int_equal(be16(d + 3), 49);
-    assert_int_equal(be16(d + 8), 127);
-    assert_int_equal(be32(d + 12), 3000); /* MB of 10^6 bytes */
+    assert_int_equal(vscsi_get_be16(d + 3), 49);
+    assert_int_equal(vscsi_get_be16(d + 8), 127);
+    assert_int_equal(vscsi_get_be32(d + 12), 3000); /* MB of 10^6 bytes */
     assert_memory_equal(d + 16, "LTO-CVE ", 8);
     assert_memory_equal(d + 24, "U-518   ", 8);
     d += 52;
@@ -277,13 +277,13 @@ static void test_report_density(void **state)
     /* MEDIA: the mounted medium's density only */
     r = RUN_IN(t, b, sizeof(b), 0x44, 0x01, 0, 0, 0, 0, 0, 0x01, 0x00, 0);
     assert_good(r);
-    assert_int_equal(be16(b), 2 + 52);
+    assert_int_equal(vscsi_get_be16(b), 2 + 52);
     assert_int_equal(b[4], 0x58);
     /* MEDIUM TYPE */
     r = RUN_IN(t, b, sizeof(b), 0x44, 0x02, 0, 0, 0, 0, 0, 0x01, 0x00, 0);
     assert_good(r);
-    assert_int_equal(be16(b), 2 + 56);
-    assert_int_equal(be16(b + 6), 52);
+    assert_int_equal(vscsi_get_be16(b), 2 + 56);
+    assert_int_equal(vscsi_get_be16(b + 6), 52);
     assert_int_equal(b[8], 2);
     assert_int_equal(b[9], 0x58);
     assert_int_equal(b[10], 0x5a);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "target/target.h"
+#include "vscsiif/scsi.h"
 #include "vscsiif/wire.h"
 
 /* A CDB literal and its length, for run(). */
@@ -99,20 +100,9 @@ static inline void check_bad_field(const struct vscsi_tgt_result *r, uint8_t asc
         fail_msg("line %d: field pointer %02x %02x %02x, want byte %u bit %d", line, r->sense[15],
                  r->sense[16], r->sense[17], byte, bit);
 }
-#define assert_bad_cdb(r, byte, bit)   check_bad_field(&(r), 0x24, 1, byte, bit, __LINE__)
-#define assert_bad_param(r, byte, bit) check_bad_field(&(r), 0x26, 0, byte, bit, __LINE__)
-
-static inline uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-static inline uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static inline uint64_t be64(const uint8_t *p)
-{
-    return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
+#define assert_bad_cdb(r, byte, bit)                                                               \
+    check_bad_field(&(r), VSCSI_ASC(VSCSI_ASC_INVALID_FIELD_IN_CDB), 1, byte, bit, __LINE__)
+#define assert_bad_param(r, byte, bit)                                                             \
+    check_bad_field(&(r), VSCSI_ASC(VSCSI_ASC_INVALID_FIELD_IN_PARAM_LIST), 0, byte, bit, __LINE__)
 
 #endif

@@ -13,6 +13,7 @@
 #include "scenario/workload.h"
 #include "target/target.h"
 #include "vscsiif/toolstack.h"
+#include "vscsiif/scsi.h"
 
 struct fixture {
     struct vscsi_sim_world *w;
@@ -175,12 +176,14 @@ static void test_hotplug(void **state)
 
     assert_int_equal(vscsi_sim_world_register(f->w, "extra", extra), 0);
     /* Before: not there. */
-    assert_int_equal(vscsi_sim_cmd(f->w, 0, &nx, inq, 6, VSCSI_DIR_FROM_DEVICE, buf, 36, &res, NULL), 0);
+    assert_int_equal(
+        vscsi_sim_cmd(f->w, 0, &nx, inq, 6, VSCSI_DIR_FROM_DEVICE, buf, 36, &res, NULL), 0);
     assert_int_equal(res.host, VSCSI_HOST_NO_CONNECT);
     assert_int_equal(vscsi_sim_world_hot_add(f->w, 0, 9, "extra", "0:0:5:3"), 0);
     assert_int_equal(vscsi_sim_world_wait_lun(f->w, 0, 9, VSCSI_XB_CONNECTED), 0);
     assert_int_equal(f->added, 4);
-    assert_int_equal(vscsi_sim_cmd(f->w, 0, &nx, inq, 6, VSCSI_DIR_FROM_DEVICE, buf, 36, &res, NULL), 0);
+    assert_int_equal(
+        vscsi_sim_cmd(f->w, 0, &nx, inq, 6, VSCSI_DIR_FROM_DEVICE, buf, 36, &res, NULL), 0);
     assert_true(vscsi_sim_good(&res));
     assert_int_equal(buf[0] & 0x1f, 0); /* a disk */
     /* A duplicate nexus is refused with LUN state 6, the vhost stays up. */
@@ -190,12 +193,14 @@ static void test_hotplug(void **state)
     assert_int_equal(vscsi_sim_world_hot_remove(f->w, 0, 9), 0);
     assert_int_equal(vscsi_sim_world_wait_lun(f->w, 0, 9, VSCSI_XB_CLOSED), 0);
     assert_int_equal(f->removed, 1);
-    assert_int_equal(vscsi_sim_cmd(f->w, 0, &nx, inq, 6, VSCSI_DIR_FROM_DEVICE, buf, 36, &res, NULL), 0);
+    assert_int_equal(
+        vscsi_sim_cmd(f->w, 0, &nx, inq, 6, VSCSI_DIR_FROM_DEVICE, buf, 36, &res, NULL), 0);
     assert_int_equal(res.host, VSCSI_HOST_NO_CONNECT);
     /* Other LUNs unaffected. */
     uint8_t tur[6] = {0};
     for (int i = 0; i < 3; i++) /* the first may carry a unit attention */
-        assert_int_equal(vscsi_sim_cmd(f->w, 0, &DISK, tur, 6, VSCSI_DIR_NONE, NULL, 0, &res, NULL), 0);
+        assert_int_equal(vscsi_sim_cmd(f->w, 0, &DISK, tur, 6, VSCSI_DIR_NONE, NULL, 0, &res, NULL),
+                         0);
     assert_true(vscsi_sim_good(&res));
     down(f);
     vscsi_tgt_free(extra);
@@ -208,14 +213,16 @@ static void test_injected_sense(void **state)
     struct fixture *f = up(0, VSCSI_BACK_COPY, 0, 6);
     struct vscsi_tgt_fault fault;
     struct vscsi_result res;
-    uint8_t rd[10] = {0x28, 0, 0, 0, 0, 1, 0, 0, 1, 0}, buf[512];
+    uint8_t rd[10] = {VSCSI_OP_READ_10, 0, 0, 0, 0, 1, 0, 0, 1, 0}, buf[512];
     assert_int_equal(vscsi_tgt_fault_parse("sense:nth=1,key=3,asc=0x11,ascq=0", &fault), 0);
     assert_int_equal(vscsi_tgt_inject(f->disk, &fault), 0);
-    assert_int_equal(vscsi_sim_cmd(f->w, 0, &DISK, rd, 10, VSCSI_DIR_FROM_DEVICE, buf, 512, &res, NULL), 0);
+    assert_int_equal(
+        vscsi_sim_cmd(f->w, 0, &DISK, rd, 10, VSCSI_DIR_FROM_DEVICE, buf, 512, &res, NULL), 0);
     assert_int_equal(res.status, 0x02);
     assert_int_equal(vscsi_sim_sense_key(&res), 3);
     assert_int_equal(vscsi_sim_sense_asc(&res), 0x11);
-    assert_int_equal(vscsi_sim_cmd(f->w, 0, &DISK, rd, 10, VSCSI_DIR_FROM_DEVICE, buf, 512, &res, NULL), 0);
+    assert_int_equal(
+        vscsi_sim_cmd(f->w, 0, &DISK, rd, 10, VSCSI_DIR_FROM_DEVICE, buf, 512, &res, NULL), 0);
     assert_true(vscsi_sim_good(&res));
     down(f);
 }
@@ -265,10 +272,14 @@ static void test_delay(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_deterministic_copy), cmocka_unit_test(test_deterministic_map),
-        cmocka_unit_test(test_direct_only),        cmocka_unit_test(test_threaded),
-        cmocka_unit_test(test_seed_replays),       cmocka_unit_test(test_hotplug),
-        cmocka_unit_test(test_injected_sense),     cmocka_unit_test(test_hang_then_abort),
+        cmocka_unit_test(test_deterministic_copy),
+        cmocka_unit_test(test_deterministic_map),
+        cmocka_unit_test(test_direct_only),
+        cmocka_unit_test(test_threaded),
+        cmocka_unit_test(test_seed_replays),
+        cmocka_unit_test(test_hotplug),
+        cmocka_unit_test(test_injected_sense),
+        cmocka_unit_test(test_hang_then_abort),
         cmocka_unit_test(test_delay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,8 @@
  * Dumps the fake target's INQUIRY and VPD responses, and the tape's log pages
  * and attributes, as hex files, one per response, so that independent
  * decoders (sg3_utils' sg_inq / sg_vpd --inhex, sg_logs / sg_read_attr --in,
- * sg_decode_sense, sg_get_lba_status --inhex) can check their format: tests/target_sg3.sh drives it.
+ * sg_decode_sense, sg_get_lba_status --inhex) can check their format: tests/target_sg3.sh drives
+ * it.
  *
  * Usage: tgt_dump_hex DIR   (writes DIR/<kind>_inq.hex, DIR/<kind>_vpdXX.hex,
  * DIR/tape_logXX.hex, DIR/tape_attr.hex)
@@ -13,6 +14,7 @@
 
 #include "target/target.h"
 #include "vscsiif/wire.h"
+#include "vscsiif/scsi.h"
 
 static int write_hex(const char *dir, const char *name, const uint8_t *b, size_t n)
 {
@@ -69,7 +71,7 @@ static int dump_sense(const char *dir, const char *name, struct vscsi_tgt_lun *l
 static int dump_senses(const char *dir, struct vscsi_tgt_lun *disk)
 {
     static const uint8_t caw[16] = {0x89, 0, 0, 0, 0, 0, 0, 0, 0, 0x07, 0, 0, 0, 1, 0, 0};
-    static const uint8_t bad[10] = {0x28, 0, 0, 0, 0, 0, 0x80, 0, 1, 0};
+    static const uint8_t bad[10] = {VSCSI_OP_READ_10, 0, 0, 0, 0, 0, 0x80, 0, 1, 0};
     uint8_t data[1024] = {0}, ms[24] = {0, 0, 0, 0, 0x0a, 10, 0x04, 0x10};
     int rc = 0;
 
@@ -174,7 +176,22 @@ int main(int argc, char **argv)
         static const uint8_t logs00[10] = {0x4d, 0, 0x40, 0, 0, 0, 0, 0x04, 0, 0};
         static const uint8_t logs0c[10] = {0x4d, 0, 0x4c, 0, 0, 0, 0, 0x04, 0, 0};
         static const uint8_t logs0d[10] = {0x4d, 0, 0x4d, 0, 0, 0, 0, 0x04, 0, 0};
-        static const uint8_t gls[16] = {0x9e, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x04, 0, 0, 0};
+        static const uint8_t gls[16] = {VSCSI_OP_SERVICE_ACTION_IN_16,
+                                        VSCSI_SA_GET_LBA_STATUS,
+                                        0,
+                                        0,
+                                        0,
+                                        0,
+                                        0,
+                                        0,
+                                        0,
+                                        0,
+                                        0,
+                                        0,
+                                        0x04,
+                                        0,
+                                        0,
+                                        0};
         static const uint8_t ws[10] = {0x41, 0, 0, 0, 0, 0x10, 0, 0, 0x08, 0};
         uint8_t blk[512];
         struct vscsi_tgt_iov iov = {blk, sizeof(blk)};

@@ -18,7 +18,7 @@ foreach(sym IN LISTS VSCSI_XEN_WRAPPED)
 endforeach()
 
 vscsi_add_test(test_xen_platform SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_xen_platform.c
-               LIBS vscsi_xen LABELS xen)
+               LIBS vscsi_xen vscsiif_toolstack_static LABELS xen)
 target_link_options(test_xen_platform PRIVATE ${VSCSI_XEN_WRAP_OPTS})
 target_compile_definitions(test_xen_platform PRIVATE _GNU_SOURCE)
 
@@ -27,10 +27,20 @@ vscsi_add_test(test_xen_sysfs SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_xen
 
 vscsi_add_test(test_xen_sgpolicy SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_xen_sgpolicy.c
                LIBS vscsi_xen_tools LABELS xen)
-if(TARGET vscsi_sim)
-  # Cross-check against the simulator's fake target, which publishes RSOC timeouts too.
-  target_link_libraries(test_xen_sgpolicy PRIVATE vscsi_sim)
+if(TARGET vscsi_target)
+  # Cross-check against the fake target, which publishes RSOC timeouts too.
+  target_link_libraries(test_xen_sgpolicy PRIVATE vscsi_target)
   target_compile_definitions(test_xen_sgpolicy PRIVATE VSCSI_HAVE_SIM=1)
+endif()
+
+# vscsi-back serves the fake target (target/) but must not carry the
+# simulator: none of the hypervisor model's or the scenarios' symbols.
+if(TARGET vscsi_sim)
+  find_package(Python3 REQUIRED COMPONENTS Interpreter)
+  add_test(NAME back_links_no_sim
+           COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tests/check_symbols.py absent
+                   $<TARGET_FILE:vscsi-back> $<TARGET_FILE:vscsi_sim>)
+  set_tests_properties(back_links_no_sim PROPERTIES LABELS "abi;xen" TIMEOUT 60)
 endif()
 
 # The adapter is a static archive: every global it defines should carry the

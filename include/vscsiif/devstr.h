@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Device strings and the xl/xm `vscsi =` configuration syntax.
+ * Device strings: p-dev and v-dev (libvscsiif). The xl/xm `vscsi =` syntax
+ * is vscsiif/xlcfg.h and the libvirt form vscsiif/libvirt.h, both in
+ * libvscsiif-toolstack; this header includes them for older includers.
  *
  * p-dev (backend vscsi-devs/dev-N/p-dev, or the first field of a config entry):
  *   h:c:t:l            four unsigned decimals, each <= 2^32-1 (xenlinux backs)
@@ -106,59 +108,21 @@ VSCSI_API int vscsi_vdev_parse(const char *s, struct vscsi_vdev *out,
                                struct vscsi_parse_error *err);
 VSCSI_API int vscsi_vdev_format(const struct vscsi_vdev *v, char *buf, size_t size);
 
-/* ---- xl/xm configuration ------------------------------------------------ */
-
-struct vscsi_config_entry {
-    struct vscsi_pdev pdev;
-    struct vscsi_vdev vdev;
-    bool feature_host;
-    size_t offset; /* where the entry starts in the parsed text */
-};
-
-/*
- * Parse one of
- *   vscsi = [ 'pdev,vdev[,option...]', "pdev,vdev", ... ]   (optional ';')
- *   [ 'pdev,vdev', ... ]
- *   'pdev,vdev[,option...]'   or the same without quotes
- * Strings use single or double quotes, stay on one line and may not contain
- * backslashes (no entry ever needs one); '#' starts a comment outside quotes;
- * a trailing ',' before ']' is allowed; `[]` yields zero entries. Spaces
- * around the fields inside an entry are ignored. The only option is
- * `feature-host` (the spelling xm and the libxl patch use), at most once.
- * All entries sharing a vhost (v-dev h) must agree on feature-host, and a
- * v-dev may appear only once. On success the entries are stably sorted by
- * vhost, so each vhost's LUNs are contiguous and keep their file order.
- * *n is the number of entries stored (also on error: those before it).
- */
-VSCSI_API int vscsi_config_parse(const char *text, struct vscsi_config_entry *out, size_t max,
-                                 size_t *n, struct vscsi_parse_error *err);
-
-/* Locate the value of the `vscsi` setting in a whole xl domain config file:
- * *off and *len delimit the value ("[" ... "]" inclusive). Other settings are
- * skipped with xl's lexical rules (strings with backslash escapes, nested
- * lists, comments). A second `vscsi` setting is an error (-EINVAL). */
-VSCSI_API int vscsi_config_find(const char *text, size_t *off, size_t *len,
-                                struct vscsi_parse_error *err);
-
-/* vscsi_config_find + list parsing; error positions refer to the whole file.
- * The value must be a list. -ENOENT (with *n = 0) when there is no setting. */
-VSCSI_API int vscsi_config_parse_file(const char *text, struct vscsi_config_entry *out, size_t max,
-                                      size_t *n, struct vscsi_parse_error *err);
-
-/* "pdev,vdev[,feature-host]" */
-VSCSI_API int vscsi_config_entry_format(const struct vscsi_config_entry *e, char *buf, size_t size);
-/* "vscsi = [ 'e1', 'e2' ]" (n may be 0: "vscsi = [ ]") */
-VSCSI_API int vscsi_config_format(const struct vscsi_config_entry *e, size_t n, char *buf,
-                                  size_t size);
-
-/* libvirt <hostdev mode='subsystem' type='scsi'> for one LUN: the p-dev must be
- * h:c:t:l (source adapter scsi_host<h>, address bus/target/unit = c/t/l), the
- * v-dev becomes the drive address (controller = vhost). */
-VSCSI_API int vscsi_libvirt_hostdev_format(const struct vscsi_pdev *p, const struct vscsi_vdev *v,
-                                           char *buf, size_t size);
+/* Parse the p-dev or v-dev s[0..len) inside a larger text, without copying
+ * it (s need not be NUL-terminated there). On an error *pos is the offset of
+ * the fault within s and *why a static description of it; *out is only
+ * written on success. What the xl config parser (libvscsiif-toolstack) uses
+ * to report positions in the whole file. */
+VSCSI_API int vscsi_pdev_parse_span(const char *s, size_t len, struct vscsi_pdev *out, size_t *pos,
+                                    const char **why);
+VSCSI_API int vscsi_vdev_parse_span(const char *s, size_t len, struct vscsi_vdev *out, size_t *pos,
+                                    const char **why);
 
 #ifdef __cplusplus
 }
 #endif
+
+#include "vscsiif/libvirt.h"
+#include "vscsiif/xlcfg.h"
 
 #endif

@@ -15,4 +15,5 @@
 #include "vscsiif/front.h"
 #include "vscsiif/back.h"
 #include "vscsiif/toolstack.h"
+#include "vscsiif/scsi.h"
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "platform/sim_hv.h"
-#include "scenario/bridge.h"
+#include "target/bridge.h"
 #include "scenario/replay.h"
 #include "target/target.h"
 #include "vscsiif/back.h"

@@ -7,6 +7,7 @@
 
 #include "scenario/io.h"
 #include "scenario/workload.h"
+#include "vscsiif/scsi.h"
 #include "vscsiif/wire.h"
 
 #define QD_MAX 16
@@ -27,8 +28,8 @@ struct disk_run {
     struct vscsi_sim_report *r;
     uint32_t nblocks, bsize;
     uint32_t max_blocks; /* what one request can carry, given what was negotiated */
-    uint32_t *version; /* per block: 0 = never written, UINT32_MAX = unknown (failed write) */
-    uint8_t *busy;     /* per block: in flight */
+    uint32_t *version;   /* per block: 0 = never written, UINT32_MAX = unknown (failed write) */
+    uint8_t *busy;       /* per block: in flight */
     struct slot slots[QD_MAX];
     uint64_t rng;
 };
@@ -51,19 +52,6 @@ static void pattern(uint8_t *dst, uint32_t bsize, uint32_t lba, uint32_t ver)
     }
 }
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void fail(struct vscsi_sim_report *r, const char *msg)
 {
     if (!r->failed)
@@ -73,7 +61,7 @@ static void fail(struct vscsi_sim_report *r, const char *msg)
 
 static int read_capacity(struct disk_run *d)
 {
-    uint8_t cdb[10] = {0x25}, data[8];
+    uint8_t cdb[10] = {VSCSI_OP_READ_CAPACITY_10}, data[8];
     struct vscsi_result res;
     size_t got;
 
@@ -84,8 +72,8 @@ static int read_capacity(struct disk_run *d)
             return rc;
         d->r->commands++;
         if (vscsi_sim_good(&res) && got == 8) {
-            d->nblocks = get_be32(data) + 1;
-            d->bsize = get_be32(data + 4);
+            d->nblocks = vscsi_get_be32(data) + 1;
+            d->bsize = vscsi_get_be32(data + 4);
             return d->bsize >= 512 && d->bsize <= 4096 && d->nblocks ? 0 : -EPROTO;
         }
         d->r->errors++;
@@ -185,11 +173,8 @@ static int issue(struct disk_run *d, struct slot *s)
         s->is_write = kind < 11;
         s->lba = lba;
         s->blocks = blocks;
-        memset(s->cdb, 0, 10);
-        s->cdb[0] = s->is_write ? 0x2a : 0x28;
-        put_be32(&s->cdb[2], lba);
-        s->cdb[7] = (uint8_t)(blocks >> 8);
-        s->cdb[8] = (uint8_t)blocks;
+        vscsi_cdb_rw10(s->cdb, s->is_write ? VSCSI_OP_WRITE_10 : VSCSI_OP_READ_10, lba,
+                       (uint16_t)blocks);
         fio.dir = s->is_write ? VSCSI_DIR_TO_DEVICE : VSCSI_DIR_FROM_DEVICE;
         fio.buf = s->buf;
         fio.len = (size_t)blocks * d->bsize;
@@ -210,7 +195,8 @@ static int issue(struct disk_run *d, struct slot *s)
         for (uint32_t b = 0; b < s->blocks; b++) {
             d->busy[s->lba + b] = 0;
             if (s->is_write == 1)
-                d->version[s->lba + b] = d->version[s->lba + b] == 1 ? 0 : d->version[s->lba + b] - 1;
+                d->version[s->lba + b] =
+                    d->version[s->lba + b] == 1 ? 0 : d->version[s->lba + b] - 1;
         }
         return rc;
     }

@@ -7,6 +7,7 @@
 
 #include "scenario/io.h"
 #include "scenario/workload.h"
+#include "vscsiif/scsi.h"
 #include "vscsiif/wire.h"
 
 #define ELEM_STORAGE0 0x1000
@@ -69,24 +70,11 @@ static size_t record_len(unsigned n)
     return 512u + (n * 3331u) % 30000u;
 }
 
-static void be16(uint8_t *p, unsigned v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void be24(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 16);
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)v;
-}
-
 static int move(struct tape_run *t, const struct vscsi_nexus *ch, unsigned from, unsigned to)
 {
-    uint8_t cdb[12] = {0xa5};
-    be16(&cdb[4], from);
-    be16(&cdb[6], to);
+    uint8_t cdb[12] = {VSCSI_OP_MOVE_MEDIUM};
+    vscsi_put_be16(&cdb[4], from);
+    vscsi_put_be16(&cdb[6], to);
     int rc = cmd_ua(t, ch, cdb, 12, VSCSI_DIR_NONE, NULL, 0);
     if (rc)
         return rc;
@@ -97,11 +85,11 @@ static int move(struct tape_run *t, const struct vscsi_nexus *ch, unsigned from,
 /* FULL bit of one storage element, from READ ELEMENT STATUS. */
 static int slot_full(struct tape_run *t, const struct vscsi_nexus *ch, unsigned elem)
 {
-    uint8_t cdb[12] = {0xb8, 0x02 /* storage */};
+    uint8_t cdb[12] = {VSCSI_OP_READ_ELEMENT_STATUS, 0x02 /* storage */};
     uint8_t data[256] = {0};
-    be16(&cdb[2], elem);
-    be16(&cdb[4], 1);
-    be24(&cdb[7], sizeof(data));
+    vscsi_put_be16(&cdb[2], elem);
+    vscsi_put_be16(&cdb[4], 1);
+    vscsi_put_be24(&cdb[7], sizeof(data));
     int rc = cmd_ua(t, ch, cdb, 12, VSCSI_DIR_FROM_DEVICE, data, sizeof(data));
     if (rc || check(t, vscsi_sim_good(&t->res) && t->got >= 8 + 8 + 3, "READ ELEMENT STATUS"))
         return -1;
@@ -127,16 +115,16 @@ static int tape_ready(struct tape_run *t, const struct vscsi_nexus *tp)
 
 static int rewind_tape(struct tape_run *t, const struct vscsi_nexus *tp)
 {
-    static const uint8_t rew[6] = {0x01};
+    static const uint8_t rew[6] = {VSCSI_OP_REWIND};
     int rc = cmd_ua(t, tp, rew, 6, VSCSI_DIR_NONE, NULL, 0);
     return rc ? rc : check(t, vscsi_sim_good(&t->res), "REWIND");
 }
 
 static int write_record(struct tape_run *t, const struct vscsi_nexus *tp, unsigned n, uint8_t *buf)
 {
-    uint8_t cdb[6] = {0x0a, 0x00};
+    uint8_t cdb[6] = {VSCSI_OP_WRITE_6, 0x00};
     size_t len = record_len(n);
-    be24(&cdb[2], (uint32_t)len);
+    vscsi_put_be24(&cdb[2], (uint32_t)len);
     record(buf, len, n);
     int rc = cmd(t, tp, cdb, 6, VSCSI_DIR_TO_DEVICE, buf, len);
     if (rc)
@@ -149,7 +137,7 @@ static int write_record(struct tape_run *t, const struct vscsi_nexus *tp, unsign
 
 static int write_filemark(struct tape_run *t, const struct vscsi_nexus *tp)
 {
-    uint8_t cdb[6] = {0x10, 0, 0, 0, 1, 0};
+    uint8_t cdb[6] = {VSCSI_OP_WRITE_FILEMARKS_6, 0, 0, 0, 1, 0};
     int rc = cmd(t, tp, cdb, 6, VSCSI_DIR_NONE, NULL, 0);
     if (rc)
         return rc;
@@ -160,9 +148,9 @@ static int write_filemark(struct tape_run *t, const struct vscsi_nexus *tp)
 static int read_record(struct tape_run *t, const struct vscsi_nexus *tp, unsigned n, uint8_t *buf,
                        uint8_t *expect)
 {
-    uint8_t cdb[6] = {0x08, 0x02 /* SILI */};
+    uint8_t cdb[6] = {VSCSI_OP_READ_6, 0x02 /* SILI */};
     size_t len = record_len(n);
-    be24(&cdb[2], (uint32_t)len);
+    vscsi_put_be24(&cdb[2], (uint32_t)len);
     int rc = cmd(t, tp, cdb, 6, VSCSI_DIR_FROM_DEVICE, buf, len);
     if (rc)
         return rc;
@@ -178,16 +166,6 @@ static int read_record(struct tape_run *t, const struct vscsi_nexus *tp, unsigne
     return 0;
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
 /* A command that must end GOOD. */
 static int good(struct tape_run *t, const struct vscsi_nexus *nx, const uint8_t *cdb, uint8_t len,
                 uint8_t dir, void *buf, size_t blen, const char *what)
@@ -200,16 +178,17 @@ static int good(struct tape_run *t, const struct vscsi_nexus *nx, const uint8_t 
  * through MODE SELECT and back; REPORT DENSITY SUPPORT agrees on the density. */
 static int block_size_and_density(struct tape_run *t, const struct vscsi_nexus *tp)
 {
-    uint8_t ms_cdb[6] = {0x1a, 0, 0x00, 0, 12, 0}, bd[12];
+    uint8_t ms_cdb[6] = {VSCSI_OP_MODE_SENSE_6, 0, 0x00, 0, 12, 0}, bd[12];
     uint8_t sel[12] = {0, 0, 0x10, 8, 0x7f, 0, 0, 0, 0, 0, 0x02, 0x00};
-    uint8_t sel_cdb[6] = {0x15, 0x10, 0, 0, sizeof(sel), 0};
-    uint8_t rds_cdb[10] = {0x44, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 0}, rds[256];
+    uint8_t sel_cdb[6] = {VSCSI_OP_MODE_SELECT_6, 0x10, 0, 0, sizeof(sel), 0};
+    uint8_t rds_cdb[10] = {VSCSI_OP_REPORT_DENSITY_SUPPORT, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 0},
+            rds[256];
     int rc;
 
     if ((rc = good(t, tp, sel_cdb, 6, VSCSI_DIR_TO_DEVICE, sel, sizeof(sel), "MODE SELECT 512")) ||
         (rc = good(t, tp, ms_cdb, 6, VSCSI_DIR_FROM_DEVICE, bd, sizeof(bd), "MODE SENSE page 0")))
         return rc;
-    if ((rc = check(t, t->got == 12 && bd[3] == 8 && (get32(bd + 8) & 0xffffff) == 512,
+    if ((rc = check(t, t->got == 12 && bd[3] == 8 && (vscsi_get_be32(bd + 8) & 0xffffff) == 512,
                     "block descriptor does not show 512-byte blocks")))
         return rc;
     if ((rc = good(t, tp, rds_cdb, 10, VSCSI_DIR_FROM_DEVICE, rds, sizeof(rds),
@@ -227,7 +206,7 @@ static int position_is(struct tape_run *t, const struct vscsi_nexus *tp, uint64_
 {
     uint8_t b[32];
     for (uint8_t sa = 0; sa <= 8; sa++) {
-        uint8_t cdb[10] = {0x34, sa, 0, 0, 0, 0, 0, 0, sa == 8 ? 32 : 0, 0};
+        uint8_t cdb[10] = {VSCSI_OP_READ_POSITION, sa, 0, 0, 0, 0, 0, 0, sa == 8 ? 32 : 0, 0};
         int rc;
 
         if (sa != 0 && sa != 1 && sa != 6 && sa != 8)
@@ -236,8 +215,9 @@ static int position_is(struct tape_run *t, const struct vscsi_nexus *tp, uint64_
         if ((rc =
                  good(t, tp, cdb, 10, VSCSI_DIR_FROM_DEVICE, b, sa < 6 ? 20 : 32, "READ POSITION")))
             return rc;
-        int ok = sa < 6 ? get32(b + 4) == obj && get32(b + 8) == obj && !(b[0] & 0x04)
-                        : get64(b + 8) == obj && (sa == 8 || get64(b + 16) == file);
+        int ok =
+            sa < 6 ? vscsi_get_be32(b + 4) == obj && vscsi_get_be32(b + 8) == obj && !(b[0] & 0x04)
+                   : vscsi_get_be64(b + 8) == obj && (sa == 8 || vscsi_get_be64(b + 16) == file);
         if ((rc = check(t, ok && !!(b[0] & 0x80) == (obj == 0), what)))
             return rc;
     }
@@ -248,11 +228,12 @@ static int position_is(struct tape_run *t, const struct vscsi_nexus *tp, uint64_
 static int positioning(struct tape_run *t, const struct vscsi_nexus *tp)
 {
     const uint64_t eod = FILE1_RECORDS + FILE2_RECORDS + 2;
-    uint8_t sp[6] = {0x11, 0x01, 0, 0, 1, 0};                       /* mt fsf 1 */
-    uint8_t loc[10] = {0x2b, 0, 0, 0, 0, 0, 3, 0, 0, 0};            /* mt seek 3 */
-    uint8_t sp16[16] = {0x91, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};  /* 2 blocks forward */
-    uint8_t loc16[16] = {0x92, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}; /* file 2 */
-    uint8_t eom[6] = {0x11, 0x03, 0, 0, 0, 0};                      /* mt eod */
+    uint8_t sp[6] = {VSCSI_OP_SPACE_6, 0x01, 0, 0, 1, 0};              /* mt fsf 1 */
+    uint8_t loc[10] = {VSCSI_OP_LOCATE_10, 0, 0, 0, 0, 0, 3, 0, 0, 0}; /* mt seek 3 */
+    uint8_t sp16[16] = {
+        VSCSI_OP_SPACE_16, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}; /* 2 blocks forward */
+    uint8_t loc16[16] = {VSCSI_OP_LOCATE_16, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}; /* file 2 */
+    uint8_t eom[6] = {VSCSI_OP_SPACE_6, 0x03, 0, 0, 0, 0};                        /* mt eod */
     int rc;
 
     if ((rc = rewind_tape(t, tp)) || (rc = position_is(t, tp, 0, 0, "position at BOP")) ||
@@ -272,11 +253,12 @@ static int positioning(struct tape_run *t, const struct vscsi_nexus *tp)
 /* What tapeinfo and backup software read: the log pages and the MAM. */
 static int logs_and_mam(struct tape_run *t, const struct vscsi_nexus *tp, uint64_t written)
 {
-    uint8_t ls[10] = {0x4d, 0, 0x40, 0, 0, 0, 0, 0x02, 0x00, 0}, b[512];
+    uint8_t ls[10] = {VSCSI_OP_LOG_SENSE, 0, 0x40, 0, 0, 0, 0, 0x02, 0x00, 0}, b[512];
     /* list header (13 bytes follow), attribute 0800h, ASCII, 8 bytes */
     static const uint8_t vend[9] = {0, 0, 0, 13, 0x08, 0x00, 0x01, 0, 8};
-    uint8_t wa[16] = {0x8d, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0};
-    uint8_t ra[16] = {0x8c, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00, 0, 0, 0x02, 0x00, 0, 0};
+    uint8_t wa[16] = {VSCSI_OP_WRITE_ATTRIBUTE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0};
+    uint8_t ra[16] = {
+        VSCSI_OP_READ_ATTRIBUTE, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00, 0, 0, 0x02, 0x00, 0, 0};
     uint8_t wattr[17];
     int rc;
 
@@ -289,7 +271,7 @@ static int logs_and_mam(struct tape_run *t, const struct vscsi_nexus *tp, uint64
     if ((rc = good(t, tp, ls, 10, VSCSI_DIR_FROM_DEVICE, b, sizeof(b), "LOG SENSE 0Ch")) ||
         (rc = check(t,
                     t->got >= 16 && b[0] == 0x0c && b[4] == 0 && b[5] == 0 && b[7] == 8 &&
-                        get64(b + 8) == written,
+                        vscsi_get_be64(b + 8) == written,
                     "sequential-access page: bytes written")))
         return rc;
     ls[2] = 0x6e;
@@ -317,7 +299,18 @@ static int logs_and_mam(struct tape_run *t, const struct vscsi_nexus *tp, uint64
 /* Volume tag of a storage element (READ ELEMENT STATUS with VOLTAG). */
 static int slot_tag(struct tape_run *t, const struct vscsi_nexus *ch, unsigned elem, char *tag)
 {
-    uint8_t cdb[12] = {0xb8, 0x12, (uint8_t)(elem >> 8), (uint8_t)elem, 0, 1, 0, 0, 1, 0, 0, 0};
+    uint8_t cdb[12] = {VSCSI_OP_READ_ELEMENT_STATUS,
+                       0x12,
+                       (uint8_t)(elem >> 8),
+                       (uint8_t)elem,
+                       0,
+                       1,
+                       0,
+                       0,
+                       1,
+                       0,
+                       0,
+                       0};
     uint8_t d[256];
     int rc = good(t, ch, cdb, 12, VSCSI_DIR_FROM_DEVICE, d, sizeof(d), "READ ELEMENT STATUS");
     if (rc || (rc = check(t, t->got >= 16 + 12 + 32 && (d[9] & 0x80) && (d[18] & 1),
@@ -331,7 +324,7 @@ static int slot_tag(struct tape_run *t, const struct vscsi_nexus *ch, unsigned e
 /* mtx exchange: two slots swap, and swap back. */
 static int exchange(struct tape_run *t, const struct vscsi_nexus *ch)
 {
-    uint8_t cdb[12] = {0xa6, 0, 0, 0, 0x10, 0x00, 0x10, 0x01, 0x10, 0x00, 0, 0};
+    uint8_t cdb[12] = {VSCSI_OP_EXCHANGE_MEDIUM, 0, 0, 0, 0x10, 0x00, 0x10, 0x01, 0x10, 0x00, 0, 0};
     char a[33], b[33], a2[33], b2[33];
     int rc;
 
@@ -351,8 +344,8 @@ static int session(struct tape_run *t, const struct vscsi_nexus *tp, const struc
 {
     /* Variable-block mode: MODE SELECT(6) with a block descriptor of length 0. */
     uint8_t ms[12] = {0, 0, 0x10 /* buffered */, 8};
-    uint8_t ms_cdb[6] = {0x15, 0x10, 0, 0, sizeof(ms), 0};
-    uint8_t rp_cdb[10] = {0x34};
+    uint8_t ms_cdb[6] = {VSCSI_OP_MODE_SELECT_6, 0x10, 0, 0, sizeof(ms), 0};
+    uint8_t rp_cdb[10] = {VSCSI_OP_READ_POSITION};
     uint8_t pos[20];
     int rc;
 
@@ -391,18 +384,19 @@ static int session(struct tape_run *t, const struct vscsi_nexus *tp, const struc
     for (unsigned n = 0; n < FILE1_RECORDS; n++)
         if ((rc = read_record(t, tp, n, buf, expect)))
             return rc;
-    uint8_t rd[6] = {0x08, 0x02, 0, 0x10, 0x00, 0};
+    uint8_t rd[6] = {VSCSI_OP_READ_6, 0x02, 0, 0x10, 0x00, 0};
     if ((rc = cmd(t, tp, rd, 6, VSCSI_DIR_FROM_DEVICE, buf, 4096)))
         return rc;
     t->r->errors--; /* the filemark is the expected answer */
     if ((rc = check(t,
-                    t->res.status == 0x02 && t->res.sense_len >= 14 && (t->res.sense[2] & 0x80) &&
-                        t->res.sense[12] == 0x00 && t->res.sense[13] == 0x01,
+                    t->res.status == VSCSI_SAM_CHECK_CONDITION && t->res.sense_len >= 14 &&
+                        (t->res.sense[2] & 0x80) && t->res.sense[12] == 0x00 &&
+                        t->res.sense[13] == 0x01,
                     "filemark not reported")))
         return rc;
 
     /* SPACE over one filemark from the start lands on file 2's first record. */
-    uint8_t sp[6] = {0x11, 0x01, 0, 0, 1, 0};
+    uint8_t sp[6] = {VSCSI_OP_SPACE_6, 0x01, 0, 0, 1, 0};
     if ((rc = rewind_tape(t, tp)) || (rc = cmd(t, tp, sp, 6, VSCSI_DIR_NONE, NULL, 0)) ||
         (rc = check(t, vscsi_sim_good(&t->res), "SPACE filemarks")) ||
         (rc = read_record(t, tp, FILE1_RECORDS, buf, expect)))
@@ -411,7 +405,7 @@ static int session(struct tape_run *t, const struct vscsi_nexus *tp, const struc
     if (!ch)
         return rewind_tape(t, tp);
     /* Unload to the slot, check it is full, load again: the data is still there. */
-    uint8_t unload[6] = {0x1b, 0, 0, 0, 0, 0};
+    uint8_t unload[6] = {VSCSI_OP_LOAD_UNLOAD, 0, 0, 0, 0, 0};
     if ((rc = cmd(t, tp, unload, 6, VSCSI_DIR_NONE, NULL, 0)) ||
         (rc = check(t, vscsi_sim_good(&t->res), "UNLOAD")) ||
         (rc = move(t, ch, ELEM_DRIVE0, ELEM_STORAGE0)))

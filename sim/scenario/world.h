@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "platform/sim_hv.h"
-#include "scenario/bridge.h"
+#include "target/bridge.h"
 #include "vscsiif/back.h"
 #include "vscsiif/front.h"
 

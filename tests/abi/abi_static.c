@@ -7,6 +7,7 @@
 
 #include <xen/io/vscsiif.h>
 
+#include "vscsiif/scsi.h" /* names nothing Xen's header names */
 #include "vscsiif/wire.h"
 #include "abi_fields.h"
 

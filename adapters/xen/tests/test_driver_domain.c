@@ -18,7 +18,7 @@
 
 #include "attach_core.h"
 #include "platform/sim_hv.h"
-#include "scenario/bridge.h"
+#include "target/bridge.h"
 #include "target/target.h"
 #include "vscsiif/back.h"
 #include "vscsiif/front.h"

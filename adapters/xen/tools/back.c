@@ -32,7 +32,7 @@
 #include "vscsiif/back.h"
 #include "vscsiif/wire.h"
 #ifdef VSCSI_HAVE_FAKE
-#include "scenario/bridge.h"
+#include "target/bridge.h"
 #include "target/target.h"
 #endif
 

@@ -19,6 +19,7 @@
 #include "tools.h"
 #include "vscsi_cli.h"
 #include "vscsiif/front.h"
+#include "vscsiif/scsi.h"
 #include "vscsiif/wire.h"
 
 #define CHUNK (64u * 1024u) /* per command: 16 pages, always direct segments */
@@ -140,14 +141,6 @@ static void hexdump(const uint8_t *p, size_t n)
     }
 }
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 static uint64_t get_be(const uint8_t *p, int n)
 {
     uint64_t v = 0;
@@ -158,7 +151,7 @@ static uint64_t get_be(const uint8_t *p, int n)
 
 static int cmd_inquiry(void)
 {
-    uint8_t cdb[6] = {0x12, 0, 0, 0, 96, 0}, d[96] = {0};
+    uint8_t cdb[6] = {VSCSI_OP_INQUIRY, 0, 0, 0, 96, 0}, d[96] = {0};
     int rc = run(cdb, 6, VSCSI_DIR_FROM_DEVICE, d, sizeof(d));
     if (rc)
         return rc;
@@ -169,15 +162,15 @@ static int cmd_inquiry(void)
 
 static int capacity(int print)
 {
-    uint8_t c10[10] = {0x25}, d[32] = {0};
+    uint8_t c10[10] = {VSCSI_OP_READ_CAPACITY_10}, d[32] = {0};
     int rc = run(c10, 10, VSCSI_DIR_FROM_DEVICE, d, 8);
     if (rc)
         return rc;
     g.blocks = get_be(d, 4) + 1;
     g.block_size = (uint32_t)get_be(d + 4, 4);
     if (get_be(d, 4) == 0xffffffffu) {
-        uint8_t c16[16] = {0x9e, 0x10};
-        put_be32(c16 + 10, 32);
+        uint8_t c16[16];
+        vscsi_cdb_read_capacity16(c16, 32);
         if ((rc = run(c16, 16, VSCSI_DIR_FROM_DEVICE, d, 32)))
             return rc;
         g.blocks = get_be(d, 8) + 1;
@@ -196,19 +189,11 @@ static int capacity(int print)
 static void rw_cdb(uint8_t *cdb, uint8_t *len, int write, uint64_t lba, uint32_t n)
 {
     memset(cdb, 0, 16);
-    if (lba + n > 0xffffffffull || n > 0xffff) {
-        cdb[0] = write ? 0x8a : 0x88;
-        put_be32(cdb + 2, (uint32_t)(lba >> 32));
-        put_be32(cdb + 6, (uint32_t)lba);
-        put_be32(cdb + 10, n);
-        *len = 16;
-    } else {
-        cdb[0] = write ? 0x2a : 0x28;
-        put_be32(cdb + 2, (uint32_t)lba);
-        cdb[7] = (uint8_t)(n >> 8);
-        cdb[8] = (uint8_t)n;
-        *len = 10;
-    }
+    if (lba + n > 0xffffffffull || n > 0xffff)
+        *len = (uint8_t)vscsi_cdb_rw16(cdb, write ? VSCSI_OP_WRITE_16 : VSCSI_OP_READ_16, lba, n);
+    else
+        *len = (uint8_t)vscsi_cdb_rw10(cdb, write ? VSCSI_OP_WRITE_10 : VSCSI_OP_READ_10,
+                                       (uint32_t)lba, (uint16_t)n);
 }
 
 /* read/write in CHUNK pieces so every command fits in direct segments. */

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario/bridge.h"
+#include "target/bridge.h"
 #include "vscsiif/back.h"
 
 #define BRIDGE_LUNS 64

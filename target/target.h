@@ -21,32 +21,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vscsiif/scsi.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* SAM status bytes */
-#define VSCSI_SAM_GOOD                 0x00
-#define VSCSI_SAM_CHECK_CONDITION      0x02
-#define VSCSI_SAM_CONDITION_MET        0x04
-#define VSCSI_SAM_BUSY                 0x08
-#define VSCSI_SAM_RESERVATION_CONFLICT 0x18
-#define VSCSI_SAM_TASK_SET_FULL        0x28
-#define VSCSI_SAM_TASK_ABORTED         0x40
-
-/* Sense keys */
-#define VSCSI_SK_NO_SENSE        0x0
-#define VSCSI_SK_RECOVERED_ERROR 0x1
-#define VSCSI_SK_NOT_READY       0x2
-#define VSCSI_SK_MEDIUM_ERROR    0x3
-#define VSCSI_SK_HARDWARE_ERROR  0x4
-#define VSCSI_SK_ILLEGAL_REQUEST 0x5
-#define VSCSI_SK_UNIT_ATTENTION  0x6
-#define VSCSI_SK_DATA_PROTECT    0x7
-#define VSCSI_SK_BLANK_CHECK     0x8
-#define VSCSI_SK_ABORTED_COMMAND 0xb
-#define VSCSI_SK_MISCOMPARE      0xe
-#define VSCSI_SK_VOLUME_OVERFLOW 0xd
+/* SAM status codes and sense keys: include/vscsiif/scsi.h */
 
 enum vscsi_tgt_kind {
     VSCSI_TGT_DISK = 0,    /* SBC, peripheral device type 0x00 */
@@ -156,7 +137,7 @@ int vscsi_tgt_changer_ie(struct vscsi_tgt_lun *changer, unsigned ie, const char 
 #define VSCSI_TGT_ELEM_DRIVE     0x3000
 
 /*
- * Behaviour worth knowing when driving the LUNs (details in sim/target/):
+ * Behaviour worth knowing when driving the LUNs (details in target/):
  *  - opts may be NULL (all defaults). Constructors return NULL on bad options
  *    (block size not 512/1024/2048/4096, a drive already wired or not a tape,
  *    an unusable path). Tape early_warning 0 means capacity / 32.

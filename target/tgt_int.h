@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to sim/target: the LUN object, the per-command context and the
+ * Private to target/: the LUN object, the per-command context and the
  * helpers the command files (spc.c, disk.c, tape.c, changer.c) share.
  *
  * Every kind is table driven: an opcode table gives, per command, the CDB
@@ -19,45 +19,38 @@
 
 #include "target/target.h"
 
-/* ---- big-endian field access (every SCSI field is big-endian) ---- */
+/* ---- big-endian field access: the target's short names for include/vscsiif/scsi.h ---- */
 static inline uint16_t tgt_be16(const uint8_t *p)
 {
-    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+    return vscsi_get_be16(p);
 }
 static inline uint32_t tgt_be24(const uint8_t *p)
 {
-    return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+    return vscsi_get_be24(p);
 }
 static inline uint32_t tgt_be32(const uint8_t *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return vscsi_get_be32(p);
 }
 static inline uint64_t tgt_be64(const uint8_t *p)
 {
-    return (uint64_t)tgt_be32(p) << 32 | tgt_be32(p + 4);
+    return vscsi_get_be64(p);
 }
 static inline void tgt_put16(uint8_t *p, uint16_t v)
 {
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
+    vscsi_put_be16(p, v);
 }
 static inline void tgt_put24(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 16);
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)v;
+    vscsi_put_be24(p, v);
 }
 static inline void tgt_put32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+    vscsi_put_be32(p, v);
 }
 static inline void tgt_put64(uint8_t *p, uint64_t v)
 {
-    tgt_put32(p, (uint32_t)(v >> 32));
-    tgt_put32(p + 4, (uint32_t)v);
+    vscsi_put_be64(p, v);
 }
 
 /* Copies s into an n-byte field, space padded, never NUL terminated (INQUIRY strings). */
