@@ -75,8 +75,8 @@ void vscsi_back_destroy(struct vscsi_back *b)
 {
     if (!b)
         return;
-    back_disconnect(b);
-    back_luns_close_all(b);
+    vscsi__back_disconnect(b);
+    vscsi__back_luns_close_all(b);
     if (b->watching && b->cfg.ops->xs_unwatch) {
         char path[VSCSI_XB_PATH_MAX + 1];
         if (vscsi_xb_join(path, sizeof(path), b->fe_path, "state") == 0)

@@ -14,7 +14,7 @@ static int has_direct_buffer(const struct vscsi_target_ops *t)
     return VSCSI_TABLE_HAS(struct vscsi_target_ops, t, direct_buffer) && t->direct_buffer != NULL;
 }
 
-uint8_t *back_direct_buffer(struct back_req *r)
+uint8_t *vscsi__back_direct_buffer(struct back_req *r)
 {
     struct vscsi_back *b = r->b;
     const struct vscsi_target_ops *t = b->cfg.target;

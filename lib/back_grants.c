@@ -48,7 +48,7 @@ static int probe_by_copy(struct back_req *r, uint32_t n, int writable)
     return 0;
 }
 
-int back_check_grants(struct back_req *r, int writable)
+int vscsi__back_check_grants(struct back_req *r, int writable)
 {
     struct vscsi_back *b = r->b;
     const struct vscsi_cmd *c = &r->cmd;

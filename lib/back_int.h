@@ -32,9 +32,9 @@ struct back_req {
     struct vscsi_seg *segs;         /* indirect descriptors */
     struct vscsi_iov *iov;          /* map mode: one per segment */
     struct vscsi_grant_copy *gcopy; /* copy mode */
-    uint32_t *refs;                 /* map mode; copy mode: back_check_grants */
+    uint32_t *refs;                 /* map mode; copy mode: vscsi__back_check_grants */
     uint8_t *bounce;                /* copy mode */
-    uint8_t *probe;                 /* copy mode: back_check_grants without the op */
+    uint8_t *probe;                 /* copy mode: vscsi__back_check_grants without the op */
     void *map_addr;
     uint32_t map_count;
     struct vscsi_iov xfer_iov; /* copy mode: bounce, or the target's direct buffer */
@@ -57,7 +57,7 @@ struct vscsi_back {
     int connected;
     int ring_broken;
     int evtchn_dead; /* a notify failed (peer closed its end): no more sent */
-    int tearing_down; /* back_disconnect: a failed notify is no news then */
+    int tearing_down; /* vscsi__back_disconnect: a failed notify is no news then */
     int closing; /* frontend asked to close; finishing once nothing is in flight */
     void *ring_page;
     uint32_t port;
@@ -72,45 +72,45 @@ struct vscsi_back {
 };
 
 /* back_xenbus.c */
-int back_write_state(struct vscsi_back *b, enum vscsi_xb_state s);
-void back_fail(struct vscsi_back *b, int err, const char *why);
+int vscsi__back_write_state(struct vscsi_back *b, enum vscsi_xb_state s);
+void vscsi__back_fail(struct vscsi_back *b, int err, const char *why);
 
 /* back_luns.c */
-int back_scan_luns(struct vscsi_back *b);
-void back_promote_luns(struct vscsi_back *b);
-struct back_lun *back_lun_find(struct vscsi_back *b, const struct vscsi_nexus *nx);
-void back_lun_put(struct vscsi_back *b, struct back_lun *l);
-void back_luns_close_all(struct vscsi_back *b);
+int vscsi__back_scan_luns(struct vscsi_back *b);
+void vscsi__back_promote_luns(struct vscsi_back *b);
+struct back_lun *vscsi__back_lun_find(struct vscsi_back *b, const struct vscsi_nexus *nx);
+void vscsi__back_lun_put(struct vscsi_back *b, struct back_lun *l);
+void vscsi__back_luns_close_all(struct vscsi_back *b);
 
 /* back_ring.c */
-int back_connect(struct vscsi_back *b);
-void back_disconnect(struct vscsi_back *b);
-int back_try_finish_close(struct vscsi_back *b);
-void back_respond(struct back_req *r, int32_t rslt, const uint8_t *sense, size_t sense_len,
+int vscsi__back_connect(struct vscsi_back *b);
+void vscsi__back_disconnect(struct vscsi_back *b);
+int vscsi__back_try_finish_close(struct vscsi_back *b);
+void vscsi__back_respond(struct back_req *r, int32_t rslt, const uint8_t *sense, size_t sense_len,
                   uint32_t residual);
-void back_release_data(struct back_req *r);
-void back_push(struct vscsi_back *b);
+void vscsi__back_release_data(struct back_req *r);
+void vscsi__back_push(struct vscsi_back *b);
 /* Serves the ring as an event would, re-arming req_event (not counted as one). */
-int back_serve_armed(struct vscsi_back *b);
+int vscsi__back_serve_armed(struct vscsi_back *b);
 
 /* back_direct.c: the target's own buffer for this command (target.h
  * direct_buffer), or NULL for the bounce path. */
-uint8_t *back_direct_buffer(struct back_req *r);
+uint8_t *vscsi__back_direct_buffer(struct back_req *r);
 
 /* back_grants.c: 0 if every data grant of the command can be used (read,
  * and written too if `writable`) right now; before anything irreversible. */
-int back_check_grants(struct back_req *r, int writable);
+int vscsi__back_check_grants(struct back_req *r, int writable);
 
 /* back_tmr.c */
-void back_do_abort(struct back_req *tmr);
-void back_do_reset(struct back_req *tmr);
-void back_cancel_inflight(struct vscsi_back *b, struct back_lun *only, uint8_t host);
+void vscsi__back_do_abort(struct back_req *tmr);
+void vscsi__back_do_reset(struct back_req *tmr);
+void vscsi__back_cancel_inflight(struct vscsi_back *b, struct back_lun *only, uint8_t host);
 
 /* back_trace.c */
-void back_trace_req(struct vscsi_back *b, const struct vscsi_cmd *cmd,
+void vscsi__back_trace_req(struct vscsi_back *b, const struct vscsi_cmd *cmd,
                     const struct vscsi_request *rq);
-void back_trace_rsp(struct vscsi_back *b, const struct vscsi_response *rsp);
-void back_trace_msg(struct vscsi_back *b, const char *fmt, ...)
+void vscsi__back_trace_rsp(struct vscsi_back *b, const struct vscsi_response *rsp);
+void vscsi__back_trace_msg(struct vscsi_back *b, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 2, 3)))
 #endif

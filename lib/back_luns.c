@@ -15,7 +15,7 @@ static struct back_lun *by_name(struct vscsi_back *b, const char *name)
     return NULL;
 }
 
-struct back_lun *back_lun_find(struct vscsi_back *b, const struct vscsi_nexus *nx)
+struct back_lun *vscsi__back_lun_find(struct vscsi_back *b, const struct vscsi_nexus *nx)
 {
     for (unsigned i = 0; i < VSCSI_XB_MAX_DEVS; i++) {
         struct back_lun *l = &b->luns[i];
@@ -26,7 +26,7 @@ struct back_lun *back_lun_find(struct vscsi_back *b, const struct vscsi_nexus *n
     return NULL;
 }
 
-void back_lun_put(struct vscsi_back *b, struct back_lun *l)
+void vscsi__back_lun_put(struct vscsi_back *b, struct back_lun *l)
 {
     if (l->refs)
         l->refs--;
@@ -42,10 +42,10 @@ static void detach(struct vscsi_back *b, struct back_lun *l)
     /* In-flight commands keep their reference; new ones get NO_CONNECT. */
     l->attached = 0;
     l->refs++;
-    back_lun_put(b, l);
+    vscsi__back_lun_put(b, l);
 }
 
-void back_luns_close_all(struct vscsi_back *b)
+void vscsi__back_luns_close_all(struct vscsi_back *b)
 {
     for (unsigned i = 0; i < VSCSI_XB_MAX_DEVS; i++)
         if (b->luns[i].attached)
@@ -81,7 +81,7 @@ static int add_lun(struct vscsi_back *b, const char *name, const char *devdir)
     rc = vscsi_vdev_parse(vdev_s, &vdev, NULL);
     if (rc)
         return rc;
-    if (back_lun_find(b, &vdev.nexus))
+    if (vscsi__back_lun_find(b, &vdev.nexus))
         return -EEXIST;
     for (unsigned i = 0; i < VSCSI_XB_MAX_DEVS && !slot; i++)
         if (!b->luns[i].used)
@@ -97,7 +97,7 @@ static int add_lun(struct vscsi_back *b, const char *name, const char *devdir)
     slot->nx = vdev.nexus;
     slot->tlun = tlun;
     slot->refs = 0;
-    back_trace_msg(b, "lun %s %s -> %u:%u:%u", name, pdev, vdev.nexus.channel, vdev.nexus.id,
+    vscsi__back_trace_msg(b, "lun %s %s -> %u:%u:%u", name, pdev, vdev.nexus.channel, vdev.nexus.id,
                    vdev.nexus.lun);
     return 0;
 }
@@ -122,7 +122,7 @@ static void scan_one(struct vscsi_back *b, const char *name)
     case VSCSI_XB_INITIALISING:
         rc = have ? 0 : add_lun(b, name, devdir);
         if (rc)
-            back_trace_msg(b, "lun %s refused: %d", name, rc);
+            vscsi__back_trace_msg(b, "lun %s refused: %d", name, rc);
         write_dev_state(b, devdir, rc ? VSCSI_XB_CLOSED : VSCSI_XB_INITIALISED);
         break;
     case VSCSI_XB_CONNECTED:
@@ -140,7 +140,7 @@ static void scan_one(struct vscsi_back *b, const char *name)
     }
 }
 
-int back_scan_luns(struct vscsi_back *b)
+int vscsi__back_scan_luns(struct vscsi_back *b)
 {
     /* Room for the maximum number of children with maximal names. */
     static const size_t cap = VSCSI_XB_MAX_DEVS * BACK_NAME_MAX;
@@ -154,7 +154,7 @@ int back_scan_luns(struct vscsi_back *b)
     if (n == -ENOENT)
         return 0;
     if (n < 0) {
-        back_trace_msg(b, "vscsi-devs unreadable: %d", n);
+        vscsi__back_trace_msg(b, "vscsi-devs unreadable: %d", n);
         return n;
     }
     /* Past the table's size add_lun() refuses (state 6) rather than leaving
@@ -171,7 +171,7 @@ int back_scan_luns(struct vscsi_back *b)
 }
 
 /* Frontend Connected: LUNs it has seen (backend state 3) become 4. */
-void back_promote_luns(struct vscsi_back *b)
+void vscsi__back_promote_luns(struct vscsi_back *b)
 {
     char dir[VSCSI_XB_PATH_MAX + 1], devdir[VSCSI_XB_PATH_MAX + 1];
     enum vscsi_xb_state s;

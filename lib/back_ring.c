@@ -31,7 +31,7 @@ static int alloc_req_buffers(struct vscsi_back *b)
         if (!r->refs)
             r->refs = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, pages, sizeof(*r->refs));
         if (b->cfg.data_mode == VSCSI_BACK_COPY) {
-            /* twice: back_check_grants' probe reads and writes each segment */
+            /* twice: vscsi__back_check_grants' probe reads and writes each segment */
             if (!r->gcopy)
                 r->gcopy = vscsi_zalloc(b->cfg.ops, b->cfg.ops_ctx, 2 * pages, sizeof(*r->gcopy));
             if (!r->probe)
@@ -47,7 +47,7 @@ static int alloc_req_buffers(struct vscsi_back *b)
     return 0;
 }
 
-int back_connect(struct vscsi_back *b)
+int vscsi__back_connect(struct vscsi_back *b)
 {
     const struct vscsi_platform_ops *ops = b->cfg.ops;
     uint32_t ref, remote_port;
@@ -97,12 +97,12 @@ static void notify_failed(struct vscsi_back *b, int rc)
     if (b->tearing_down)
         return;
     b->ring_broken = 1;
-    back_fail(b, rc, "event channel notify failed");
+    vscsi__back_fail(b, rc, "event channel notify failed");
     if (b->state == VSCSI_XB_CONNECTED)
-        back_write_state(b, VSCSI_XB_CLOSING);
+        vscsi__back_write_state(b, VSCSI_XB_CLOSING);
 }
 
-void back_push(struct vscsi_back *b)
+void vscsi__back_push(struct vscsi_back *b)
 {
     if (!b->connected)
         return;
@@ -116,13 +116,13 @@ void back_push(struct vscsi_back *b)
 
 /* Tears the ring down. Commands still in flight are cancelled first and
  * answered while the ring is there, so no rqid is left without an answer. */
-void back_disconnect(struct vscsi_back *b)
+void vscsi__back_disconnect(struct vscsi_back *b)
 {
     if (!b->connected)
         return;
     b->tearing_down = 1;
-    back_cancel_inflight(b, NULL, VSCSI_HOST_RESET);
-    back_push(b);
+    vscsi__back_cancel_inflight(b, NULL, VSCSI_HOST_RESET);
+    vscsi__back_push(b);
     b->tearing_down = 0;
     if (b->cfg.ops->evtchn_unbind)
         b->cfg.ops->evtchn_unbind(b->cfg.ops_ctx, b->port);
@@ -132,7 +132,7 @@ void back_disconnect(struct vscsi_back *b)
 }
 
 /* Frontend Closing: done once nothing is in flight (as Linux back waits). */
-int back_try_finish_close(struct vscsi_back *b)
+int vscsi__back_try_finish_close(struct vscsi_back *b)
 {
     if (!b->closing)
         return 0;
@@ -140,11 +140,11 @@ int back_try_finish_close(struct vscsi_back *b)
         if (b->reqs[i].busy)
             return 0;
     b->closing = 0;
-    back_disconnect(b);
-    return back_write_state(b, VSCSI_XB_CLOSING);
+    vscsi__back_disconnect(b);
+    return vscsi__back_write_state(b, VSCSI_XB_CLOSING);
 }
 
-void back_release_data(struct back_req *r)
+void vscsi__back_release_data(struct back_req *r)
 {
     if (r->map_addr) {
         r->b->cfg.ops->unmap_grants(r->b->cfg.ops_ctx, r->map_addr, r->map_count);
@@ -153,7 +153,7 @@ void back_release_data(struct back_req *r)
     }
 }
 
-void back_respond(struct back_req *r, int32_t rslt, const uint8_t *sense, size_t sense_len,
+void vscsi__back_respond(struct back_req *r, int32_t rslt, const uint8_t *sense, size_t sense_len,
                   uint32_t residual)
 {
     struct vscsi_back *b = r->b;
@@ -161,24 +161,24 @@ void back_respond(struct back_req *r, int32_t rslt, const uint8_t *sense, size_t
 
     /* Grants go back before the answer is visible, or a hardened frontend
      * could not revoke them. */
-    back_release_data(r);
+    vscsi__back_release_data(r);
     if (b->connected && (slot = vscsi_back_slot(&b->ring)) != NULL) {
         vscsi_rsp_cdb(slot, r->cmd.rqid, (uint8_t)VSCSI_RSLT_HOST(rslt),
                       (uint8_t)VSCSI_RSLT_STATUS(rslt), sense, sense_len, residual);
         slot->rslt = rslt; /* TMR answers are not host/status shaped */
         vscsi_back_produce(&b->ring);
         b->st.responses++;
-        back_trace_rsp(b, slot);
+        vscsi__back_trace_rsp(b, slot);
         if (!b->in_event)
-            back_push(b);
+            vscsi__back_push(b);
     }
     if (r->lun)
-        back_lun_put(b, r->lun);
+        vscsi__back_lun_put(b, r->lun);
     r->lun = NULL;
     r->busy = 0;
     r->submitted = 0;
     if (b->closing)
-        back_try_finish_close(b);
+        vscsi__back_try_finish_close(b);
 }
 
 static void reject(struct back_req *r, enum vscsi_reject why)
@@ -188,8 +188,8 @@ static void reject(struct back_req *r, enum vscsi_reject why)
     b->st.rejected++;
     if ((unsigned)why < sizeof(b->st.rejects) / sizeof(b->st.rejects[0]))
         b->st.rejects[why]++;
-    back_trace_msg(b, "reject rqid=%u %s", r->cmd.rqid, vscsi_reject_str(why));
-    back_respond(r, vscsi_reject_rslt(why), NULL, 0, 0);
+    vscsi__back_trace_msg(b, "reject rqid=%u %s", r->cmd.rqid, vscsi_reject_str(why));
+    vscsi__back_respond(r, vscsi_reject_rslt(why), NULL, 0, 0);
 }
 
 /* Indirect regions are read-only grants; read each once into our storage. */
@@ -271,14 +271,14 @@ static int setup_data(struct back_req *r)
     if (c->nr_segs == 0)
         return 0;
     if (b->cfg.data_mode == VSCSI_BACK_COPY) {
-        uint8_t *direct = back_direct_buffer(r);
+        uint8_t *direct = vscsi__back_direct_buffer(r);
         int data_in = c->dir == VSCSI_DIR_FROM_DEVICE || c->dir == VSCSI_DIR_BIDIRECTIONAL;
 
         /* A READ's pages are written only after the target ran it, a direct
          * WRITE copies into the target's own memory: both are checked whole
          * first. A bounced WRITE needs no check, its copy-in is one. */
         if (data_in || direct) {
-            int rc = back_check_grants(r, data_in);
+            int rc = vscsi__back_check_grants(r, data_in);
             if (rc)
                 return rc;
         }
@@ -335,7 +335,7 @@ static void start_cdb(struct back_req *r)
         reject(r, VSCSI_REJ_TOO_MANY_SEGS);
         return;
     }
-    back_trace_req(b, &r->cmd, &r->copy);
+    vscsi__back_trace_req(b, &r->cmd, &r->copy);
     /* Complete before setup_data: a target's direct_buffer() reads it. */
     r->tcmd.cdb = r->cmd.cdb;
     r->tcmd.cdb_len = r->cmd.cdb_len;
@@ -352,7 +352,7 @@ static void start_cdb(struct back_req *r)
     rc = b->cfg.target->submit(b->cfg.target_ctx, r->lun->tlun, &r->tcmd);
     if (rc && r->busy && r->submitted) {
         r->submitted = 0;
-        back_respond(r, VSCSI_RSLT(VSCSI_HOST_ERROR, 0), NULL, 0, 0);
+        vscsi__back_respond(r, VSCSI_RSLT(VSCSI_HOST_ERROR, 0), NULL, 0, 0);
     }
     /* From here the request may already be answered and free. */
 }
@@ -371,7 +371,7 @@ static void serve_one(struct vscsi_back *b, struct back_req *r)
         reject(r, r->cmd.reject);
         return;
     }
-    struct back_lun *lun = back_lun_find(b, &r->cmd.nx);
+    struct back_lun *lun = vscsi__back_lun_find(b, &r->cmd.nx);
     if (!lun) {
         reject(r, VSCSI_REJ_NO_LUN);
         return;
@@ -392,12 +392,12 @@ static void serve_one(struct vscsi_back *b, struct back_req *r)
         start_cdb(r);
         break;
     case VSCSI_ACT_ABORT:
-        back_trace_req(b, &r->cmd, &r->copy);
-        back_do_abort(r);
+        vscsi__back_trace_req(b, &r->cmd, &r->copy);
+        vscsi__back_do_abort(r);
         break;
     default:
-        back_trace_req(b, &r->cmd, &r->copy);
-        back_do_reset(r);
+        vscsi__back_trace_req(b, &r->cmd, &r->copy);
+        vscsi__back_do_reset(r);
         break;
     }
 }
@@ -425,7 +425,7 @@ static int serve(struct vscsi_back *b, int arm)
              * ring for good (Linux keeps the channel masked); answers for
              * what is in flight still go out. */
             b->ring_broken = 1;
-            back_fail(b, -EPROTO, "bogus ring requests");
+            vscsi__back_fail(b, -EPROTO, "bogus ring requests");
             break;
         }
         if (n == 0)
@@ -437,19 +437,19 @@ static int serve(struct vscsi_back *b, int arm)
             serve_one(b, r);
             taken++;
         }
-        back_push(b);
+        vscsi__back_push(b);
     }
     b->in_event = 0;
-    back_push(b);
+    vscsi__back_push(b);
     if (b->ring_broken) {
         if (b->state == VSCSI_XB_CONNECTED)
-            back_write_state(b, VSCSI_XB_CLOSING);
+            vscsi__back_write_state(b, VSCSI_XB_CLOSING);
         return -EPROTO;
     }
     return taken;
 }
 
-int back_serve_armed(struct vscsi_back *b)
+int vscsi__back_serve_armed(struct vscsi_back *b)
 {
     return serve(b, 1);
 }
@@ -485,7 +485,7 @@ void vscsi_back_complete_host(struct vscsi_target_cmd *cmd, uint8_t host, uint8_
         /* The frontend revoked its pages under us: the data is lost. */
         host = VSCSI_HOST_ERROR;
     }
-    back_respond(r, VSCSI_RSLT(host, status), sense, sense_len, residual);
+    vscsi__back_respond(r, VSCSI_RSLT(host, status), sense, sense_len, residual);
 }
 
 void vscsi_back_complete(struct vscsi_target_cmd *cmd, uint8_t status, const uint8_t *sense,

@@ -19,7 +19,7 @@ static int withdraw(struct back_req *r)
     return 0;
 }
 
-void back_do_abort(struct back_req *tmr)
+void vscsi__back_do_abort(struct back_req *tmr)
 {
     struct vscsi_back *b = tmr->b;
     struct back_req *victim = NULL;
@@ -35,21 +35,21 @@ void back_do_abort(struct back_req *tmr)
             victim = o;
     }
     if (!victim || withdraw(victim) != 0) {
-        back_respond(tmr, VSCSI_RSLT_RESET_FAILED, NULL, 0, 0);
+        vscsi__back_respond(tmr, VSCSI_RSLT_RESET_FAILED, NULL, 0, 0);
         return;
     }
-    back_respond(victim, VSCSI_RSLT(VSCSI_HOST_ABORT, 0), NULL, 0, 0);
-    back_respond(tmr, VSCSI_RSLT_RESET_SUCCESS, NULL, 0, 0);
+    vscsi__back_respond(victim, VSCSI_RSLT(VSCSI_HOST_ABORT, 0), NULL, 0, 0);
+    vscsi__back_respond(tmr, VSCSI_RSLT_RESET_SUCCESS, NULL, 0, 0);
 }
 
-void back_do_reset(struct back_req *tmr)
+void vscsi__back_do_reset(struct back_req *tmr)
 {
     struct vscsi_back *b = tmr->b;
     const struct vscsi_target_ops *t = b->cfg.target;
 
     b->st.resets++;
     if (!t->reset || t->reset(b->cfg.target_ctx, tmr->lun->tlun) != 0) {
-        back_respond(tmr, VSCSI_RSLT_RESET_FAILED, NULL, 0, 0);
+        vscsi__back_respond(tmr, VSCSI_RSLT_RESET_FAILED, NULL, 0, 0);
         return;
     }
     /* The target dropped everything of this LUN: answer it all here. Its LUN,
@@ -59,16 +59,16 @@ void back_do_reset(struct back_req *tmr)
         struct back_req *o = &b->reqs[i];
         if (o != tmr && o->busy && o->submitted && o->lun->tlun == tmr->lun->tlun) {
             o->submitted = 0;
-            back_respond(o, VSCSI_RSLT(VSCSI_HOST_RESET, 0), NULL, 0, 0);
+            vscsi__back_respond(o, VSCSI_RSLT(VSCSI_HOST_RESET, 0), NULL, 0, 0);
         }
     }
-    back_respond(tmr, VSCSI_RSLT_RESET_SUCCESS, NULL, 0, 0);
+    vscsi__back_respond(tmr, VSCSI_RSLT_RESET_SUCCESS, NULL, 0, 0);
 }
 
 /* Answers every command in flight (of one LUN, or all) with `host`: abort
  * each at the target, reset the LUN if that fails, and as a last resort take
  * it back anyway, since the ring is about to go. */
-void back_cancel_inflight(struct vscsi_back *b, struct back_lun *only, uint8_t host)
+void vscsi__back_cancel_inflight(struct vscsi_back *b, struct back_lun *only, uint8_t host)
 {
     const struct vscsi_target_ops *t = b->cfg.target;
 
@@ -79,6 +79,6 @@ void back_cancel_inflight(struct vscsi_back *b, struct back_lun *only, uint8_t h
         if (withdraw(r) != 0 && t->reset)
             t->reset(b->cfg.target_ctx, r->lun->tlun);
         r->submitted = 0;
-        back_respond(r, VSCSI_RSLT(host, 0), NULL, 0, 0);
+        vscsi__back_respond(r, VSCSI_RSLT(host, 0), NULL, 0, 0);
     }
 }

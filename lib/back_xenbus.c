@@ -9,26 +9,26 @@
 /* Frontend domids are real domains: DOMID_FIRST_RESERVED (0x7ff0) and up are not. */
 #define BACK_DOMID_MAX 0x7fefu
 
-int back_write_state(struct vscsi_back *b, enum vscsi_xb_state s)
+int vscsi__back_write_state(struct vscsi_back *b, enum vscsi_xb_state s)
 {
     int rc = vscsi_xb_write_uint(b->cfg.ops, b->cfg.ops_ctx, VSCSI_XS_NO_TXN, b->dev_path, "state",
                                  (uint32_t)s);
     if (rc == 0) {
         b->state = s;
-        back_trace_msg(b, "state %s", vscsi_xb_state_str(s));
+        vscsi__back_trace_msg(b, "state %s", vscsi_xb_state_str(s));
     }
     return rc;
 }
 
 /* A fatal problem with the peer: say why in the store (as xenbus_dev_fatal
  * does), remember it, and begin the teardown. */
-void back_fail(struct vscsi_back *b, int err, const char *why)
+void vscsi__back_fail(struct vscsi_back *b, int err, const char *why)
 {
     char path[VSCSI_XB_PATH_MAX + 1];
 
     if (!b->error)
         b->error = err;
-    back_trace_msg(b, "error %d: %s", err, why);
+    vscsi__back_trace_msg(b, "error %d: %s", err, why);
     if (vscsi_xb_join(path, sizeof(path), b->dev_path, "error") == 0)
         b->cfg.ops->xs_write(b->cfg.ops_ctx, VSCSI_XS_NO_TXN, path, why);
 }
@@ -59,7 +59,7 @@ int vscsi_back_start(struct vscsi_back *b)
     int rc = read_frontend(b);
 
     if (rc) {
-        back_fail(b, rc, "bad frontend/frontend-id nodes");
+        vscsi__back_fail(b, rc, "bad frontend/frontend-id nodes");
         return rc;
     }
     if (b->cfg.max_segs) {
@@ -68,7 +68,7 @@ int vscsi_back_start(struct vscsi_back *b)
         if (rc)
             return rc;
     }
-    rc = back_write_state(b, VSCSI_XB_INIT_WAIT);
+    rc = vscsi__back_write_state(b, VSCSI_XB_INIT_WAIT);
     if (rc)
         return rc;
     rc = vscsi_xb_join(path, sizeof(path), b->fe_path, "state");
@@ -82,15 +82,15 @@ int vscsi_back_start(struct vscsi_back *b)
 
 static int connect_and_scan(struct vscsi_back *b)
 {
-    int rc = back_connect(b);
+    int rc = vscsi__back_connect(b);
 
     if (rc) {
-        back_fail(b, rc, "cannot map ring or bind event channel");
-        back_write_state(b, VSCSI_XB_CLOSING);
+        vscsi__back_fail(b, rc, "cannot map ring or bind event channel");
+        vscsi__back_write_state(b, VSCSI_XB_CLOSING);
         return rc;
     }
-    back_scan_luns(b);
-    return back_write_state(b, VSCSI_XB_CONNECTED);
+    vscsi__back_scan_luns(b);
+    return vscsi__back_write_state(b, VSCSI_XB_CONNECTED);
 }
 
 static int on_closed(struct vscsi_back *b, int unknown)
@@ -98,9 +98,9 @@ static int on_closed(struct vscsi_back *b, int unknown)
     char online[8];
     int rc;
 
-    back_disconnect(b);
+    vscsi__back_disconnect(b);
     if (b->state != VSCSI_XB_CLOSED)
-        back_write_state(b, VSCSI_XB_CLOSED);
+        vscsi__back_write_state(b, VSCSI_XB_CLOSED);
     rc = vscsi_xb_read_str(b->cfg.ops, b->cfg.ops_ctx, VSCSI_XS_NO_TXN, b->dev_path, "online",
                            online, sizeof(online));
     if (unknown || rc < 0 || strcmp(online, "1") != 0)
@@ -121,7 +121,7 @@ int vscsi_back_handle_watch(struct vscsi_back *b, const char *path, const char *
         return b->state == VSCSI_XB_INIT_WAIT ? 0 : on_closed(b, 1);
     if (rc) {
         /* A state we cannot even read: no guessing, shut the vhost down cleanly. */
-        back_fail(b, -EPROTO, "frontend state is not a XenbusState");
+        vscsi__back_fail(b, -EPROTO, "frontend state is not a XenbusState");
         on_closed(b, 0);
         return -EPROTO;
     }
@@ -130,11 +130,11 @@ int vscsi_back_handle_watch(struct vscsi_back *b, const char *path, const char *
         return 0;
     b->fe_seen = 1;
     b->fe_state = fe;
-    back_trace_msg(b, "frontend %s", vscsi_xb_state_str(fe));
+    vscsi__back_trace_msg(b, "frontend %s", vscsi_xb_state_str(fe));
     switch (fe) {
     case VSCSI_XB_INITIALISED:
         if (b->connected) /* a resumed frontend brings a new ring */
-            back_disconnect(b);
+            vscsi__back_disconnect(b);
         if (b->error)
             return b->error;
         return connect_and_scan(b);
@@ -150,22 +150,22 @@ int vscsi_back_handle_watch(struct vscsi_back *b, const char *path, const char *
                 return rc;
             took_over = 1;
         }
-        back_promote_luns(b);
+        vscsi__back_promote_luns(b);
         if (b->state != VSCSI_XB_CONNECTED)
-            back_write_state(b, VSCSI_XB_CONNECTED);
+            vscsi__back_write_state(b, VSCSI_XB_CONNECTED);
         /* A live ring taken over from a backend that went away may hold
          * requests whose notifications went to the old port: serve them now
          * and re-arm, nobody will notify for them again. */
         if (took_over) {
-            rc = back_serve_armed(b);
+            rc = vscsi__back_serve_armed(b);
             return rc < 0 ? rc : 0;
         }
         return 0;
     case VSCSI_XB_CLOSING:
         /* Answer what is in flight now rather than wait on a target that may hang. */
         b->closing = 1;
-        back_cancel_inflight(b, NULL, VSCSI_HOST_RESET);
-        return back_try_finish_close(b);
+        vscsi__back_cancel_inflight(b, NULL, VSCSI_HOST_RESET);
+        return vscsi__back_try_finish_close(b);
     case VSCSI_XB_CLOSED:
         return on_closed(b, 0);
     case VSCSI_XB_UNKNOWN:
@@ -173,8 +173,8 @@ int vscsi_back_handle_watch(struct vscsi_back *b, const char *path, const char *
     case VSCSI_XB_RECONFIGURING:
         if (!b->connected || b->error)
             return 0;
-        back_scan_luns(b);
-        return back_write_state(b, VSCSI_XB_RECONFIGURED);
+        vscsi__back_scan_luns(b);
+        return vscsi__back_write_state(b, VSCSI_XB_RECONFIGURED);
     case VSCSI_XB_INITIALISING:
     case VSCSI_XB_INIT_WAIT:
     case VSCSI_XB_RECONFIGURED:

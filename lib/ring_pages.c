@@ -11,7 +11,7 @@
 
 #include "ring_pages.h"
 
-int ring_pages_advertise(const struct vscsi_platform_ops *ops, void *ctx, const char *dev_path,
+int vscsi__ring_pages_advertise(const struct vscsi_platform_ops *ops, void *ctx, const char *dev_path,
                          unsigned max_order)
 {
     if (max_order == 0)
@@ -27,7 +27,7 @@ static void ref_name(char *buf, size_t len, unsigned i)
     snprintf(buf, len, "ring-ref%u", i);
 }
 
-int ring_pages_read(const struct vscsi_platform_ops *ops, void *ctx, const char *fe_path,
+int vscsi__ring_pages_read(const struct vscsi_platform_ops *ops, void *ctx, const char *fe_path,
                     unsigned max_order, struct ring_pages_req *out, const char **why)
 {
     char name[24];
@@ -77,7 +77,7 @@ int ring_pages_read(const struct vscsi_platform_ops *ops, void *ctx, const char 
     return 0;
 }
 
-unsigned ring_pages_choose(const struct vscsi_platform_ops *ops, void *ctx, const char *be_path,
+unsigned vscsi__ring_pages_choose(const struct vscsi_platform_ops *ops, void *ctx, const char *be_path,
                            unsigned own_max, int *bogus)
 {
     uint32_t v;
@@ -99,7 +99,7 @@ unsigned ring_pages_choose(const struct vscsi_platform_ops *ops, void *ctx, cons
     return v < own_max ? v : own_max;
 }
 
-int ring_pages_write(const struct vscsi_platform_ops *ops, void *ctx, vscsi_xs_txn t,
+int vscsi__ring_pages_write(const struct vscsi_platform_ops *ops, void *ctx, vscsi_xs_txn t,
                      const char *dev_path, unsigned order, const uint32_t *refs)
 {
     char name[24];

@@ -157,11 +157,11 @@ static void test_advertise_only_when_on(void **state)
     struct sim_env *e = *state;
     uint32_t v;
 
-    assert_int_equal(ring_pages_advertise(e->ops, e->d0, BE, 0), 0);
+    assert_int_equal(vscsi__ring_pages_advertise(e->ops, e->d0, BE, 0), 0);
     assert_int_equal(
         vscsi_xb_read_uint(e->ops, e->d0, VSCSI_XS_NO_TXN, BE, "max-ring-page-order", 99, &v),
         -ENOENT);
-    assert_int_equal(ring_pages_advertise(e->ops, e->d0, BE, 9), 0);
+    assert_int_equal(vscsi__ring_pages_advertise(e->ops, e->d0, BE, 9), 0);
     assert_int_equal(
         vscsi_xb_read_uint(e->ops, e->d0, VSCSI_XS_NO_TXN, BE, "max-ring-page-order", 99, &v), 0);
     assert_int_equal(v, VSCSI_RING_PAGE_ORDER_MAX);
@@ -173,20 +173,20 @@ static void test_choose(void **state)
     int bogus;
 
     /* A standard backend advertises nothing: the single page. */
-    assert_int_equal(ring_pages_choose(e->ops, e->d0, BE, 4, &bogus), 0);
+    assert_int_equal(vscsi__ring_pages_choose(e->ops, e->d0, BE, 4, &bogus), 0);
     assert_int_equal(bogus, 0);
     put(e, BE, "max-ring-page-order", "2");
-    assert_int_equal(ring_pages_choose(e->ops, e->d0, BE, 4, &bogus), 2);
-    assert_int_equal(ring_pages_choose(e->ops, e->d0, BE, 1, &bogus), 1);
+    assert_int_equal(vscsi__ring_pages_choose(e->ops, e->d0, BE, 4, &bogus), 2);
+    assert_int_equal(vscsi__ring_pages_choose(e->ops, e->d0, BE, 1, &bogus), 1);
     /* The option off on our side: the single page whatever is offered. */
-    assert_int_equal(ring_pages_choose(e->ops, e->d0, BE, 0, &bogus), 0);
+    assert_int_equal(vscsi__ring_pages_choose(e->ops, e->d0, BE, 0, &bogus), 0);
     put(e, BE, "max-ring-page-order", "99");
-    assert_int_equal(ring_pages_choose(e->ops, e->d0, BE, 3, &bogus), 3);
+    assert_int_equal(vscsi__ring_pages_choose(e->ops, e->d0, BE, 3, &bogus), 3);
     put(e, BE, "max-ring-page-order", "two");
-    assert_int_equal(ring_pages_choose(e->ops, e->d0, BE, 3, &bogus), 0);
+    assert_int_equal(vscsi__ring_pages_choose(e->ops, e->d0, BE, 3, &bogus), 0);
     assert_int_equal(bogus, 1);
     put(e, BE, "max-ring-page-order", "-1");
-    assert_int_equal(ring_pages_choose(e->ops, e->d0, BE, 3, &bogus), 0);
+    assert_int_equal(vscsi__ring_pages_choose(e->ops, e->d0, BE, 3, &bogus), 0);
     assert_int_equal(bogus, 1);
 }
 
@@ -199,12 +199,12 @@ static void test_read_single_page(void **state)
     put(e, FE, "ring-ref", "77");
     /* Option off: ring-page-order is not even looked at. */
     put(e, FE, "ring-page-order", "junk");
-    assert_int_equal(ring_pages_read(e->ops, e->d0, FE, 0, &r, &why), 0);
+    assert_int_equal(vscsi__ring_pages_read(e->ops, e->d0, FE, 0, &r, &why), 0);
     assert_int_equal(r.order, 0);
     assert_int_equal(r.refs[0], 77);
     /* Option on, order 0: ring-ref as ever. */
     put(e, FE, "ring-page-order", "0");
-    assert_int_equal(ring_pages_read(e->ops, e->d0, FE, 4, &r, &why), 0);
+    assert_int_equal(vscsi__ring_pages_read(e->ops, e->d0, FE, 4, &r, &why), 0);
     assert_int_equal(r.order, 0);
     assert_int_equal(r.refs[0], 77);
 }
@@ -216,11 +216,11 @@ static void test_read_pages(void **state)
     const char *why = NULL;
     uint32_t refs[4] = {8, 9, 4000000000u, 11};
 
-    assert_int_equal(ring_pages_write(e->ops, e->d0, VSCSI_XS_NO_TXN, FE, 2, refs), 0);
-    assert_int_equal(ring_pages_read(e->ops, e->d0, FE, 4, &r, &why), 0);
+    assert_int_equal(vscsi__ring_pages_write(e->ops, e->d0, VSCSI_XS_NO_TXN, FE, 2, refs), 0);
+    assert_int_equal(vscsi__ring_pages_read(e->ops, e->d0, FE, 4, &r, &why), 0);
     assert_int_equal(r.order, 2);
     assert_memory_equal(r.refs, refs, sizeof(refs));
-    assert_int_equal(ring_pages_write(e->ops, e->d0, VSCSI_XS_NO_TXN, FE, 0, refs), -EINVAL);
+    assert_int_equal(vscsi__ring_pages_write(e->ops, e->d0, VSCSI_XS_NO_TXN, FE, 0, refs), -EINVAL);
 }
 
 /* Each hostile layout is refused with a reason for the error node. */
@@ -229,7 +229,7 @@ static void expect_refused(struct sim_env *e, unsigned max, int err)
     struct ring_pages_req r;
     const char *why = NULL;
 
-    assert_int_equal(ring_pages_read(e->ops, e->d0, FE, max, &r, &why), err);
+    assert_int_equal(vscsi__ring_pages_read(e->ops, e->d0, FE, max, &r, &why), err);
     assert_non_null(why);
     assert_int_equal(r.order, 0);
 }
@@ -239,7 +239,7 @@ static void test_read_hostile(void **state)
     struct sim_env *e = *state;
     uint32_t refs[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
-    assert_int_equal(ring_pages_write(e->ops, e->d0, VSCSI_XS_NO_TXN, FE, 2, refs), 0);
+    assert_int_equal(vscsi__ring_pages_write(e->ops, e->d0, VSCSI_XS_NO_TXN, FE, 2, refs), 0);
     expect_refused(e, 1, -EINVAL); /* order beyond what we advertised */
     put(e, FE, "ring-page-order", "5");
     expect_refused(e, 4, -EINVAL); /* beyond the hard limit */
@@ -276,17 +276,17 @@ static void test_ours_ours_through_grants(void **state)
     struct vscsi_front_ring f;
     struct vscsi_back_ring b;
 
-    assert_int_equal(ring_pages_advertise(e->ops, e->d0, BE, VSCSI_RING_PAGE_ORDER_MAX), 0);
-    assert_int_equal(ring_pages_choose(e->ops, e->d0, BE, order, &bogus), order);
+    assert_int_equal(vscsi__ring_pages_advertise(e->ops, e->d0, BE, VSCSI_RING_PAGE_ORDER_MAX), 0);
+    assert_int_equal(vscsi__ring_pages_choose(e->ops, e->d0, BE, order, &bogus), order);
     assert_int_equal(e->ops->alloc_pages(e->front, n, &front_va), 0);
     for (unsigned i = 0; i < n; i++)
         fpages[i] = (unsigned char *)front_va + i * VSCSI_PAGE_SIZE;
     assert_int_equal(e->ops->grant_access(e->front, BACK, n, fpages, 0, refs), 0);
     vscsi_sring_init(front_va);
     vscsi_front_ring_init_order(&f, front_va, order);
-    assert_int_equal(ring_pages_write(e->ops, e->d0, VSCSI_XS_NO_TXN, FE, order, refs), 0);
+    assert_int_equal(vscsi__ring_pages_write(e->ops, e->d0, VSCSI_XS_NO_TXN, FE, order, refs), 0);
 
-    assert_int_equal(ring_pages_read(e->ops, e->d0, FE, VSCSI_RING_PAGE_ORDER_MAX, &r, &why), 0);
+    assert_int_equal(vscsi__ring_pages_read(e->ops, e->d0, FE, VSCSI_RING_PAGE_ORDER_MAX, &r, &why), 0);
     assert_int_equal(r.order, order);
     assert_int_equal(e->ops->map_grants(e->back, FRONT, n, r.refs, 1, &back_va), 0);
     assert_int_equal(vscsi_sim_mappings(e->hv, BACK), n);

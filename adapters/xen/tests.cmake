@@ -47,7 +47,7 @@ endif()
 # vscsi_ prefix (today xen_* do). Disabled until scripts/rename-internal.sh
 # has run, which turns it on.
 find_package(Python3 REQUIRED COMPONENTS Interpreter)
-set(VSCSI_XEN_PREFIX_CHECK OFF)
+set(VSCSI_XEN_PREFIX_CHECK ON)
 add_test(NAME symbols_xen_prefix
          COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tests/check_symbols.py prefix
                  $<TARGET_FILE:vscsi_xen> vscsi_)

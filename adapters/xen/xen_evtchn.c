@@ -4,7 +4,7 @@
 
 #include "xen_int.h"
 
-int xen_evtchn_alloc_unbound(void *ctx, uint16_t remote_domid, uint32_t *port)
+int vscsi__xen_evtchn_alloc_unbound(void *ctx, uint16_t remote_domid, uint32_t *port)
 {
     struct vscsi_xen *x = ctx;
     xenevtchn_port_or_error_t p;
@@ -14,12 +14,12 @@ int xen_evtchn_alloc_unbound(void *ctx, uint16_t remote_domid, uint32_t *port)
     errno = 0;
     p = xenevtchn_bind_unbound_port(x->ev, remote_domid);
     if (p < 0)
-        return xen_err(-EIO);
+        return vscsi__xen_err(-EIO);
     *port = (uint32_t)p;
     return 0;
 }
 
-int xen_evtchn_bind_interdomain(void *ctx, uint16_t remote_domid, uint32_t remote_port,
+int vscsi__xen_evtchn_bind_interdomain(void *ctx, uint16_t remote_domid, uint32_t remote_port,
                                 uint32_t *local_port)
 {
     struct vscsi_xen *x = ctx;
@@ -30,29 +30,29 @@ int xen_evtchn_bind_interdomain(void *ctx, uint16_t remote_domid, uint32_t remot
     errno = 0;
     p = xenevtchn_bind_interdomain(x->ev, remote_domid, remote_port);
     if (p < 0)
-        return xen_err(-EIO);
+        return vscsi__xen_err(-EIO);
     *local_port = (uint32_t)p;
     return 0;
 }
 
-int xen_evtchn_notify(void *ctx, uint32_t port)
+int vscsi__xen_evtchn_notify(void *ctx, uint32_t port)
 {
     struct vscsi_xen *x = ctx;
 
     if (!x->ev)
         return -ENOSYS;
     errno = 0;
-    return xenevtchn_notify(x->ev, port) == 0 ? 0 : xen_err(-EIO);
+    return xenevtchn_notify(x->ev, port) == 0 ? 0 : vscsi__xen_err(-EIO);
 }
 
-int xen_evtchn_unbind(void *ctx, uint32_t port)
+int vscsi__xen_evtchn_unbind(void *ctx, uint32_t port)
 {
     struct vscsi_xen *x = ctx;
 
     if (!x->ev)
         return -ENOSYS;
     errno = 0;
-    return xenevtchn_unbind(x->ev, port) == 0 ? 0 : xen_err(-EIO);
+    return xenevtchn_unbind(x->ev, port) == 0 ? 0 : vscsi__xen_err(-EIO);
 }
 
 int vscsi_xen_evtchn_fd(const struct vscsi_xen *x)
@@ -69,11 +69,11 @@ int vscsi_xen_next_port(struct vscsi_xen *x, uint32_t *port)
     errno = 0;
     p = xenevtchn_pending(x->ev);
     if (p < 0)
-        return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : xen_err(-EIO);
+        return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : vscsi__xen_err(-EIO);
     /* The driver masks a port when it delivers it; unmask before the caller
      * drains the ring so a notify sent meanwhile raises a new event. */
     if (xenevtchn_unmask(x->ev, (evtchn_port_t)p) != 0)
-        return xen_err(-EIO);
+        return vscsi__xen_err(-EIO);
     *port = (uint32_t)p;
     return 0;
 }

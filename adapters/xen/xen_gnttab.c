@@ -13,7 +13,7 @@
 /* Segments per ioctl from the stack; bigger batches go through the heap once. */
 #define XEN_COPY_STACK 32
 
-int xen_map_grants(void *ctx, uint16_t domid, uint32_t count, const uint32_t *refs, int writable,
+int vscsi__xen_map_grants(void *ctx, uint16_t domid, uint32_t count, const uint32_t *refs, int writable,
                    void **addr)
 {
     struct vscsi_xen *x = ctx;
@@ -33,7 +33,7 @@ int xen_map_grants(void *ctx, uint16_t domid, uint32_t count, const uint32_t *re
     /* One mmap of all refs: the library undoes the whole mapping when any ref fails. */
     p = xengnttab_map_domain_grant_refs(x->gt, count, domid, r,
                                         PROT_READ | (writable ? PROT_WRITE : 0));
-    int rc = p ? 0 : xen_err(-EFAULT);
+    int rc = p ? 0 : vscsi__xen_err(-EFAULT);
     if (r != stack_refs)
         free(r);
     if (rc)
@@ -42,14 +42,14 @@ int xen_map_grants(void *ctx, uint16_t domid, uint32_t count, const uint32_t *re
     return 0;
 }
 
-int xen_unmap_grants(void *ctx, void *addr, uint32_t count)
+int vscsi__xen_unmap_grants(void *ctx, void *addr, uint32_t count)
 {
     struct vscsi_xen *x = ctx;
 
     if (!x->gt)
         return -ENOSYS;
     errno = 0;
-    return xengnttab_unmap(x->gt, addr, count) == 0 ? 0 : xen_err(-EINVAL);
+    return xengnttab_unmap(x->gt, addr, count) == 0 ? 0 : vscsi__xen_err(-EINVAL);
 }
 
 static int16_t clamp_status(int16_t st)
@@ -57,7 +57,7 @@ static int16_t clamp_status(int16_t st)
     return st <= 0 && st >= VSCSI_GNTST_NO_SPACE ? st : VSCSI_GNTST_GENERAL_ERROR;
 }
 
-int xen_copy_grants(void *ctx, struct vscsi_grant_copy *segs, uint32_t count)
+int vscsi__xen_copy_grants(void *ctx, struct vscsi_grant_copy *segs, uint32_t count)
 {
     struct vscsi_xen *x = ctx;
     xengnttab_grant_copy_segment_t stack_segs[XEN_COPY_STACK];
@@ -99,7 +99,7 @@ int xen_copy_grants(void *ctx, struct vscsi_grant_copy *segs, uint32_t count)
     if (!rc) {
         errno = 0;
         if (xengnttab_grant_copy(x->gt, count, g) != 0) {
-            rc = xen_err(-EIO);
+            rc = vscsi__xen_err(-EIO);
         } else {
             for (uint32_t i = 0; i < count; i++)
                 segs[i].status = clamp_status(g[i].status);
@@ -113,7 +113,7 @@ int xen_copy_grants(void *ctx, struct vscsi_grant_copy *segs, uint32_t count)
     return rc;
 }
 
-int xen_grant_page(void *ctx, uint16_t domid, int readonly, uint32_t *ref, void **page)
+int vscsi__xen_grant_page(void *ctx, uint16_t domid, int readonly, uint32_t *ref, void **page)
 {
     struct vscsi_xen *x = ctx;
     uint32_t r = 0;
@@ -126,14 +126,14 @@ int xen_grant_page(void *ctx, uint16_t domid, int readonly, uint32_t *ref, void 
     errno = 0;
     p = xengntshr_share_pages(x->gs, domid, 1, &r, !readonly);
     if (!p)
-        return xen_err(-ENOMEM);
+        return vscsi__xen_err(-ENOMEM);
     memset(p, 0, 4096); /* gntalloc zeroes today; the contract must not depend on it */
     *ref = r;
     *page = p;
     return 0;
 }
 
-int xen_ungrant_page(void *ctx, uint32_t ref, void *page)
+int vscsi__xen_ungrant_page(void *ctx, uint32_t ref, void *page)
 {
     struct vscsi_xen *x = ctx;
 

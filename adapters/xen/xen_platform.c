@@ -7,7 +7,7 @@
 
 #include "xen_int.h"
 
-int xen_err(int fallback)
+int vscsi__xen_err(int fallback)
 {
     /* The libraries do not always set errno on failure; never report success. */
     return errno > 0 ? -errno : fallback;
@@ -42,22 +42,22 @@ int vscsi_xen_open(unsigned what, struct vscsi_xen **out)
     x->what = what;
     errno = 0;
     if ((what & VSCSI_XEN_GNTTAB) && !(x->gt = xengnttab_open(NULL, 0)))
-        rc = xen_err(-ENODEV);
+        rc = vscsi__xen_err(-ENODEV);
     if (!rc && (what & VSCSI_XEN_GNTSHR) && !(x->gs = xengntshr_open(NULL, 0)))
-        rc = xen_err(-ENODEV);
+        rc = vscsi__xen_err(-ENODEV);
     if (!rc && (what & VSCSI_XEN_EVTCHN)) {
         if (!(x->ev = xenevtchn_open(NULL, 0))) {
-            rc = xen_err(-ENODEV);
+            rc = vscsi__xen_err(-ENODEV);
         } else {
             /* The embedder polls; a read with nothing pending must not block. */
             int fd = xenevtchn_fd(x->ev);
             int fl = fcntl(fd, F_GETFL);
             if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-                rc = xen_err(-EIO);
+                rc = vscsi__xen_err(-EIO);
         }
     }
     if (!rc && (what & VSCSI_XEN_XS) && !(x->xs = xs_open(0)))
-        rc = xen_err(-ENODEV);
+        rc = vscsi__xen_err(-ENODEV);
     if (rc) {
         vscsi_xen_close(x);
         return rc;
@@ -66,7 +66,7 @@ int vscsi_xen_open(unsigned what, struct vscsi_xen **out)
     return 0;
 }
 
-int xen_domid(void *ctx, uint16_t *out)
+int vscsi__xen_domid(void *ctx, uint16_t *out)
 {
     struct vscsi_xen *x = ctx;
     char buf[16];
@@ -79,7 +79,7 @@ int xen_domid(void *ctx, uint16_t *out)
         return 0;
     }
     /* A relative path is relative to our own /local/domain/<id>. */
-    rc = xen_xs_read(ctx, VSCSI_XS_NO_TXN, "domid", buf, sizeof(buf));
+    rc = vscsi__xen_xs_read(ctx, VSCSI_XS_NO_TXN, "domid", buf, sizeof(buf));
     if (rc < 0)
         return rc;
     errno = 0;
@@ -96,26 +96,26 @@ const struct vscsi_platform_ops *vscsi_xen_ops(void)
 {
     static const struct vscsi_platform_ops ops = {
         .size = sizeof(ops),
-        .domid = xen_domid,
-        .map_grants = xen_map_grants,
-        .unmap_grants = xen_unmap_grants,
-        .copy_grants = xen_copy_grants,
-        .grant_page = xen_grant_page,
-        .ungrant_page = xen_ungrant_page,
-        .evtchn_alloc_unbound = xen_evtchn_alloc_unbound,
-        .evtchn_bind_interdomain = xen_evtchn_bind_interdomain,
-        .evtchn_notify = xen_evtchn_notify,
-        .evtchn_unbind = xen_evtchn_unbind,
-        .xs_read = xen_xs_read,
-        .xs_write = xen_xs_write,
-        .xs_mkdir = xen_xs_mkdir,
-        .xs_rm = xen_xs_rm,
-        .xs_directory = xen_xs_directory,
-        .xs_set_perms = xen_xs_set_perms,
-        .xs_watch = xen_xs_watch,
-        .xs_unwatch = xen_xs_unwatch,
-        .xs_txn_start = xen_xs_txn_start,
-        .xs_txn_end = xen_xs_txn_end,
+        .domid = vscsi__xen_domid,
+        .map_grants = vscsi__xen_map_grants,
+        .unmap_grants = vscsi__xen_unmap_grants,
+        .copy_grants = vscsi__xen_copy_grants,
+        .grant_page = vscsi__xen_grant_page,
+        .ungrant_page = vscsi__xen_ungrant_page,
+        .evtchn_alloc_unbound = vscsi__xen_evtchn_alloc_unbound,
+        .evtchn_bind_interdomain = vscsi__xen_evtchn_bind_interdomain,
+        .evtchn_notify = vscsi__xen_evtchn_notify,
+        .evtchn_unbind = vscsi__xen_evtchn_unbind,
+        .xs_read = vscsi__xen_xs_read,
+        .xs_write = vscsi__xen_xs_write,
+        .xs_mkdir = vscsi__xen_xs_mkdir,
+        .xs_rm = vscsi__xen_xs_rm,
+        .xs_directory = vscsi__xen_xs_directory,
+        .xs_set_perms = vscsi__xen_xs_set_perms,
+        .xs_watch = vscsi__xen_xs_watch,
+        .xs_unwatch = vscsi__xen_xs_unwatch,
+        .xs_txn_start = vscsi__xen_xs_txn_start,
+        .xs_txn_end = vscsi__xen_xs_txn_end,
     };
     return &ops;
 }

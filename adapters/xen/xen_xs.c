@@ -16,7 +16,7 @@
         errno = 0;                                                                                 \
     } while (0)
 
-int xen_xs_read(void *ctx, vscsi_xs_txn t, const char *path, char *buf, size_t buflen)
+int vscsi__xen_xs_read(void *ctx, vscsi_xs_txn t, const char *path, char *buf, size_t buflen)
 {
     struct vscsi_xen *x = ctx;
     unsigned int len = 0;
@@ -28,7 +28,7 @@ int xen_xs_read(void *ctx, vscsi_xs_txn t, const char *path, char *buf, size_t b
         return -EINVAL;
     v = xs_read(x->xs, t, path, &len);
     if (!v)
-        return xen_err(-EIO);
+        return vscsi__xen_err(-EIO);
     if ((size_t)len >= buflen) {
         memcpy(buf, v, buflen - 1);
         buf[buflen - 1] = '\0';
@@ -42,31 +42,31 @@ int xen_xs_read(void *ctx, vscsi_xs_txn t, const char *path, char *buf, size_t b
     return rc;
 }
 
-int xen_xs_write(void *ctx, vscsi_xs_txn t, const char *path, const char *value)
+int vscsi__xen_xs_write(void *ctx, vscsi_xs_txn t, const char *path, const char *value)
 {
     struct vscsi_xen *x = ctx;
 
     NEED_XS(x);
-    return xs_write(x->xs, t, path, value, (unsigned int)strlen(value)) ? 0 : xen_err(-EIO);
+    return xs_write(x->xs, t, path, value, (unsigned int)strlen(value)) ? 0 : vscsi__xen_err(-EIO);
 }
 
-int xen_xs_mkdir(void *ctx, vscsi_xs_txn t, const char *path)
+int vscsi__xen_xs_mkdir(void *ctx, vscsi_xs_txn t, const char *path)
 {
     struct vscsi_xen *x = ctx;
 
     NEED_XS(x);
-    return xs_mkdir(x->xs, t, path) ? 0 : xen_err(-EIO);
+    return xs_mkdir(x->xs, t, path) ? 0 : vscsi__xen_err(-EIO);
 }
 
-int xen_xs_rm(void *ctx, vscsi_xs_txn t, const char *path)
+int vscsi__xen_xs_rm(void *ctx, vscsi_xs_txn t, const char *path)
 {
     struct vscsi_xen *x = ctx;
 
     NEED_XS(x);
-    return xs_rm(x->xs, t, path) ? 0 : xen_err(-EIO);
+    return xs_rm(x->xs, t, path) ? 0 : vscsi__xen_err(-EIO);
 }
 
-int xen_xs_directory(void *ctx, vscsi_xs_txn t, const char *path, char *buf, size_t buflen)
+int vscsi__xen_xs_directory(void *ctx, vscsi_xs_txn t, const char *path, char *buf, size_t buflen)
 {
     struct vscsi_xen *x = ctx;
     unsigned int num = 0;
@@ -77,7 +77,7 @@ int xen_xs_directory(void *ctx, vscsi_xs_txn t, const char *path, char *buf, siz
     NEED_XS(x);
     ents = xs_directory(x->xs, t, path, &num);
     if (!ents)
-        return xen_err(-EIO);
+        return vscsi__xen_err(-EIO);
     for (unsigned int i = 0; i < num && !rc; i++) {
         size_t l = strlen(ents[i]) + 1;
         if (used + l > buflen)
@@ -91,7 +91,7 @@ int xen_xs_directory(void *ctx, vscsi_xs_txn t, const char *path, char *buf, siz
     return rc ? rc : (int)num;
 }
 
-int xen_xs_set_perms(void *ctx, vscsi_xs_txn t, const char *path, const struct vscsi_xs_perm *p,
+int vscsi__xen_xs_set_perms(void *ctx, vscsi_xs_txn t, const char *path, const struct vscsi_xs_perm *p,
                      unsigned n)
 {
     struct vscsi_xen *x = ctx;
@@ -111,29 +111,29 @@ int xen_xs_set_perms(void *ctx, vscsi_xs_txn t, const char *path, const struct v
     }
     errno = 0;
     ok = xs_set_permissions(x->xs, t, path, xp, n);
-    int rc = ok ? 0 : xen_err(-EIO);
+    int rc = ok ? 0 : vscsi__xen_err(-EIO);
     if (xp != stack_perms)
         free(xp);
     return rc;
 }
 
-int xen_xs_watch(void *ctx, const char *path, const char *token)
+int vscsi__xen_xs_watch(void *ctx, const char *path, const char *token)
 {
     struct vscsi_xen *x = ctx;
 
     NEED_XS(x);
-    return xs_watch(x->xs, path, token) ? 0 : xen_err(-EIO);
+    return xs_watch(x->xs, path, token) ? 0 : vscsi__xen_err(-EIO);
 }
 
-int xen_xs_unwatch(void *ctx, const char *path, const char *token)
+int vscsi__xen_xs_unwatch(void *ctx, const char *path, const char *token)
 {
     struct vscsi_xen *x = ctx;
 
     NEED_XS(x);
-    return xs_unwatch(x->xs, path, token) ? 0 : xen_err(-EIO);
+    return xs_unwatch(x->xs, path, token) ? 0 : vscsi__xen_err(-EIO);
 }
 
-int xen_xs_txn_start(void *ctx, vscsi_xs_txn *t)
+int vscsi__xen_xs_txn_start(void *ctx, vscsi_xs_txn *t)
 {
     struct vscsi_xen *x = ctx;
     xs_transaction_t xt;
@@ -141,12 +141,12 @@ int xen_xs_txn_start(void *ctx, vscsi_xs_txn *t)
     NEED_XS(x);
     xt = xs_transaction_start(x->xs);
     if (xt == XBT_NULL)
-        return xen_err(-EIO);
+        return vscsi__xen_err(-EIO);
     *t = (vscsi_xs_txn)xt;
     return 0;
 }
 
-int xen_xs_txn_end(void *ctx, vscsi_xs_txn t, int abort)
+int vscsi__xen_xs_txn_end(void *ctx, vscsi_xs_txn t, int abort)
 {
     struct vscsi_xen *x = ctx;
 
@@ -154,7 +154,7 @@ int xen_xs_txn_end(void *ctx, vscsi_xs_txn t, int abort)
     if (xs_transaction_end(x->xs, (xs_transaction_t)t, abort ? true : false))
         return 0;
     /* EAGAIN: another commit touched what we read; the caller starts over. */
-    return errno == EAGAIN ? -EAGAIN : xen_err(-EIO);
+    return errno == EAGAIN ? -EAGAIN : vscsi__xen_err(-EIO);
 }
 
 int vscsi_xen_xs_fd(const struct vscsi_xen *x)
@@ -173,7 +173,7 @@ int vscsi_xen_next_watch(struct vscsi_xen *x, char *path, size_t path_len, char 
     errno = 0;
     vec = xs_check_watch(x->xs);
     if (!vec)
-        return errno == EAGAIN || errno == 0 ? -EAGAIN : xen_err(-EIO);
+        return errno == EAGAIN || errno == 0 ? -EAGAIN : vscsi__xen_err(-EIO);
     if (strlen(vec[XS_WATCH_PATH]) >= path_len || strlen(vec[XS_WATCH_TOKEN]) >= token_len)
         rc = -E2BIG;
     else {
