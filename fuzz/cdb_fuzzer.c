@@ -42,10 +42,10 @@
 #include "vscsiif/response.h"
 #include "vscsiif/wire.h"
 
-#define MAX_CMDS  48
-#define MAX_IOV   4
-#define MAX_BUF   65536
-#define CDB_MAX   32
+#define MAX_CMDS 48
+#define MAX_IOV  4
+#define MAX_BUF  65536
+#define CDB_MAX  32
 
 #define F_4K      0x01u
 #define F_THIN    0x02u
@@ -83,8 +83,7 @@ static void check_result(const struct vscsi_tgt_result *res, size_t xfer_len, bo
     if (!faults)
         FUZZ_ASSERT(!res->hang && res->delay_us == 0);
     if (res->status == 0x02) {
-        FUZZ_ASSERT_MSG(res->sense_len >= 8, "CHECK CONDITION with %u sense bytes",
-                        res->sense_len);
+        FUZZ_ASSERT_MSG(res->sense_len >= 8, "CHECK CONDITION with %u sense bytes", res->sense_len);
         /* Descriptor format (72h/73h) once a MODE SELECT set the Control page's D_SENSE. */
         FUZZ_ASSERT_MSG((res->sense[0] & 0x7e) == 0x70 || (res->sense[0] & 0x7e) == 0x72,
                         "sense response code 0x%02x is neither fixed nor descriptor format",
@@ -145,8 +144,8 @@ static unsigned check_tape_objects(struct vscsi_tgt_lun *tape)
         memset(pos, 0, 20);
         cmds++;
         if (simple_cmd(tape, read_pos, sizeof(read_pos), pos, 20) && !(pos[0] & 0x04)) {
-            uint32_t obj = (uint32_t)pos[4] << 24 | (uint32_t)pos[5] << 16 |
-                           (uint32_t)pos[6] << 8 | pos[7];
+            uint32_t obj =
+                (uint32_t)pos[4] << 24 | (uint32_t)pos[5] << 16 | (uint32_t)pos[6] << 8 | pos[7];
 
             FUZZ_ASSERT_MSG(obj <= TAPE_CAPACITY,
                             "%u objects on a %u-byte cartridge: filemarks take no space", obj,

@@ -112,8 +112,7 @@ static void check_parse(const char *s, uint32_t max)
     int ref = ref_parse(s, max, &want);
 
     if (ref == -EINVAL && rc == -ERANGE)
-        FUZZ_ASSERT_MSG(prefix_too_big(s, max), "\"%s\" (max %u): -ERANGE for bad syntax", s,
-                        max);
+        FUZZ_ASSERT_MSG(prefix_too_big(s, max), "\"%s\" (max %u): -ERANGE for bad syntax", s, max);
     else
         FUZZ_ASSERT_MSG(rc == ref, "\"%s\" (max %u): library %d, reference %d", s, max, rc, ref);
     if (rc == 0)
@@ -234,8 +233,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(rc == -ENAMETOOLONG);
     }
     rc = vscsi_xb_join(path, join_len, str, NULL);
-    FUZZ_ASSERT(rc == ((strlen(str) < join_len && strlen(str) <= VSCSI_XB_PATH_MAX) ? 0
-                                                                                 : -ENAMETOOLONG));
+    FUZZ_ASSERT(rc ==
+                ((strlen(str) < join_len && strlen(str) <= VSCSI_XB_PATH_MAX) ? 0 : -ENAMETOOLONG));
     free(path);
     free(str);
     return 0;

@@ -56,9 +56,9 @@ struct vscsi_back {
     /* ring */
     int connected;
     int ring_broken;
-    int evtchn_dead; /* a notify failed (peer closed its end): no more sent */
+    int evtchn_dead;  /* a notify failed (peer closed its end): no more sent */
     int tearing_down; /* vscsi__back_disconnect: a failed notify is no news then */
-    int closing; /* frontend asked to close; finishing once nothing is in flight */
+    int closing;      /* frontend asked to close; finishing once nothing is in flight */
     void *ring_page;
     uint32_t port;
     struct vscsi_back_ring ring;
@@ -87,7 +87,7 @@ int vscsi__back_connect(struct vscsi_back *b);
 void vscsi__back_disconnect(struct vscsi_back *b);
 int vscsi__back_try_finish_close(struct vscsi_back *b);
 void vscsi__back_respond(struct back_req *r, int32_t rslt, const uint8_t *sense, size_t sense_len,
-                  uint32_t residual);
+                         uint32_t residual);
 void vscsi__back_release_data(struct back_req *r);
 void vscsi__back_push(struct vscsi_back *b);
 /* Serves the ring as an event would, re-arming req_event (not counted as one). */
@@ -108,7 +108,7 @@ void vscsi__back_cancel_inflight(struct vscsi_back *b, struct back_lun *only, ui
 
 /* back_trace.c */
 void vscsi__back_trace_req(struct vscsi_back *b, const struct vscsi_cmd *cmd,
-                    const struct vscsi_request *rq);
+                           const struct vscsi_request *rq);
 void vscsi__back_trace_rsp(struct vscsi_back *b, const struct vscsi_response *rsp);
 void vscsi__back_trace_msg(struct vscsi_back *b, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)

@@ -98,7 +98,7 @@ static int add_lun(struct vscsi_back *b, const char *name, const char *devdir)
     slot->tlun = tlun;
     slot->refs = 0;
     vscsi__back_trace_msg(b, "lun %s %s -> %u:%u:%u", name, pdev, vdev.nexus.channel, vdev.nexus.id,
-                   vdev.nexus.lun);
+                          vdev.nexus.lun);
     return 0;
 }
 
@@ -182,8 +182,8 @@ void vscsi__back_promote_luns(struct vscsi_back *b)
         struct back_lun *l = &b->luns[i];
         if (!l->attached || vscsi_xb_join(devdir, sizeof(devdir), dir, l->name))
             continue;
-        if (vscsi_xb_read_state(b->cfg.ops, b->cfg.ops_ctx, VSCSI_XS_NO_TXN, devdir, "state",
-                                &s) == 0 &&
+        if (vscsi_xb_read_state(b->cfg.ops, b->cfg.ops_ctx, VSCSI_XS_NO_TXN, devdir, "state", &s) ==
+                0 &&
             s == VSCSI_XB_INITIALISED)
             write_dev_state(b, devdir, VSCSI_XB_CONNECTED);
     }

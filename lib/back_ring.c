@@ -154,7 +154,7 @@ void vscsi__back_release_data(struct back_req *r)
 }
 
 void vscsi__back_respond(struct back_req *r, int32_t rslt, const uint8_t *sense, size_t sense_len,
-                  uint32_t residual)
+                         uint32_t residual)
 {
     struct vscsi_back *b = r->b;
     struct vscsi_response *slot;

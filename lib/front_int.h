@@ -112,8 +112,8 @@ struct vscsi_front {
     char token[VSCSI_FI_TOKEN_MAX];
     uint16_t be_domid;
     uint8_t started, watching, have_port, ring_granted;
-    uint8_t suspended; /* vscsi_front_suspend: nothing new goes out */
-    uint8_t resumed;   /* a new ring after vscsi_front_resume: LUNs to re-add */
+    uint8_t suspended;    /* vscsi_front_suspend: nothing new goes out */
+    uint8_t resumed;      /* a new ring after vscsi_front_resume: LUNs to re-add */
     uint8_t be_seen_open; /* the backend showed a state other than Closed this session */
     uint8_t has_pool;     /* the platform has alloc_pages..end_access */
 

@@ -11,8 +11,8 @@
 
 #include "ring_pages.h"
 
-int vscsi__ring_pages_advertise(const struct vscsi_platform_ops *ops, void *ctx, const char *dev_path,
-                         unsigned max_order)
+int vscsi__ring_pages_advertise(const struct vscsi_platform_ops *ops, void *ctx,
+                                const char *dev_path, unsigned max_order)
 {
     if (max_order == 0)
         return 0;
@@ -28,7 +28,7 @@ static void ref_name(char *buf, size_t len, unsigned i)
 }
 
 int vscsi__ring_pages_read(const struct vscsi_platform_ops *ops, void *ctx, const char *fe_path,
-                    unsigned max_order, struct ring_pages_req *out, const char **why)
+                           unsigned max_order, struct ring_pages_req *out, const char **why)
 {
     char name[24];
     uint32_t order = 0, v;
@@ -77,8 +77,8 @@ int vscsi__ring_pages_read(const struct vscsi_platform_ops *ops, void *ctx, cons
     return 0;
 }
 
-unsigned vscsi__ring_pages_choose(const struct vscsi_platform_ops *ops, void *ctx, const char *be_path,
-                           unsigned own_max, int *bogus)
+unsigned vscsi__ring_pages_choose(const struct vscsi_platform_ops *ops, void *ctx,
+                                  const char *be_path, unsigned own_max, int *bogus)
 {
     uint32_t v;
     int rc;
@@ -100,7 +100,7 @@ unsigned vscsi__ring_pages_choose(const struct vscsi_platform_ops *ops, void *ct
 }
 
 int vscsi__ring_pages_write(const struct vscsi_platform_ops *ops, void *ctx, vscsi_xs_txn t,
-                     const char *dev_path, unsigned order, const uint32_t *refs)
+                            const char *dev_path, unsigned order, const uint32_t *refs)
 {
     char name[24];
     int rc;

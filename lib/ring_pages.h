@@ -20,8 +20,8 @@ struct ring_pages_req {
 /* Backend: writes max-ring-page-order into its own directory when
  * max_order > 0 (the option is on); writes nothing otherwise, so a peer sees
  * exactly what a standard backend writes. */
-int vscsi__ring_pages_advertise(const struct vscsi_platform_ops *ops, void *ctx, const char *dev_path,
-                         unsigned max_order);
+int vscsi__ring_pages_advertise(const struct vscsi_platform_ops *ops, void *ctx,
+                                const char *dev_path, unsigned max_order);
 
 /* Backend: reads the frontend's ring nodes. With max_order 0 only ring-ref
  * counts (a standard backend ignores ring-page-order). Otherwise an absent
@@ -30,18 +30,18 @@ int vscsi__ring_pages_advertise(const struct vscsi_platform_ops *ops, void *ctx,
  * set for the error node: -ENOENT (a ref missing), -EINVAL (a value not a
  * strict decimal, order above max_order, a ref beyond the order's count). */
 int vscsi__ring_pages_read(const struct vscsi_platform_ops *ops, void *ctx, const char *fe_path,
-                    unsigned max_order, struct ring_pages_req *out, const char **why);
+                           unsigned max_order, struct ring_pages_req *out, const char **why);
 
 /* Frontend: the order to use, min(own_max, the backend's advertised
  * max-ring-page-order); 0 when either is off or the node is absent or not a
  * strict decimal (a counted anomaly in *bogus: the single page is always
  * safe). */
-unsigned vscsi__ring_pages_choose(const struct vscsi_platform_ops *ops, void *ctx, const char *be_path,
-                           unsigned own_max, int *bogus);
+unsigned vscsi__ring_pages_choose(const struct vscsi_platform_ops *ops, void *ctx,
+                                  const char *be_path, unsigned own_max, int *bogus);
 
 /* Frontend: writes ring-page-order and ring-ref0..N-1 in transaction t
  * (order > 0; order 0 writes ring-ref as ever, which is the caller's). */
 int vscsi__ring_pages_write(const struct vscsi_platform_ops *ops, void *ctx, vscsi_xs_txn t,
-                     const char *dev_path, unsigned order, const uint32_t *refs);
+                            const char *dev_path, unsigned order, const uint32_t *refs);
 
 #endif

@@ -8,7 +8,7 @@
 const char *vscsi_xb_state_str(unsigned state)
 {
     static const char *const names[] = {
-        "Unknown", "Initialising", "InitWait", "Initialised", "Connected",
+        "Unknown", "Initialising", "InitWait",      "Initialised",  "Connected",
         "Closing", "Closed",       "Reconfiguring", "Reconfigured",
     };
     return state < sizeof(names) / sizeof(names[0]) ? names[state] : "Invalid";

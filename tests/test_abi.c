@@ -11,9 +11,9 @@
 
 /* Xen's ring.h takes its barriers from the includer (xenctrl.h normally). */
 #define __XEN_INTERFACE_VERSION__ 0x00040e00
-#define xen_mb()  VSCSI_MB()
-#define xen_rmb() VSCSI_COMPILER_BARRIER() /* x86, as xenctrl.h */
-#define xen_wmb() VSCSI_COMPILER_BARRIER()
+#define xen_mb()                  VSCSI_MB()
+#define xen_rmb()                 VSCSI_COMPILER_BARRIER() /* x86, as xenctrl.h */
+#define xen_wmb()                 VSCSI_COMPILER_BARRIER()
 #include <xen/io/vscsiif.h>
 
 #include "vscsiif/vscsiif.h"
@@ -29,7 +29,7 @@ static void test_fields(void **state)
     unsigned checked = 0;
 #define CHECK_FIELD(ot, of, xt, xf)                                                                \
     do {                                                                                           \
-        print_message("%-24s %-22s off %3zu size %3zu\n", #ot, #of, offsetof(ot, of),             \
+        print_message("%-24s %-22s off %3zu size %3zu\n", #ot, #of, offsetof(ot, of),              \
                       SIZEOF_FIELD(ot, of));                                                       \
         assert_int_equal(offsetof(ot, of), offsetof(xt, xf));                                      \
         assert_int_equal(SIZEOF_FIELD(ot, of), SIZEOF_FIELD(xt, xf));                              \

@@ -57,12 +57,12 @@ static void test_initial_scan(void **state)
     struct bh_opts o = {.nluns = 1};
     struct bh *h = bh_new(&o);
 
-    bh_ts_lun(h, "dev-1", "nodev-1", "0:0:1:0", "1");  /* the target has no such device */
-    bh_ts_lun(h, "dev-2", "lun2", "0:0:0:0", "1");     /* same nexus as dev-0 */
-    bh_ts_lun(h, "dev-3", "lun3", "0:3:4:5", "1");     /* channel and LUN nonzero */
-    bh_ts_lun(h, "dev-4", "lun4", "0:0:4:0", "5");     /* removal of something never added */
-    bh_ts_lun(h, "dev-5", "lun5", "0:0:5:0", "6");     /* already refused: left alone */
-    bh_ts_lun(h, "other", "lun6", "0:0:6:0", "1");     /* not a dev-N child */
+    bh_ts_lun(h, "dev-1", "nodev-1", "0:0:1:0", "1"); /* the target has no such device */
+    bh_ts_lun(h, "dev-2", "lun2", "0:0:0:0", "1");    /* same nexus as dev-0 */
+    bh_ts_lun(h, "dev-3", "lun3", "0:3:4:5", "1");    /* channel and LUN nonzero */
+    bh_ts_lun(h, "dev-4", "lun4", "0:0:4:0", "5");    /* removal of something never added */
+    bh_ts_lun(h, "dev-5", "lun5", "0:0:5:0", "6");    /* already refused: left alone */
+    bh_ts_lun(h, "other", "lun6", "0:0:6:0", "1");    /* not a dev-N child */
     bh_connect(h);
     assert_int_equal(bh_lun_state(h, "dev-0"), VSCSI_XB_CONNECTED);
     assert_int_equal(bh_lun_state(h, "dev-1"), VSCSI_XB_CLOSED);
@@ -249,11 +249,14 @@ static void test_bad_lun_nodes(void **state)
     static const struct {
         const char *pdev, *vdev;
     } bad[] = {
-        {NULL, "0:0:1:0"},       {"", "0:0:1:0"},         {"lun1", NULL},
-        {"lun1", ""},            {"lun1", "0:0:1"},       {"lun1", "0:0:1:0:0"},
-        {"lun1", "a:b:c:d"},     {"lun1", "0:0:70000:0"}, {"lun1", "0:65536:0:0"},
-        {"lun1", "0:0:1:-1"},    {"lun1", "0: 0:1:0"},    {"lun1", "0:0:1:0 "},
-        {"lun\x01", "0:0:1:0"},  {"nodev", "0:0:1:0"},    {"lun1", "0:0:0:0"}, /* dup */
+        {NULL, "0:0:1:0"},       {"", "0:0:1:0"},
+        {"lun1", NULL},          {"lun1", ""},
+        {"lun1", "0:0:1"},       {"lun1", "0:0:1:0:0"},
+        {"lun1", "a:b:c:d"},     {"lun1", "0:0:70000:0"},
+        {"lun1", "0:65536:0:0"}, {"lun1", "0:0:1:-1"},
+        {"lun1", "0: 0:1:0"},    {"lun1", "0:0:1:0 "},
+        {"lun\x01", "0:0:1:0"},  {"nodev", "0:0:1:0"},
+        {"lun1", "0:0:0:0"}, /* dup */
         {"lun1", "0:0:1:0\x7f"},
     };
     unsigned n = sizeof(bad) / sizeof(bad[0]);

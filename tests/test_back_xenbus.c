@@ -193,8 +193,8 @@ static void start_fails_with(const char *rel, const char *val)
 static void test_frontend_id_hostile(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"abc", "-1", "70000", "", "5 ", " 5", "05", "0x5",
-                                      "32752", "99999999999999999999"};
+    static const char *const bad[] = {"abc", "-1", "70000", "",      "5 ",
+                                      " 5",  "05", "0x5",   "32752", "99999999999999999999"};
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         start_fails_with("frontend-id", bad[i]);
     start_fails_with("frontend-id", NULL);
@@ -265,11 +265,11 @@ static void connect_fails_with(const char *ring_ref, const char *evtchn)
 static void test_ring_ref_hostile(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"1 2", "", "abc", "-1", "4294967296",
-                                      "99999999999999999999999", "08", "+9", "9\n", " 9",
-                                      "7",    /* reserved ref */
-                                      "3000", /* never granted */
-                                      "4294967295"};
+    static const char *const bad[] = {
+        "1 2",       "",   "abc", "-1", "4294967296", "99999999999999999999999",
+        "08",        "+9", "9\n", " 9", "7", /* reserved ref */
+        "3000",                              /* never granted */
+        "4294967295"};
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         connect_fails_with(bad[i], KEEP);
     connect_fails_with(NULL, KEEP);
@@ -324,8 +324,8 @@ static void test_ring_ref_not_ours(void **state)
 static void test_event_channel_hostile(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"0", "5000", "4095", "4096", "-1", "1 2", "", "x",
-                                      "4294967296", "99999999999999999999999"};
+    static const char *const bad[] = {
+        "0", "5000", "4095", "4096", "-1", "1 2", "", "x", "4294967296", "99999999999999999999999"};
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         connect_fails_with(KEEP, bad[i]);
     connect_fails_with(KEEP, NULL);

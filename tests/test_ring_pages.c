@@ -286,7 +286,8 @@ static void test_ours_ours_through_grants(void **state)
     vscsi_front_ring_init_order(&f, front_va, order);
     assert_int_equal(vscsi__ring_pages_write(e->ops, e->d0, VSCSI_XS_NO_TXN, FE, order, refs), 0);
 
-    assert_int_equal(vscsi__ring_pages_read(e->ops, e->d0, FE, VSCSI_RING_PAGE_ORDER_MAX, &r, &why), 0);
+    assert_int_equal(vscsi__ring_pages_read(e->ops, e->d0, FE, VSCSI_RING_PAGE_ORDER_MAX, &r, &why),
+                     0);
     assert_int_equal(r.order, order);
     assert_int_equal(e->ops->map_grants(e->back, FRONT, n, r.refs, 1, &back_va), 0);
     assert_int_equal(vscsi_sim_mappings(e->hv, BACK), n);

@@ -7,8 +7,7 @@
 
 #define TS_RETRIES 32
 
-int vscsi_ts_paths(const struct vscsi_ts_vhost *v, char *be, size_t be_len, char *fe,
-                   size_t fe_len)
+int vscsi_ts_paths(const struct vscsi_ts_vhost *v, char *be, size_t be_len, char *fe, size_t fe_len)
 {
     int n1 = snprintf(be, be_len, "/local/domain/%u/backend/vscsi/%u/%u",
                       (unsigned)v->backend_domid, (unsigned)v->frontend_domid, (unsigned)v->vhost);
@@ -23,8 +22,7 @@ int vscsi_ts_paths(const struct vscsi_ts_vhost *v, char *be, size_t be_len, char
 typedef int (*ts_body_fn)(const struct vscsi_platform_ops *ops, void *ctx, vscsi_xs_txn t,
                           const void *arg);
 
-static int ts_txn(const struct vscsi_platform_ops *ops, void *ctx, ts_body_fn body,
-                  const void *arg)
+static int ts_txn(const struct vscsi_platform_ops *ops, void *ctx, ts_body_fn body, const void *arg)
 {
     for (int i = 0; i < TS_RETRIES; i++) {
         vscsi_xs_txn t = VSCSI_XS_NO_TXN;
@@ -153,7 +151,8 @@ int vscsi_ts_lun_add(const struct vscsi_platform_ops *ops, void *ctx,
                      const struct vscsi_ts_vhost *v, uint32_t devid, const char *pdev,
                      const char *vdev, const char *pdevname, int reconfigure)
 {
-    struct ts_lun l = {.pdev = pdev, .vdev = vdev, .pdevname = pdevname, .reconfigure = reconfigure};
+    struct ts_lun l = {
+        .pdev = pdev, .vdev = vdev, .pdevname = pdevname, .reconfigure = reconfigure};
     int rc;
 
     if (!pdev || !vdev || !*pdev || !*vdev)

@@ -25,10 +25,10 @@ extern "C" {
 #endif
 
 /* Which interfaces to open: a backend needs no gntshr, a toolstack only XenStore. */
-#define VSCSI_XEN_GNTTAB 0x1u
-#define VSCSI_XEN_GNTSHR 0x2u
-#define VSCSI_XEN_EVTCHN 0x4u
-#define VSCSI_XEN_XS     0x8u
+#define VSCSI_XEN_GNTTAB   0x1u
+#define VSCSI_XEN_GNTSHR   0x2u
+#define VSCSI_XEN_EVTCHN   0x4u
+#define VSCSI_XEN_XS       0x8u
 #define VSCSI_XEN_BACKEND  (VSCSI_XEN_GNTTAB | VSCSI_XEN_EVTCHN | VSCSI_XEN_XS)
 #define VSCSI_XEN_FRONTEND (VSCSI_XEN_GNTSHR | VSCSI_XEN_EVTCHN | VSCSI_XEN_XS)
 

@@ -20,7 +20,7 @@ int vscsi__xen_evtchn_alloc_unbound(void *ctx, uint16_t remote_domid, uint32_t *
 }
 
 int vscsi__xen_evtchn_bind_interdomain(void *ctx, uint16_t remote_domid, uint32_t remote_port,
-                                uint32_t *local_port)
+                                       uint32_t *local_port)
 {
     struct vscsi_xen *x = ctx;
     xenevtchn_port_or_error_t p;

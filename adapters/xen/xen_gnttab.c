@@ -13,8 +13,8 @@
 /* Segments per ioctl from the stack; bigger batches go through the heap once. */
 #define XEN_COPY_STACK 32
 
-int vscsi__xen_map_grants(void *ctx, uint16_t domid, uint32_t count, const uint32_t *refs, int writable,
-                   void **addr)
+int vscsi__xen_map_grants(void *ctx, uint16_t domid, uint32_t count, const uint32_t *refs,
+                          int writable, void **addr)
 {
     struct vscsi_xen *x = ctx;
     uint32_t stack_refs[XEN_COPY_STACK];

@@ -22,8 +22,8 @@ struct vscsi_xen {
 /* Negative errno from errno after a failed library call, never 0. */
 int vscsi__xen_err(int fallback);
 
-int vscsi__xen_map_grants(void *ctx, uint16_t domid, uint32_t count, const uint32_t *refs, int writable,
-                   void **addr);
+int vscsi__xen_map_grants(void *ctx, uint16_t domid, uint32_t count, const uint32_t *refs,
+                          int writable, void **addr);
 int vscsi__xen_unmap_grants(void *ctx, void *addr, uint32_t count);
 int vscsi__xen_copy_grants(void *ctx, struct vscsi_grant_copy *segs, uint32_t count);
 int vscsi__xen_grant_page(void *ctx, uint16_t domid, int readonly, uint32_t *ref, void **page);
@@ -31,7 +31,7 @@ int vscsi__xen_ungrant_page(void *ctx, uint32_t ref, void *page);
 
 int vscsi__xen_evtchn_alloc_unbound(void *ctx, uint16_t remote_domid, uint32_t *port);
 int vscsi__xen_evtchn_bind_interdomain(void *ctx, uint16_t remote_domid, uint32_t remote_port,
-                                uint32_t *local_port);
+                                       uint32_t *local_port);
 int vscsi__xen_evtchn_notify(void *ctx, uint32_t port);
 int vscsi__xen_evtchn_unbind(void *ctx, uint32_t port);
 
@@ -40,8 +40,8 @@ int vscsi__xen_xs_write(void *ctx, vscsi_xs_txn t, const char *path, const char 
 int vscsi__xen_xs_mkdir(void *ctx, vscsi_xs_txn t, const char *path);
 int vscsi__xen_xs_rm(void *ctx, vscsi_xs_txn t, const char *path);
 int vscsi__xen_xs_directory(void *ctx, vscsi_xs_txn t, const char *path, char *buf, size_t buflen);
-int vscsi__xen_xs_set_perms(void *ctx, vscsi_xs_txn t, const char *path, const struct vscsi_xs_perm *p,
-                     unsigned n);
+int vscsi__xen_xs_set_perms(void *ctx, vscsi_xs_txn t, const char *path,
+                            const struct vscsi_xs_perm *p, unsigned n);
 int vscsi__xen_xs_watch(void *ctx, const char *path, const char *token);
 int vscsi__xen_xs_unwatch(void *ctx, const char *path, const char *token);
 int vscsi__xen_xs_txn_start(void *ctx, vscsi_xs_txn *t);

@@ -33,8 +33,8 @@ int vscsi_xen_open(unsigned what, struct vscsi_xen **out)
     struct vscsi_xen *x;
     int rc = 0;
 
-    if (!out || !what || (what & ~(VSCSI_XEN_GNTTAB | VSCSI_XEN_GNTSHR | VSCSI_XEN_EVTCHN |
-                                    VSCSI_XEN_XS)))
+    if (!out || !what ||
+        (what & ~(VSCSI_XEN_GNTTAB | VSCSI_XEN_GNTSHR | VSCSI_XEN_EVTCHN | VSCSI_XEN_XS)))
         return -EINVAL;
     x = calloc(1, sizeof(*x));
     if (!x)

@@ -91,8 +91,8 @@ int vscsi__xen_xs_directory(void *ctx, vscsi_xs_txn t, const char *path, char *b
     return rc ? rc : (int)num;
 }
 
-int vscsi__xen_xs_set_perms(void *ctx, vscsi_xs_txn t, const char *path, const struct vscsi_xs_perm *p,
-                     unsigned n)
+int vscsi__xen_xs_set_perms(void *ctx, vscsi_xs_txn t, const char *path,
+                            const struct vscsi_xs_perm *p, unsigned n)
 {
     struct vscsi_xen *x = ctx;
     struct xs_permissions stack_perms[XEN_PERMS_STACK];

@@ -26,7 +26,7 @@ extern "C" {
 struct vscsi_ts_vhost {
     uint16_t backend_domid;
     uint16_t frontend_domid;
-    uint32_t vhost;      /* devid: the "h" of the guest's v-devs */
+    uint32_t vhost;       /* devid: the "h" of the guest's v-devs */
     uint8_t feature_host; /* toolstack hint, docs/protocol.md §5.8 */
 };
 

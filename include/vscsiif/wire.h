@@ -67,7 +67,8 @@ extern "C" {
 
 #define VSCSI_RSLT_STATUS(x) ((uint32_t)(x)&0xffu)
 #define VSCSI_RSLT_HOST(x)   (((uint32_t)(x) >> 16) & 0xffu)
-#define VSCSI_RSLT(host, status) ((int32_t)((((uint32_t)(host)&0xffu) << 16) | ((uint32_t)(status)&0xffu)))
+#define VSCSI_RSLT(host, status)                                                                   \
+    ((int32_t)((((uint32_t)(host)&0xffu) << 16) | ((uint32_t)(status)&0xffu)))
 
 /* rslt of an ABORT or RESET; the values are Linux's SCSI-EH SUCCESS/FAILED and thus ABI. */
 #define VSCSI_RSLT_RESET_SUCCESS 0x2002
@@ -143,8 +144,9 @@ VSCSI_STATIC_ASSERT(VSCSI_OFFSETOF(struct vscsi_response, rslt) == 100, "rslt at
 VSCSI_STATIC_ASSERT(VSCSI_OFFSETOF(struct vscsi_response, residual_len) == 104, "residual at 104");
 VSCSI_STATIC_ASSERT(VSCSI_OFFSETOF(struct vscsi_sring, ring) == VSCSI_SRING_HDR_SIZE, "ring at 64");
 VSCSI_STATIC_ASSERT(sizeof(struct vscsi_sring) == VSCSI_PAGE_SIZE, "ring fills one page");
-VSCSI_STATIC_ASSERT(VSCSI_SLOT_SIZE * VSCSI_RING_SIZE + VSCSI_SRING_HDR_SIZE <= VSCSI_PAGE_SIZE &&
-                        VSCSI_SLOT_SIZE * VSCSI_RING_SIZE * 2 + VSCSI_SRING_HDR_SIZE > VSCSI_PAGE_SIZE,
+VSCSI_STATIC_ASSERT(VSCSI_SLOT_SIZE *VSCSI_RING_SIZE + VSCSI_SRING_HDR_SIZE <= VSCSI_PAGE_SIZE &&
+                        VSCSI_SLOT_SIZE * VSCSI_RING_SIZE * 2 + VSCSI_SRING_HDR_SIZE >
+                            VSCSI_PAGE_SIZE,
                     "16 is the power-of-two floor");
 
 #ifdef __cplusplus

@@ -46,7 +46,7 @@ struct vscsi_sim_mapping {
     void *addr;
     uint32_t count;
     bool writable;
-    bool direct; /* TSan builds: the granter's own address, not an alias */
+    bool direct;  /* TSan builds: the granter's own address, not an alias */
     bool severed; /* vscsi_sim_sever_mapping: private zero pages, no pins */
     struct vscsi_sim_dom *granter;
     uint32_t refs[];

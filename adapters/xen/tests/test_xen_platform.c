@@ -423,10 +423,9 @@ static void open_partial_failure_closes_what_opened(void **state)
     will_return(__wrap_xenevtchn_open, ENOENT);
     expect_function_call(__wrap_xengntshr_close);
     expect_function_call(__wrap_xengnttab_close);
-    assert_int_equal(vscsi_xen_open(VSCSI_XEN_GNTTAB | VSCSI_XEN_GNTSHR | VSCSI_XEN_EVTCHN |
-                                        VSCSI_XEN_XS,
-                                    &x),
-                     -ENOENT);
+    assert_int_equal(
+        vscsi_xen_open(VSCSI_XEN_GNTTAB | VSCSI_XEN_GNTSHR | VSCSI_XEN_EVTCHN | VSCSI_XEN_XS, &x),
+        -ENOENT);
     assert_ptr_equal(x, (void *)1); /* untouched on failure */
     assert_int_equal(vscsi_xen_open(0, &x), -EINVAL);
     assert_int_equal(vscsi_xen_open(0x100, &x), -EINVAL);

@@ -75,9 +75,8 @@ static void dev_to_hctl(void **state)
     /* A config's /dev path becomes the h:c:t:l the backend understands. */
     assert_int_equal(vscsi_tool_pdev_canon("/dev/null", out, sizeof(out), msg, sizeof(msg)), 0);
     assert_string_equal(out, "2:0:5:7");
-    assert_int_equal(vscsi_tool_pdev_canon("naa.6001405000000A01:3", out, sizeof(out), msg,
-                                           sizeof(msg)),
-                     0);
+    assert_int_equal(
+        vscsi_tool_pdev_canon("naa.6001405000000A01:3", out, sizeof(out), msg, sizeof(msg)), 0);
     assert_string_equal(out, "naa.6001405000000A01:3");
     assert_true(vscsi_tool_pdev_canon("1:2", out, sizeof(out), msg, sizeof(msg)) < 0);
     /* Not a device node / no SCSI device behind it. */

@@ -68,8 +68,8 @@ int vscsi_tool_hctl_to_sg(const struct vscsi_hctl *h, char *dev, size_t len)
     DIR *d;
     int rc = -ENODEV;
 
-    snprintf(dir, sizeof(dir), "%s/bus/scsi/devices/%" PRIu32 ":%" PRIu32 ":%" PRIu32 ":%" PRIu32
-                               "/scsi_generic",
+    snprintf(dir, sizeof(dir),
+             "%s/bus/scsi/devices/%" PRIu32 ":%" PRIu32 ":%" PRIu32 ":%" PRIu32 "/scsi_generic",
              sysfs(), h->host, h->channel, h->target, h->lun);
     d = opendir(dir);
     if (!d)

@@ -35,7 +35,9 @@ int main(int argc, char **argv)
         return 1;
     double t0 = now(), end = t0 + atof(argv[2]);
     while (now() < end) {
-        x ^= x << 13; x ^= x >> 7; x ^= x << 17; /* xorshift: same sequence every run */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17; /* xorshift: same sequence every run */
         off_t off = (off_t)((x % (size / 4096)) * 4096);
         if (pread(fd, buf, 4096, off) != 4096) {
             perror("pread");
