@@ -6,7 +6,8 @@
 #  (b) domU vscsi-front <-> dom0 kernel xen-scsiback + LIO
 #  (c) one 4 KiB random-read job against vscsi-back and against xen-scsiback + LIO
 #  (d) vscsi-back run by its systemd unit's ExecStart line: persistent attachments of two
-#      guests served at once, one of them across a reboot, reaping, SIGHUP, SIGTERM
+#      guests served at once, one of them across a reboot, SIGKILL of the daemon during guest
+#      I/O and a new daemon taking over with the data intact, reaping, SIGHUP, SIGTERM
 # Prints PASS/FAIL per step; exit 0 iff all pass, 1 on a failure. If the test cannot run here
 # (no x86_64, no QEMU, Xen/dom0 never came up) it prints "SKIP: live Xen test: <reason>" and
 # exits 77: ctest shows that as skipped (SKIP_RETURN_CODE), and .ci/run fails on it under CI=true
@@ -92,7 +93,7 @@ STEPS="a/attach a/connect a/lsscsi a/sg_inq a/sg_readcap a/dd a/mtx-status a/mtx
  a/hot-add-backend a/hot-add a/hot-remove-backend a/hot-remove a/attach-vhost1 a/vscsi-front
  a/sg-attach a/sg-passthrough $TAPE_STEPS
  d/service d/attach-domd1 d/attach-domd2 d/two-guests d/io-domd1 d/io-domd2 d/reboot-reattach
- d/reboot-data-domd1 d/reaped-reboot d/reaped d/reload-bad d/stop
+ d/reboot-data-domd1 d/reaped-reboot d/kill9-restart d/kill9-io-domd2 d/reaped d/reload-bad d/stop
  b/lio b/attach b/inquiry b/readcap b/read-dom0-data b/roundtrip b/reconnect c/attach-lio"
 fail=0
 echo "================ live Xen PVSCSI test ================"

@@ -76,7 +76,9 @@ echo "== vscsi-back trace of vhost 1 (vscsi-front), last lines:"; grep "/1/1:" /
 # Before (b): xen-scsiback, once loaded, would bind these vhosts too.
 CFD=/usr/local/etc/vscsiif
 mkdir -p $CFD/domains
-printf 'fake = disk,disk\ndomains-dir = %s/domains\nlog-level = debug\n' $CFD >$CFD/vscsi-back.conf
+# File-backed fake disks (pwrite): what a guest wrote survives the SIGKILL step below.
+mkdir -p /var/lib/vscsi-fake-d
+printf 'fake = disk,disk\nfake-dir = /var/lib/vscsi-fake-d\ndomains-dir = %s/domains\nlog-level = debug\n' $CFD >$CFD/vscsi-back.conf
 echo "vscsi = [ 'vscsi_fake:0,0:0:0:0' ]" >$CFD/domains/domd1.cfg
 echo "vscsi = [ 'vscsi_fake:1,0:0:0:0' ]" >$CFD/domains/domd2.cfg
 EXEC=$(sed -n 's/^ExecStart=//p' /etc/vscsi-back.service)
@@ -111,17 +113,31 @@ wait_absent() {  # path seconds
   end=$(( $(date +%s) + $2 ))
   while xenstore-exists "$1" 2>/dev/null; do [ "$(date +%s)" -ge $end ] && return 1; sleep 0.5; done; }
 check d/reaped-reboot wait_absent $BV/$D1 60
-wait_gone domd1 300; wait_gone domd2 120
+wait_gone domd1 300
+# SIGKILL during domd2's I/O, then a new daemon by the same ExecStart line: it must find the
+# live vhost in XenStore and take over its ring; the guest checks every byte (kill9-io-domd2).
+xenstore-write /local/domain/$D2/data/lxtest/go-k9 1
+if wait_node /local/domain/$D2/data/lxtest/k9 running 120; then
+  sleep 1
+  kill -KILL $DPID; wait $DPID 2>/dev/null
+  $EXEC >/var/log/vscsi-back-d2.log 2>&1 & DPID=$!
+  sleep 2
+  if kill -0 $DPID 2>/dev/null && grep -q watching /var/log/vscsi-back-d2.log \
+     && [ "$(xenstore-read $BV/$D2/0/state 2>/dev/null)" = 4 ]; then ok d/kill9-restart
+  else bad d/kill9-restart "$(tail -3 /var/log/vscsi-back-d2.log)"; fi
+else bad d/kill9-restart "domd2 never started its I/O loop"; fi
+wait_gone domd2 300
 if wait_absent $BV/${N1:-none} 60 && wait_absent $BV/$D2 60; then ok d/reaped; else bad d/reaped; fi
 # SIGHUP with a bad file keeps the running settings; SIGTERM drains and exits 0
 echo "max-segs = 5" >>$CFD/vscsi-back.conf
 kill -HUP $DPID; sleep 2
-if kill -0 $DPID 2>/dev/null && grep -q "reload refused" /var/log/vscsi-back-d.log; then ok d/reload-bad
+if kill -0 $DPID 2>/dev/null && grep -q "reload refused" /var/log/vscsi-back-d2.log; then ok d/reload-bad
 else bad d/reload-bad; fi
 kill -TERM $DPID; wait $DPID; drc=$?
-[ $drc = 0 ] && grep -q "exiting" /var/log/vscsi-back-d.log && ok d/stop || bad d/stop "exit $drc"
+[ $drc = 0 ] && grep -q "exiting" /var/log/vscsi-back-d2.log && ok d/stop || bad d/stop "exit $drc"
 echo "== domU (d) consoles:"; cat /var/log/xen/console/guest-domd1.log /var/log/xen/console/guest-domd2.log
 echo "== vscsi-back (service) log:"; grep -v -E ': (req|rsp) ' /var/log/vscsi-back-d.log | tail -40
+echo "== vscsi-back (service, after SIGKILL) log:"; grep -v -E ': (req|rsp) ' /var/log/vscsi-back-d2.log | tail -40
 
 # ================= (b) vscsi-front <-> kernel xen-scsiback + LIO ==============
 for m in $(cat /etc/lx-lio-modules); do modprobe "$m" || echo "modprobe $m failed"; done
