@@ -105,7 +105,7 @@ lx_add_mods() {                   # stage, list file name, modules...
 }
 lx_pack() { (cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"; }
 
-# $1 = directory holding vscsi-back, vscsi-front, vscsi-attach, vscsi-detach, vscsi-list
+# $1 = directory holding vscsi, vscsi-back, vscsi-front, vscsi-attach, vscsi-detach, vscsi-list
 lx_initrds() {
   local tools="$1" S G="$HERE/guest"
   gcc -O2 -Wall -o "$LX/randread" "$G/randread.c" || return 1
@@ -134,7 +134,7 @@ lx_initrds() {
     /usr/bin/xenstore-chmod /usr/bin/xenstore-list /usr/bin/xenstore-exists $SGU
   lx_add_file "$S" /etc/xen/xl.conf
   lx_add_file "$S" /usr/lib/x86_64-linux-gnu/libgcc_s.so.1   # dlopen()ed by glibc for pthread_cancel
-  for t in vscsi-back vscsi-attach vscsi-detach vscsi-list vscsi-front; do
+  for t in vscsi vscsi-back vscsi-attach vscsi-detach vscsi-list vscsi-front; do
     lx_add_host_bin "$S" "$tools/$t" /usr/local/bin; done
   lx_add_mods "$S" lx-modules xenfs xen-privcmd xen-evtchn xen-gntdev xen-gntalloc virtio_pci virtio_scsi sd_mod sg
   lx_add_mods "$S" lx-lio-modules xen-scsiback target_core_file

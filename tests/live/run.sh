@@ -48,7 +48,7 @@ B=$LX/build
 cmake -S "$REPO" -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVSCSI_WITH_XEN=ON -DVSCSI_BUILD_TESTS=OFF \
   -DVSCSI_BUILD_FUZZERS=OFF -DVSCSI_FUZZ_REPLAY=OFF -DVSCSI_BUILD_BENCH=OFF >"$LX/cmake.log" 2>&1 \
   || { tail -20 "$LX/cmake.log"; die "cmake configure"; }
-cmake --build "$B" -j"$(nproc)" --target vscsi-back vscsi-front vscsi-attach vscsi-detach vscsi-list \
+cmake --build "$B" -j"$(nproc)" --target vscsi vscsi-back vscsi-front vscsi-attach vscsi-detach vscsi-list \
   >>"$LX/cmake.log" 2>&1 || { tail -30 "$LX/cmake.log"; die "build of the tools"; }
 lx_initrds "$B/adapters/xen" || die "initramfs images"
 t3=$SECONDS
@@ -92,7 +92,7 @@ TAPE_STEPS="a/mt-status a/mt-setblk-variable a/mt-positioning a/tar-b20 a/tar-b1
 STEPS="a/attach a/connect a/lsscsi a/sg_inq a/sg_readcap a/dd a/mtx-status a/mtx-load a/mt a/mtx-unload
  a/hot-add-backend a/hot-add a/hot-remove-backend a/hot-remove a/attach-vhost1 a/vscsi-front
  a/sg-attach a/sg-passthrough $TAPE_STEPS
- d/service d/attach-domd1 d/attach-domd2 d/two-guests d/io-domd1 d/io-domd2 d/reboot-reattach
+ d/service d/attach-domd1 d/attach-domd2 d/two-guests d/xl-attach d/xl-list d/xl-dry-run d/xl-detach d/io-domd1 d/io-domd2 d/reboot-reattach
  d/reboot-data-domd1 d/reaped-reboot d/kill9-restart d/kill9-io-domd2 d/reaped d/reload-bad d/stop
  b/lio b/attach b/inquiry b/readcap b/read-dom0-data b/roundtrip b/reconnect c/attach-lio"
 fail=0

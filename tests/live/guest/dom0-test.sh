@@ -78,7 +78,7 @@ CFD=/usr/local/etc/vscsiif
 mkdir -p $CFD/domains
 # File-backed fake disks (pwrite): what a guest wrote survives the SIGKILL step below.
 mkdir -p /var/lib/vscsi-fake-d
-printf 'fake = disk,disk\nfake-dir = /var/lib/vscsi-fake-d\ndomains-dir = %s/domains\nlog-level = debug\n' $CFD >$CFD/vscsi-back.conf
+printf 'fake = disk,disk,disk\nfake-dir = /var/lib/vscsi-fake-d\ndomains-dir = %s/domains\nlog-level = debug\n' $CFD >$CFD/vscsi-back.conf
 echo "vscsi = [ 'vscsi_fake:0,0:0:0:0' ]" >$CFD/domains/domd1.cfg
 echo "vscsi = [ 'vscsi_fake:1,0:0:0:0' ]" >$CFD/domains/domd2.cfg
 EXEC=$(sed -n 's/^ExecStart=//p' /etc/vscsi-back.service)
@@ -101,6 +101,17 @@ check d/attach-domd2 wait_node $BV/$D2/0/vscsi-devs/dev-0/p-dev vscsi_fake:1 60
 if wait_node $BV/$D1/0/state 4 180 && wait_node $BV/$D2/0/state 4 180; then ok d/two-guests
 else bad d/two-guests; fi
 vscsi-list
+# The xl-style front door on a live guest: a hot-added LUN by name, listed, a dry run that
+# writes nothing, and the LUN detached again.
+check d/xl-attach vscsi scsi-attach --wait 60 domd2 vscsi_fake:2 0:0:1:0
+vscsi scsi-list domd2 | tee /tmp/xl-list
+if grep -q "0:0:1:0" /tmp/xl-list && head -1 /tmp/xl-list | grep -q "vir-hctl"; then ok d/xl-list
+else bad d/xl-list "$(cat /tmp/xl-list)"; fi
+vscsi -N scsi-attach domd2 vscsi_fake:2 0:0:2:0 >/tmp/xl-dry 2>&1
+if grep -q '"0:0:2:0"' /tmp/xl-dry && ! vscsi scsi-list domd2 | grep -q "0:0:2:0"; then ok d/xl-dry-run
+else bad d/xl-dry-run "$(cat /tmp/xl-dry)"; fi
+if vscsi scsi-detach --timeout 60 domd2 0:0:1:0 && ! vscsi scsi-list domd2 | grep -q "0:0:1:0"; then ok d/xl-detach
+else bad d/xl-detach; fi
 # the guests hold after their I/O until both were seen connected
 xenstore-write /local/domain/$D1/data/lxtest/go-d 1 /local/domain/$D2/data/lxtest/go-d 1
 # domd1 reboots after its I/O: a new domid, the same name, attached again, the old one reaped
