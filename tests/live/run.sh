@@ -93,7 +93,7 @@ STEPS="a/attach a/connect a/lsscsi a/sg_inq a/sg_readcap a/dd a/mtx-status a/mtx
  a/hot-add-backend a/hot-add a/hot-remove-backend a/hot-remove a/attach-vhost1 a/vscsi-front
  a/sg-attach a/sg-passthrough $TAPE_STEPS
  d/service d/attach-domd1 d/attach-domd2 d/two-guests d/xl-attach d/xl-list d/xl-dry-run d/xl-detach d/io-domd1 d/io-domd2 d/reboot-reattach
- d/reboot-data-domd1 d/reaped-reboot d/kill9-restart d/kill9-io-domd2 d/reaped d/reload-bad d/stop
+ d/reboot-data-domd1 d/reaped-reboot d/kill9-restart d/term-drain-restart d/kill9-io-domd2 d/reaped d/reload-bad d/stop
  b/lio b/attach b/inquiry b/readcap b/read-dom0-data b/roundtrip b/reconnect c/attach-lio"
 fail=0
 echo "================ live Xen PVSCSI test ================"

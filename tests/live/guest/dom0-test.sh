@@ -136,19 +136,30 @@ if wait_node /local/domain/$D2/data/lxtest/k9 running 120; then
   if kill -0 $DPID 2>/dev/null && grep -q watching /var/log/vscsi-back-d2.log \
      && [ "$(xenstore-read $BV/$D2/0/state 2>/dev/null)" = 4 ]; then ok d/kill9-restart
   else bad d/kill9-restart "$(tail -3 /var/log/vscsi-back-d2.log)"; fi
+  # SIGTERM while the guest's I/O still runs: the daemon drains (in-flight commands
+  # answered, grants released), exits 0 and leaves the vhost for the next daemon.
+  sleep 1
+  kill -TERM $DPID; wait $DPID; trc=$?
+  $EXEC >/var/log/vscsi-back-d3.log 2>&1 & DPID=$!
+  sleep 2
+  if [ $trc = 0 ] && grep -q "draining" /var/log/vscsi-back-d2.log && kill -0 $DPID 2>/dev/null \
+     && grep -q watching /var/log/vscsi-back-d3.log \
+     && [ "$(xenstore-read $BV/$D2/0/state 2>/dev/null)" = 4 ]; then ok d/term-drain-restart
+  else bad d/term-drain-restart "exit $trc; $(tail -2 /var/log/vscsi-back-d2.log)"; fi
 else bad d/kill9-restart "domd2 never started its I/O loop"; fi
 wait_gone domd2 300
 if wait_absent $BV/${N1:-none} 60 && wait_absent $BV/$D2 60; then ok d/reaped; else bad d/reaped; fi
 # SIGHUP with a bad file keeps the running settings; SIGTERM drains and exits 0
 echo "max-segs = 5" >>$CFD/vscsi-back.conf
 kill -HUP $DPID; sleep 2
-if kill -0 $DPID 2>/dev/null && grep -q "reload refused" /var/log/vscsi-back-d2.log; then ok d/reload-bad
+if kill -0 $DPID 2>/dev/null && grep -q "reload refused" /var/log/vscsi-back-d3.log; then ok d/reload-bad
 else bad d/reload-bad; fi
 kill -TERM $DPID; wait $DPID; drc=$?
-[ $drc = 0 ] && grep -q "exiting" /var/log/vscsi-back-d2.log && ok d/stop || bad d/stop "exit $drc"
+[ $drc = 0 ] && grep -q "exiting" /var/log/vscsi-back-d3.log && ok d/stop || bad d/stop "exit $drc"
 echo "== domU (d) consoles:"; cat /var/log/xen/console/guest-domd1.log /var/log/xen/console/guest-domd2.log
 echo "== vscsi-back (service) log:"; grep -v -E ': (req|rsp) ' /var/log/vscsi-back-d.log | tail -40
 echo "== vscsi-back (service, after SIGKILL) log:"; grep -v -E ': (req|rsp) ' /var/log/vscsi-back-d2.log | tail -40
+echo "== vscsi-back (service, after SIGTERM) log:"; grep -v -E ': (req|rsp) ' /var/log/vscsi-back-d3.log | tail -40
 
 # ================= (b) vscsi-front <-> kernel xen-scsiback + LIO ==============
 for m in $(cat /etc/lx-lio-modules); do modprobe "$m" || echo "modprobe $m failed"; done
