@@ -136,6 +136,40 @@ static inline void *fuzz_xmalloc(size_t n)
     return p;
 }
 
+/* ASan poisoning of bytes a take left out, so a decoder that reads them is caught. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FZ_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define FZ_ASAN 1
+#endif
+#ifdef FZ_ASAN
+#include <sanitizer/asan_interface.h>
+#define FZ_POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define FZ_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define FZ_POISON(p, n)   ((void)(p), (void)(n))
+#define FZ_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* One read of shared memory as VSCSI_COPY_FROM_SHARED sees it: returns 0 when it is outside
+ * the watched slot, else counts each byte (a byte read twice fails) and returns 1. */
+static inline int fz_slot_read(const uint8_t *slot, size_t slot_size, uint8_t *count,
+                               const void *src, size_t n)
+{
+    const uint8_t *p = src;
+
+    if (!slot || p < slot || p >= slot + slot_size)
+        return 0;
+    FUZZ_ASSERT(p + n <= slot + slot_size);
+    for (size_t i = 0; i < n; i++)
+        FUZZ_ASSERT_MSG(++count[p - slot + i] == 1, "slot byte %u read twice",
+                        (unsigned)(p - slot + i));
+    return 1;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -51,23 +51,6 @@ static void fz_read(void *dst, const void *src, size_t n);
 #include "vscsiif/request.h"
 #include "vscsiif/ring.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FZ_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define FZ_ASAN 1
-#endif
-#ifdef FZ_ASAN
-#include <sanitizer/asan_interface.h>
-#define FZ_POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define FZ_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define FZ_POISON(p, n)   ((void)(p), (void)(n))
-#define FZ_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
-
 /* The slot being taken: reads of each byte, and the torn rewrite. */
 static struct {
     uint8_t *slot;
@@ -79,15 +62,9 @@ static struct {
 
 static void fz_read(void *dst, const void *src, size_t n)
 {
-    const uint8_t *p = src;
-
     memcpy(dst, src, n);
-    if (!RD.slot || p < RD.slot || p >= RD.slot + VSCSI_SLOT_SIZE)
+    if (!fz_slot_read(RD.slot, VSCSI_SLOT_SIZE, RD.count, src, n))
         return;
-    FUZZ_ASSERT(p + n <= RD.slot + VSCSI_SLOT_SIZE);
-    for (size_t i = 0; i < n; i++)
-        FUZZ_ASSERT_MSG(++RD.count[p - RD.slot + i] == 1, "slot byte %u read twice",
-                        (unsigned)(p - RD.slot + i));
     if (++RD.reads == 1 && RD.torn)
         ((struct vscsi_request *)(void *)RD.slot)->nr_segments = RD.value;
 }

@@ -78,15 +78,9 @@ static struct {
 
 static void fz_read(void *dst, const void *src, size_t n)
 {
-    const uint8_t *p = src;
-
     memcpy(dst, src, n);
-    if (!RD.slot || p < RD.slot || p >= RD.slot + VSCSI_SLOT_SIZE)
+    if (!fz_slot_read(RD.slot, VSCSI_SLOT_SIZE, RD.count, src, n))
         return;
-    FUZZ_ASSERT(p + n <= RD.slot + VSCSI_SLOT_SIZE);
-    for (size_t i = 0; i < n; i++)
-        FUZZ_ASSERT_MSG(++RD.count[p - RD.slot + i] == 1, "slot byte %u read twice",
-                        (unsigned)(p - RD.slot + i));
     if (++RD.reads == 1 && RD.armed && RD.rsp_field == RD.taking_rsp) {
         uint8_t *field =
             (uint8_t *)RD.slot + (RD.rsp_field ? offsetof(struct vscsi_response, sense_len)
