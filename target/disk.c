@@ -49,6 +49,27 @@ int tgt_disk_read(const struct tgt_disk *d, void *p, size_t n, uint64_t off)
     return 0;
 }
 
+int tgt_disk_compare(struct tgt_cmd *c, uint64_t off, size_t data_off, size_t k, uint32_t info)
+{
+    const struct tgt_disk *d = &c->lun->u.d;
+    uint8_t med[TGT_DISK_CHUNK], out[TGT_DISK_CHUNK];
+
+    if (tgt_disk_read(d, med, k, off)) {
+        tgt_disk_medium_error(c, 0x11, off / d->bs);
+        return -1;
+    }
+    tgt_get(c, data_off, out, k);
+    if (!memcmp(med, out, k))
+        return 0;
+    size_t i = 0;
+
+    while (med[i] == out[i])
+        i++;
+    /* MISCOMPARE DURING VERIFY OPERATION; INFORMATION = offset into the verify data. */
+    tgt_sense_info(c, 0, VSCSI_SK_MISCOMPARE, 0x1d, 0x00, info + (uint32_t)i);
+    return -1;
+}
+
 int tgt_disk_write(struct tgt_disk *d, const void *p, size_t n, uint64_t off)
 {
     const uint8_t *b = p;
@@ -282,7 +303,6 @@ static void disk_verify(struct tgt_cmd *c)
 {
     struct tgt_disk *d = &c->lun->u.d;
     unsigned bytchk = (c->cdb[1] >> 1) & 3, lb;
-    uint8_t med[TGT_DISK_CHUNK], out[TGT_DISK_CHUNK];
     uint64_t lba, bad;
     uint32_t n;
 
@@ -313,19 +333,8 @@ static void disk_verify(struct tgt_cmd *c)
 
         if (bytchk == 3 && k > d->bs - oo)
             k = d->bs - oo;
-        if (tgt_disk_read(d, med, k, lba * d->bs + pos)) {
-            tgt_disk_medium_error(c, 0x11, lba + pos / d->bs);
+        if (tgt_disk_compare(c, lba * d->bs + pos, oo, k, (uint32_t)pos))
             return;
-        }
-        tgt_get(c, oo, out, k);
-        if (memcmp(med, out, k)) {
-            size_t i = 0;
-
-            while (med[i] == out[i])
-                i++;
-            tgt_sense_info(c, 0, VSCSI_SK_MISCOMPARE, 0x1d, 0x00, (uint32_t)(pos + i));
-            return;
-        }
         pos += k;
     }
 }

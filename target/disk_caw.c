@@ -13,7 +13,7 @@ void tgt_disk_caw(struct tgt_cmd *c)
     struct tgt_disk *d = &c->lun->u.d;
     uint64_t lba = tgt_be64(c->cdb + 2), bad;
     unsigned n = c->cdb[13];
-    uint8_t med[TGT_DISK_CHUNK], out[TGT_DISK_CHUNK];
+    uint8_t out[TGT_DISK_CHUNK];
 
     if (n == 0) /* nothing to compare, nothing to write */
         return;
@@ -33,23 +33,11 @@ void tgt_disk_caw(struct tgt_cmd *c)
         return;
     }
     c->moved = 2 * half;
-    for (size_t pos = 0; pos < half; pos += sizeof(med)) {
-        size_t k = half - pos < sizeof(med) ? half - pos : sizeof(med);
+    for (size_t pos = 0; pos < half; pos += TGT_DISK_CHUNK) {
+        size_t k = half - pos < TGT_DISK_CHUNK ? half - pos : TGT_DISK_CHUNK;
 
-        if (tgt_disk_read(d, med, k, lba * d->bs + pos)) {
-            tgt_disk_medium_error(c, 0x11, lba + pos / d->bs);
+        if (tgt_disk_compare(c, lba * d->bs + pos, pos, k, (uint32_t)pos))
             return;
-        }
-        tgt_get(c, pos, out, k);
-        if (memcmp(med, out, k)) {
-            size_t i = 0;
-
-            while (med[i] == out[i])
-                i++;
-            /* MISCOMPARE DURING VERIFY OPERATION; INFORMATION = offset into the verify data. */
-            tgt_sense_info(c, 0, VSCSI_SK_MISCOMPARE, 0x1d, 0x00, (uint32_t)(pos + i));
-            return;
-        }
     }
     if (d->map)
         tgt_thin_map_set(d, lba, n, true);

@@ -352,6 +352,10 @@ int tgt_disk_zero(struct tgt_disk *d, uint64_t off, uint64_t n);
 /* ILLEGAL REQUEST 21h/00h unless [lba, lba+n) is inside the medium. */
 bool tgt_disk_in_range(struct tgt_cmd *c, uint64_t lba, uint64_t n);
 void tgt_disk_medium_error(struct tgt_cmd *c, uint8_t asc, uint64_t lba);
+/* Compares k (<= TGT_DISK_CHUNK) medium bytes at byte offset off with data-out at data_off;
+ * on a difference MISCOMPARE DURING VERIFY with INFORMATION info + the first differing byte,
+ * on a read failure a medium error. 0 when equal. */
+int tgt_disk_compare(struct tgt_cmd *c, uint64_t off, size_t data_off, size_t k, uint32_t info);
 /* Blocks one READ/WRITE may move: the table limit, less if the transport is smaller. */
 uint32_t tgt_disk_max_xfer(const struct vscsi_tgt_lun *lun);
 /* COMPARE AND WRITE: blocks per command (Block Limits byte 5). */
